@@ -106,7 +106,8 @@ class MotokoFixturesTest {
 
     assertThat(imports).isNotEmpty();
     assertThat(imports).allSatisfy(i -> assertThat(i.module()).isEqualTo("ic0"));
-    assertThat(imports).allSatisfy(i -> assertThat(i.importType()).isEqualTo(ExternalType.FUNCTION));
+    assertThat(imports)
+        .allSatisfy(i -> assertThat(i.importType()).isEqualTo(ExternalType.FUNCTION));
     assertThat(imports).extracting(Import::name).contains("msg_reply", "msg_arg_data_copy");
   }
 
@@ -183,7 +184,9 @@ class MotokoFixturesTest {
 
   private static String customSectionText(WasmModule module, String sectionName) {
     CustomSection section = module.customSection(sectionName);
-    assertThat(section).as("custom section %s", sectionName).isInstanceOf(UnknownCustomSection.class);
+    assertThat(section)
+        .as("custom section %s", sectionName)
+        .isInstanceOf(UnknownCustomSection.class);
     return new String(((UnknownCustomSection) section).bytes(), StandardCharsets.UTF_8);
   }
 
