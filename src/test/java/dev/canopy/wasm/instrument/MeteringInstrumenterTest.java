@@ -171,4 +171,32 @@ class MeteringInstrumenterTest {
     assertThat(module.instructionsLeftGlobalIndex()).isEqualTo(2);
     assertThat(module.callDepthGlobalIndex()).isEqualTo(3);
   }
+
+  @ParameterizedTest
+  @EnumSource(Engine.class)
+  void theStartFunctionBecomesAMeteredExportInsteadOfRunningAtInstantiation(Engine engine) {
+    String wat =
+        """
+        (module
+          (global $ran (mut i32) (i32.const 0))
+          (func $init (global.set $ran (i32.add (global.get $ran) (i32.const 1))))
+          (start $init)
+          (func (export "ran") (result i32) (global.get $ran)))
+        """;
+    InstrumentedModule module = INSTRUMENTER.instrument(Wat2Wasm.parse(wat));
+    assertThat(module.hasStartFunction()).isTrue();
+    assertThat(WasmModule.parse(module.wasm()).section(WasmModule.START)).isNull();
+    ChicoryRunner runner = ChicoryRunner.of(module.wasm(), engine);
+    assertThat(runner.call("ran", 100).result()).isZero();
+    // entry 1 + global.get 2 + i32.const 1 + i32.add 1 + global.set 2 = 7
+    assertThat(runner.call(MeteringInstrumenter.START_FUNCTION_EXPORT, 6).trapped()).isTrue();
+    assertThat(runner.call(MeteringInstrumenter.START_FUNCTION_EXPORT, 7).instructionsLeft()).isZero();
+    assertThat(runner.call("ran", 100).result()).isEqualTo(1);
+
+    String clash = wat.replace("(start $init)", "(start $init) (export \"canister_start\" (func $init))");
+    assertThatThrownBy(() -> INSTRUMENTER.instrument(Wat2Wasm.parse(clash)))
+        .isInstanceOf(InvalidWasmException.class)
+        .hasMessageContaining("canister_start");
+    assertThat(INSTRUMENTER.instrument(Wat2Wasm.parse(COUNTING_LOOP)).hasStartFunction()).isFalse();
+  }
 }
