@@ -199,4 +199,33 @@ class MeteringInstrumenterTest {
         .hasMessageContaining("canister_start");
     assertThat(INSTRUMENTER.instrument(Wat2Wasm.parse(COUNTING_LOOP)).hasStartFunction()).isFalse();
   }
+
+  /**
+   * The default limit on a thread with a 16 MiB stack (the engine runs Wasm on such a thread):
+   * the call depth traps first, never the JVM's StackOverflowError.
+   */
+  @ParameterizedTest
+  @EnumSource(Engine.class)
+  void theDefaultCallDepthTrapsBeforeTheJvmStackOverflows(Engine engine) throws Exception {
+    byte[] wasm = MeteringInstrumenter.builder().build().instrument(Wat2Wasm.parse(COUNTING_LOOP)).wasm();
+    Outcome[] outcomes = new Outcome[2];
+    Throwable[] failure = new Throwable[1];
+    Thread thread =
+        new Thread(null, () -> {
+          try {
+            ChicoryRunner runner = ChicoryRunner.of(wasm, engine);
+            outcomes[0] = runner.call("down", 1L << 40, MeteringInstrumenter.DEFAULT_MAX_CALL_DEPTH);
+            outcomes[1] = runner.call("down", 1L << 40, 1_000_000);
+          } catch (Throwable t) {
+            failure[0] = t;
+          }
+        }, "wasm-deep", 16L << 20);
+    thread.start();
+    thread.join();
+    assertThat(failure[0]).isNull();
+    assertThat(outcomes[0].trapped()).isFalse();
+    assertThat(outcomes[0].result()).isEqualTo(MeteringInstrumenter.DEFAULT_MAX_CALL_DEPTH);
+    assertThat(outcomes[1].trapped()).isTrue();
+    assertThat(outcomes[1].callDepth()).isEqualTo(MeteringInstrumenter.DEFAULT_MAX_CALL_DEPTH + 1);
+  }
 }
