@@ -181,6 +181,25 @@ public sealed interface CborValue
       if (value == null) {
         throw new IllegalArgumentException("text is null");
       }
+      if (!isWellFormedUtf16(value)) {
+        // It would not survive UTF-8 encoding (a lone surrogate becomes '?').
+        throw new IllegalArgumentException("text has an unpaired surrogate");
+      }
+    }
+
+    /** Whether every surrogate in {@code s} is half of a pair, so it has a UTF-8 form. */
+    public static boolean isWellFormedUtf16(String s) {
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)
+            && i + 1 < s.length()
+            && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+        } else if (Character.isSurrogate(c)) {
+          return false;
+        }
+      }
+      return true;
     }
 
     byte[] utf8() {

@@ -95,4 +95,10 @@ class CborMapTest {
     b.bytes()[1] = 9;
     assertThat(b.bytes()).containsExactly(1, 2);
   }
+
+  @Test
+  void textWithoutAUtf8FormIsRefused() {
+    assertThatThrownBy(() -> CborValue.text("a\ud800b")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(CborEncoder.encode(CborValue.text("\ud83d\ude00"))).hasSize(5);
+  }
 }
