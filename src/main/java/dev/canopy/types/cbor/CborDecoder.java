@@ -35,6 +35,8 @@ public final class CborDecoder {
   public static final long SELF_DESCRIBE_TAG = 55799;
   static final long TAG_POSITIVE_BIGNUM = 2;
   static final long TAG_NEGATIVE_BIGNUM = 3;
+  /** Containers grow as items arrive; a declared length never reserves more than this up front. */
+  private static final int INITIAL_CAPACITY_LIMIT = 1024;
 
   /** Default limits, text keys only: the decoder for envelopes and certificates. */
   public static final CborDecoder DEFAULT = builder().build();
@@ -161,7 +163,8 @@ public final class CborDecoder {
         case 4:
           {
             int length = checkLength(argument, 1, start, "array");
-            List<CborValue> items = new ArrayList<>(length);
+            checkItemBudget(length, start);
+            List<CborValue> items = new ArrayList<>(Math.min(length, INITIAL_CAPACITY_LIMIT));
             for (int i = 0; i < length; i++) {
               items.add(readItem(depth + 1));
             }
@@ -170,7 +173,9 @@ public final class CborDecoder {
         case 5:
           {
             int length = checkLength(argument, 2, start, "map");
-            LinkedHashMap<CborValue, CborValue> entries = new LinkedHashMap<>(length * 2);
+            checkItemBudget(2L * length, start);
+            LinkedHashMap<CborValue, CborValue> entries =
+                new LinkedHashMap<>(Math.min(length, INITIAL_CAPACITY_LIMIT) * 2);
             for (int i = 0; i < length; i++) {
               int keyStart = pos;
               CborValue key = readItem(depth + 1);
@@ -289,6 +294,17 @@ public final class CborDecoder {
         throw error(Reason.TRUNCATED, start, "input ends where a data item should be");
       }
       return in[pos++] & 0xff;
+    }
+
+    /** Rejects a container early when its declared items alone would pass the item limit. */
+    private void checkItemBudget(long declaredItems, int start) {
+      if (declaredItems > (long) limits.maxItemCount() - itemCount) {
+        throw error(
+            Reason.TOO_MANY_ITEMS,
+            start,
+            "container declares " + declaredItems + " items; the limit is "
+                + limits.maxItemCount() + " in all");
+      }
     }
 
     /** A declared length, once we know the remaining input can hold it (each unit needs bytes). */

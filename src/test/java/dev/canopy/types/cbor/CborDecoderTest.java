@@ -113,7 +113,10 @@ class CborDecoderTest {
   void rejectsMoreItemsThanTheLimit() {
     CborDecoder few = CborDecoder.builder().limits(CborLimits.DEFAULT.withMaxItemCount(3)).build();
     assertThat(few.decode(Hex.decode("820102"))).isNotNull();
-    rejects(few, "83010203", Reason.TOO_MANY_ITEMS, 3);
+    rejects(few, "8201820102", Reason.TOO_MANY_ITEMS, 2);
+    // A container that declares too many items is refused before its items are read.
+    rejects(few, "83010203", Reason.TOO_MANY_ITEMS, 0);
+    rejects(few, "a2616101616202", Reason.TOO_MANY_ITEMS, 0);
   }
 
   @Test
