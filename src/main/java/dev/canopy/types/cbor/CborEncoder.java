@@ -43,7 +43,7 @@ public final class CborEncoder {
     } else if (value instanceof CborValue.NegativeInt n) {
       writeInteger(1, CborDecoder.TAG_NEGATIVE_BIGNUM, n.encodedArgument(), out);
     } else if (value instanceof CborValue.ByteString b) {
-      byte[] bytes = b.bytes();
+      byte[] bytes = b.raw();
       writeHead(2, bytes.length, out);
       out.writeBytes(bytes);
     } else if (value instanceof CborValue.TextString t) {
@@ -70,15 +70,16 @@ public final class CborEncoder {
   }
 
   private static void writeMap(CborMap map, ByteArrayOutputStream out) {
-    List<byte[][]> entries = new ArrayList<>(map.size());
+    // Only the keys are encoded apart, to sort them; values are written straight to the output.
+    List<Map.Entry<byte[], CborValue>> entries = new ArrayList<>(map.size());
     for (Map.Entry<CborValue, CborValue> e : map.entries().entrySet()) {
-      entries.add(new byte[][] {encode(e.getKey()), encode(e.getValue())});
+      entries.add(Map.entry(encode(e.getKey()), e.getValue()));
     }
-    entries.sort((x, y) -> Arrays.compareUnsigned(x[0], y[0]));
+    entries.sort((x, y) -> Arrays.compareUnsigned(x.getKey(), y.getKey()));
     writeHead(5, entries.size(), out);
-    for (byte[][] e : entries) {
-      out.writeBytes(e[0]);
-      out.writeBytes(e[1]);
+    for (Map.Entry<byte[], CborValue> e : entries) {
+      out.writeBytes(e.getKey());
+      write(e.getValue(), out);
     }
   }
 

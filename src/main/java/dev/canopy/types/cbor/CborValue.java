@@ -154,6 +154,11 @@ public sealed interface CborValue
       return bytes.length;
     }
 
+    /** The bytes without a copy, for the encoder: callers in this package never modify them. */
+    byte[] raw() {
+      return bytes;
+    }
+
     @Override
     public String kindName() {
       return "a byte string";

@@ -1,6 +1,5 @@
 package dev.canopy.types.hashtree;
 
-import dev.canopy.types.Hashing;
 import dev.canopy.types.Hex;
 import dev.canopy.types.cbor.CborDecoder;
 import dev.canopy.types.cbor.CborEncoder;
@@ -28,7 +27,9 @@ public sealed interface HashTree
   Empty EMPTY = new Empty();
 
   /** {@code reconstruct(tree)}: the root hash, with the spec's domain separators. */
-  byte[] digest();
+  default byte[] digest() {
+    return Digests.reconstruct(this);
+  }
 
   /** The CBOR form of {@code certificates.cddl}: {@code [0]}, {@code [1,l,r]}, … */
   default CborValue toCbor() {
@@ -100,11 +101,6 @@ public sealed interface HashTree
   /** {@code Empty}: hashes as {@code H("\x11ic-hashtree-empty")}. */
   record Empty() implements HashTree {
     @Override
-    public byte[] digest() {
-      return Hashing.sha256(Separators.EMPTY);
-    }
-
-    @Override
     public String toString() {
       return "Empty";
     }
@@ -116,11 +112,6 @@ public sealed interface HashTree
       if (left == null || right == null) {
         throw new IllegalArgumentException("a fork needs two subtrees");
       }
-    }
-
-    @Override
-    public byte[] digest() {
-      return Hashing.sha256(Separators.FORK, left.digest(), right.digest());
     }
 
     @Override
@@ -139,11 +130,6 @@ public sealed interface HashTree
 
     public Labeled(String label, HashTree subtree) {
       this(Label.of(label), subtree);
-    }
-
-    @Override
-    public byte[] digest() {
-      return Hashing.sha256(Separators.LABELED, label.rawBytes(), subtree.digest());
     }
 
     @Override
@@ -167,9 +153,8 @@ public sealed interface HashTree
       return value.clone();
     }
 
-    @Override
-    public byte[] digest() {
-      return Hashing.sha256(Separators.LEAF, value);
+    byte[] rawValue() {
+      return value;
     }
 
     @Override
