@@ -7,6 +7,7 @@ import dev.canopy.types.cbor.CborDecoder;
 import dev.canopy.types.cbor.CborEncoder;
 import dev.canopy.types.cbor.CborMap;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -58,6 +59,15 @@ public record Certificate(HashTree tree, byte[] signature, Optional<Delegation> 
     public String toString() {
       return "Delegation(" + subnetId + ", " + certificate.length + " bytes)";
     }
+  }
+
+  /** {@code lookup(path, cert)}: the spec's lookup in this certificate's tree. */
+  public LookupResult lookup(List<Label> path) {
+    return tree.lookup(path);
+  }
+
+  public LookupResult lookup(String... path) {
+    return tree.lookup(path);
   }
 
   @Override

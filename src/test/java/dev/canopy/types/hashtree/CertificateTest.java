@@ -35,6 +35,8 @@ class CertificateTest {
     assertThat(decoded).isEqualTo(outer);
     assertThat(decoded.delegation().orElseThrow().subnetId()).isEqualTo(subnet);
     assertThat(decoded.delegation().orElseThrow().decodeCertificate()).isEqualTo(inner);
+    assertThat(decoded.delegation().orElseThrow().decodeCertificate().lookup("a", "x"))
+        .isEqualTo(new LookupResult.Found("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     assertThat(Certificate.decode(inner.encode()).tree().digest())
         .isEqualTo(Hex.decode(HashTreeSpecExampleTest.EXAMPLE_ROOT_HASH));
   }
