@@ -238,7 +238,7 @@ public final class CandidPrinter {
       }
     } else if (v instanceof CandidValue.Blob b) {
       out.append("blob ");
-      appendText(out, b.bytesUnsafe());
+      appendBytes(out, b.bytesUnsafe());
     } else if (v instanceof CandidValue.Vec vec) {
       CandidType element = t instanceof CandidType.Vec vt ? vt.element() : null;
       out.append("vec {");
@@ -318,7 +318,25 @@ public final class CandidPrinter {
     return s.endsWith(".0") ? s.substring(0, s.length() - 1) : s;
   }
 
-  /** A quoted text literal; printable ASCII stays, other bytes become escapes. */
+  /** A quoted blob literal: printable ASCII stays, every other byte is a {@code \XX} escape. */
+  static void appendBytes(StringBuilder out, byte[] bytes) {
+    out.append('"');
+    appendEscapedBytes(out, bytes);
+    out.append('"');
+  }
+
+  private static void appendEscapedBytes(StringBuilder out, byte[] bytes) {
+    for (byte b : bytes) {
+      int c = b & 0xff;
+      if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+        out.append((char) c);
+      } else {
+        out.append(String.format("\\%02x", c));
+      }
+    }
+  }
+
+  /** A quoted text literal: Unicode stays, quotes and control characters are escaped. */
   static void appendText(StringBuilder out, byte[] bytes) {
     out.append('"');
     String asText = validUtf8(bytes);
@@ -340,14 +358,7 @@ public final class CandidPrinter {
         }
       });
     } else {
-      for (byte b : bytes) {
-        int c = b & 0xff;
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-          out.append((char) c);
-        } else {
-          out.append(String.format("\\%02x", c));
-        }
-      }
+      appendEscapedBytes(out, bytes);
     }
     out.append('"');
   }
