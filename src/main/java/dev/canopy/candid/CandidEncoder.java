@@ -162,7 +162,7 @@ public final class CandidEncoder {
             + " is not a case of " + CandidPrinter.type(t));
       }
       writeLeb(out, index);
-      writeValue(out, fields.get(index).type(), variant.value(), path + "." + label(fields.get(index)));
+      writeValue(out, fields.get(index).type(), variant.value(), path);
     } else if (t instanceof CandidType.Func) {
       CandidValue.Func f = expect(v, CandidValue.Func.class, t, path);
       out.write(1);
@@ -186,7 +186,7 @@ public final class CandidEncoder {
             + " is not a field of " + CandidPrinter.type(r));
       }
       if (j < values.size() && values.get(j).id() == f.id()) {
-        writeValue(out, f.type(), values.get(j).value(), path + "." + label(f));
+        writeField(out, f, values.get(j).value(), path);
         j++;
       } else {
         // A missing null, opt or reserved field is sent as its absent value.
@@ -202,6 +202,16 @@ public final class CandidEncoder {
     if (j < values.size()) {
       throw new CandidEncodeException(path + ": field " + values.get(j).id()
           + " is not a field of " + CandidPrinter.type(r));
+    }
+  }
+
+  /** Writes a field's value; on error, names the field in the message (built only then). */
+  private void writeField(ByteSink out, Field f, CandidValue v, String path) {
+    try {
+      writeValue(out, f.type(), v, "");
+    } catch (CandidEncodeException e) {
+      String inner = e.getMessage();
+      throw new CandidEncodeException(path + "." + label(f) + inner);
     }
   }
 
