@@ -177,6 +177,7 @@ final class CandidParser {
     parseDefinitions();
     List<CandidType> initArgs = null;
     CandidType service = null;
+    Token serviceAt = null;
     if (peek().is("service")) {
       next();
       if (peek().kind() == Kind.ID) {
@@ -187,20 +188,17 @@ final class CandidParser {
         initArgs = parseTupleType();
         expect("->");
       }
-      Token at = peek();
+      serviceAt = peek();
       service = peek().is("{") ? parseActorType() : parseDataType();
       accept(";");
-      serviceCheck = at;
     }
     expectEnd();
     finishDefinitions();
     if (service != null && !(service.resolve() instanceof CandidType.Service)) {
-      throw error(serviceCheck, "the main service must have a service type");
+      throw error(serviceAt, "the main service must have a service type");
     }
     return new DidFile(definitions(), initArgs, service);
   }
-
-  private Token serviceCheck;
 
   // ---- types ------------------------------------------------------------------------------
 
