@@ -36,7 +36,7 @@ public sealed interface PublicKey permits Ed25519PublicKey, EcdsaPublicKey, BlsP
     if (signature.length != expected) {
       throw new InvalidSignatureException(
           InvalidSignatureException.Reason.MALFORMED,
-          "a " + algorithm().displayName() + " signature has " + expected + " bytes, got "
+          algorithm().displayName() + " signatures have " + expected + " bytes, got "
               + signature.length);
     }
     if (!isValidSignature(message, signature)) {
