@@ -233,7 +233,7 @@ public final class PrivateKeyPem {
 
   private static byte[] decodeBase64(String label, String body) {
     try {
-      return Base64.getMimeDecoder().decode(body.strip());
+      return Base64.getDecoder().decode(body.replaceAll("\\s", ""));
     } catch (IllegalArgumentException e) {
       throw new InvalidPrivateKeyException("the \"" + label + "\" PEM block is not valid base64");
     }
