@@ -171,14 +171,16 @@ class PublicKeyDerTest {
     }
   }
 
+  private static final byte[][] VALID_KEYS = {
+    Hex.decode(MAINNET_ROOT_KEY_DER),
+    Ed25519SigningKey.fromSeed(new byte[32]).publicKey().toDer(),
+    EcdsaSigningKey.generate(EcdsaCurve.P256, DeterministicRandom.fromSeed(4)).publicKey().toDer(),
+    EcdsaSigningKey.generate(EcdsaCurve.SECP256K1, DeterministicRandom.fromSeed(4)).publicKey().toDer()
+  };
+
   @Property(tries = 300, seed = "20261122")
   void mutatedValidKeysNeverEscapeAsUncheckedErrors(@ForAll int position, @ForAll byte value) {
-    byte[][] keys = {
-      Hex.decode(MAINNET_ROOT_KEY_DER),
-      Ed25519SigningKey.fromSeed(new byte[32]).publicKey().toDer(),
-      EcdsaSigningKey.generate(EcdsaCurve.P256, DeterministicRandom.fromSeed(4)).publicKey().toDer()
-    };
-    byte[] der = keys[Math.floorMod(position, 3)].clone();
+    byte[] der = VALID_KEYS[Math.floorMod(position, VALID_KEYS.length)].clone();
     der[Math.floorMod(position, der.length)] = value;
     try {
       PublicKey.fromDer(der);
