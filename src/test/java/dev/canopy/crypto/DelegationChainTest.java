@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.canopy.crypto.InvalidAuthenticationException.Reason;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hashing;
+import dev.canopy.types.Hex;
 import dev.canopy.types.Leb128;
 import dev.canopy.types.Principal;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +64,41 @@ class DelegationChainTest {
     byte[] out = Arrays.copyOf(k, 64);
     System.arraycopy(valueHash, 0, out, 32, 32);
     return out;
+  }
+
+  /** Ed25519 keys with seed {@code [n, 0, …, 0]}, as agent-js's delegation tests make them. */
+  private static Ed25519SigningKey agentJsIdentity(int n) {
+    byte[] seed = new byte[32];
+    seed[0] = (byte) n;
+    return Ed25519SigningKey.fromSeed(seed);
+  }
+
+  // agent-js packages/identity/src/identity/delegation.test.ts, "delegation signs with proper keys (3)".
+  @Test
+  void verifiesAndReproducesTheAgentJsGoldenChain() {
+    long expirationNs = 0x1655f29d787c0000L; // 2021-01-01T00:00:00Z
+    byte[] rootDer = Hex.decode("302a300506032b65700321006b79c57e6a095239282c04818e96112f3f03a4001ba97a564c23852a3f1ea5fc");
+    byte[] middleDer = Hex.decode("302a300506032b6570032100cecc1507dc1ddd7295951c290888f095adb9044d1b73d696e6df065d683bd4fc");
+    byte[] bottomDer = Hex.decode("302a300506032b65700321003b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29");
+    List<SignedDelegation> golden =
+        List.of(
+            new SignedDelegation(
+                Delegation.of(middleDer, expirationNs),
+                Hex.decode("b106d135e5ad7459dc67db68a4946fdbe603e650df4035957db7f0fb54e7467bb463116a2ad025e1887cd1f29025e0f3607b09924abbbbebfaf921b675c8ff08")),
+            new SignedDelegation(
+                Delegation.of(bottomDer, expirationNs),
+                Hex.decode("5e40f3d171e499a691092e5b961b5447921091bcf8c6409cb5641541f4dc1390f501c5dfb16b10df29d429cd153b9e396af4e883ed3cfa090d28e214db14c308")));
+    DelegatedAuthority authority = DelegationChain.verify(rootDer, golden, expirationNs, DelegationLimits.SPEC);
+    assertThat(authority.requestSigningKey().toDer()).isEqualTo(bottomDer);
+    assertThat(authority.targets()).isEqualTo(TargetRestriction.ALL);
+    // Ed25519 is deterministic, so signing the same delegations reproduces agent-js's bytes.
+    assertThat(agentJsIdentity(2).publicKey().toDer()).isEqualTo(rootDer);
+    assertThat(SignedDelegation.sign(Delegation.of(middleDer, expirationNs), agentJsIdentity(2))).isEqualTo(golden.get(0));
+    assertThat(SignedDelegation.sign(Delegation.of(bottomDer, expirationNs), agentJsIdentity(1))).isEqualTo(golden.get(1));
+    // One nanosecond later the chain has expired.
+    assertThat(catchThrowableOfType(InvalidAuthenticationException.class,
+            () -> DelegationChain.verify(rootDer, golden, expirationNs + 1, DelegationLimits.SPEC)).reason())
+        .isEqualTo(Reason.DELEGATION_EXPIRED);
   }
 
   @Test
@@ -186,7 +222,7 @@ class DelegationChainTest {
     InvalidAuthenticationException e = failure(root.publicKey().toDer(), List.of(toBls));
     assertThat(e.reason()).isEqualTo(Reason.INVALID_KEY);
     assertThat(e.getMessage()).contains("BLS12-381").contains("cannot sign requests");
-    InvalidAuthenticationException webauthn = failure(dev.canopy.types.Hex.decode(PublicKeyDerTest.SPEC_WEBAUTHN_KEY_DER), List.of());
+    InvalidAuthenticationException webauthn = failure(Hex.decode(PublicKeyDerTest.SPEC_WEBAUTHN_KEY_DER), List.of());
     assertThat(webauthn.reason()).isEqualTo(Reason.INVALID_KEY);
     assertThat(webauthn.getMessage()).startsWith("sender_pubkey: ").contains("1.3.6.1.4.1.56387.1.1");
   }
