@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.canopy.types.Hex;
 import java.util.Base64;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 
 class PrivateKeyPemTest {
@@ -108,5 +110,24 @@ class PrivateKeyPemTest {
         .hasMessageContaining("not valid DER");
     String two = Ed25519SigningKey.generate(DeterministicRandom.fromSeed(1)).toPem() + Ed25519SigningKey.generate(DeterministicRandom.fromSeed(2)).toPem();
     assertThatThrownBy(() -> SigningKey.fromPem(two)).hasMessageContaining("2 key blocks");
+  }
+
+  private static final byte[][] VALID_DER = {
+    Base64.getMimeDecoder().decode(RFC8410_V1.replaceAll("-----[A-Z ]+-----", "")),
+    Base64.getMimeDecoder().decode(
+        EcdsaSigningKey.generate(EcdsaCurve.SECP256K1, DeterministicRandom.fromSeed(8)).toPem().replaceAll("-----[A-Z ]+-----", ""))
+  };
+
+  @Property(tries = 400, seed = "8410")
+  void corruptedKeysNeverEscapeAsUncheckedErrors(@ForAll int position, @ForAll byte value, @ForAll boolean sec1) {
+    byte[] der = VALID_DER[sec1 ? 1 : 0].clone();
+    der[Math.floorMod(position, der.length)] = value;
+    String label = sec1 ? "EC PRIVATE KEY" : "PRIVATE KEY";
+    String pem = "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder().encodeToString(der) + "\n-----END " + label + "-----\n";
+    try {
+      SigningKey.fromPem(pem);
+    } catch (InvalidPrivateKeyException expected) {
+      // the only acceptable failure
+    }
   }
 }
