@@ -1,0 +1,33 @@
+package dev.canopy.types.hashtree;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Labeled data to a hash tree: each node's sorted children become balanced binary forks. */
+final class TreeBuilder {
+  private TreeBuilder() {}
+
+  static HashTree build(LabeledTree data) {
+    if (data instanceof LabeledTree.Leaf l) {
+      return new HashTree.Leaf(l.value());
+    }
+    LabeledTree.Node node = (LabeledTree.Node) data;
+    List<Map.Entry<Label, LabeledTree>> children = new ArrayList<>(node.children().entrySet());
+    return forks(children, 0, children.size());
+  }
+
+  /** Balanced forks over {@code children[from, to)}; the left half takes the extra child. */
+  private static HashTree forks(List<Map.Entry<Label, LabeledTree>> children, int from, int to) {
+    int n = to - from;
+    if (n == 0) {
+      return HashTree.EMPTY;
+    }
+    if (n == 1) {
+      Map.Entry<Label, LabeledTree> e = children.get(from);
+      return new HashTree.Labeled(e.getKey(), build(e.getValue()));
+    }
+    int mid = from + (n + 1) / 2;
+    return new HashTree.Fork(forks(children, from, mid), forks(children, mid, to));
+  }
+}
