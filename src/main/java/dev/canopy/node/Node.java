@@ -101,7 +101,16 @@ public final class Node implements AutoCloseable {
               CoordinatedShutdown.PhaseBeforeServiceUnbind(),
               "canopy-mark-stopping",
               () -> {
+                log.info("stopping the node");
                 health.markStopping();
+                return CompletableFuture.completedFuture(Done.getInstance());
+              });
+      CoordinatedShutdown.get(system)
+          .addTask(
+              CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+              "canopy-report-stopped",
+              () -> {
+                log.info("the node has stopped serving; terminating its actor system");
                 return CompletableFuture.completedFuture(Done.getInstance());
               });
       URI managementUri = startManagement(config, system);
