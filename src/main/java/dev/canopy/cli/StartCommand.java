@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
     description = "Run a node in the foreground; Ctrl-C stops it.")
 final class StartCommand implements Callable<Integer> {
   /** Exit status when the node cannot start for a reason the message explains. */
-  static final int EXIT_STARTUP_FAILED = 2;
+  static final int EXIT_STARTUP_FAILED = 1;
 
   @Option(
       names = "--port",

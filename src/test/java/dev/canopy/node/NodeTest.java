@@ -82,4 +82,21 @@ class NodeTest {
     // The failed start released the data directory.
     DataDirectory.open(dir).close();
   }
+
+  @Test
+  void aClusterPortInUseIsNamedToo() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      NodeConfig config =
+          TestNodeConfigs.ephemeral(dir, Map.of("canopy.node.cluster.port", port));
+
+      assertThatThrownBy(() -> Node.start(config, new SplittableRandom(SEED)))
+          .isInstanceOf(PortInUseException.class)
+          .hasMessageStartingWith(
+              "the cluster transport (Artery) cannot listen on 127.0.0.1:" + port)
+          .hasMessageEndingWith("pick another port with canopy.node.cluster.port"
+              + " (CANOPY_CLUSTER_PORT); 0 picks a free port");
+    }
+    DataDirectory.open(dir).close();
+  }
 }
