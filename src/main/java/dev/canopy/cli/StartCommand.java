@@ -28,7 +28,7 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--port",
       paramLabel = "PORT",
-      description = "HTTP port of the Internet Computer interface (default from the configuration: 4943).")
+      description = "HTTP port of the Internet Computer interface (configured default: 4943).")
   Integer port;
 
   @Option(

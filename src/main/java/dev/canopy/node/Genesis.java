@@ -74,7 +74,8 @@ public final class Genesis {
     NodeKeys keys = create(random);
     // The subnet key first: a node key without it is refused above, never silently completed.
     KeyFiles.writeNew(subnetKeyFile, encodeSubnetKey(keys));
-    KeyFiles.writeNew(nodeKeyFile, keys.nodeSigningKey().toPem().getBytes(StandardCharsets.US_ASCII));
+    KeyFiles.writeNew(
+        nodeKeyFile, keys.nodeSigningKey().toPem().getBytes(StandardCharsets.US_ASCII));
     return new Result(keys, true);
   }
 

@@ -18,15 +18,16 @@ import java.util.Set;
  * Creates the tables of pekko-persistence-jdbc (journal, tags, snapshots, durable state) when they
  * are missing, from the schema script the library ships for the database.
  *
- * <p>Note: runs over plain JDBC before the actor system starts, so a database that cannot be reached
- * stops start-up with one clear message instead of failing persistent actors later.
+ * <p>Note: runs over plain JDBC before the actor system starts, so a database that cannot be
+ * reached stops start-up with one clear message instead of failing persistent actors later.
  */
 public final class JournalSchema {
   /** The tables the journal and snapshot store need; all present means nothing to do. */
   static final List<String> REQUIRED_TABLES = List.of("event_journal", "event_tag", "snapshot");
 
   /** SQL states for "already exists" (PostgreSQL, H2), met when a partial schema is completed. */
-  private static final Set<String> ALREADY_EXISTS_STATES = Set.of("42P07", "42710", "42S01", "42S11");
+  private static final Set<String> ALREADY_EXISTS_STATES =
+      Set.of("42P07", "42710", "42S01", "42S11");
 
   private static final int LOGIN_TIMEOUT_SECONDS = 10;
 

@@ -183,7 +183,10 @@ public final class Node implements AutoCloseable {
 
   private void awaitHealthy() {
     try {
-      health.whenHealthy().toCompletableFuture().get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS);
+      health
+          .whenHealthy()
+          .toCompletableFuture()
+          .get(config.startupTimeoutMs(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw new NodeStartupException(
           "the node did not become healthy within "

@@ -16,8 +16,8 @@ import java.util.Map;
  * The node's configuration: a validated, typed view of the {@code canopy} section of
  * conf/application.conf, plus the complete configuration the actor system is built from.
  *
- * <p>Note: conf/application.conf is the one source of settings (ARCHITECTURE.md §3). It is read from
- * a file rather than the class path, so an operator edits it in place; the libraries'
+ * <p>Note: conf/application.conf is the one source of settings (ARCHITECTURE.md §3). It is read
+ * from a file rather than the class path, so an operator edits it in place; the libraries'
  * reference.conf files supply everything it does not set. Layers, strongest first: command-line
  * overrides, the environment (through the file's {@code ${?VAR}} lines), the file, reference.conf.
  */
@@ -167,7 +167,8 @@ public final class NodeConfig {
               "the H2 store cannot live under a path containing ';' (" + dataDir + ")");
         }
         return new StoreSettings.H2(
-            dataDir.resolve(DataDirectory.DB_DIR), connections(config, "canopy.h2.max-connections"));
+            dataDir.resolve(DataDirectory.DB_DIR),
+            connections(config, "canopy.h2.max-connections"));
       case "postgres":
         String url = string(config, "canopy.postgres.url");
         if (!url.startsWith("jdbc:postgresql://")) {
@@ -177,7 +178,10 @@ public final class NodeConfig {
         return new StoreSettings.Postgres(
             url,
             string(config, "canopy.postgres.user"),
-            get(config, "canopy.postgres.password", () -> config.getString("canopy.postgres.password")),
+            get(
+                config,
+                "canopy.postgres.password",
+                () -> config.getString("canopy.postgres.password")),
             connections(config, "canopy.postgres.max-connections"));
       default:
         throw new NodeConfigException(
@@ -201,7 +205,9 @@ public final class NodeConfig {
     List<String> seeds = get(config, key, () -> config.getStringList(key));
     String prefix = "pekko://" + ACTOR_SYSTEM_NAME + "@";
     for (String seed : seeds) {
-      if (!seed.startsWith(prefix) || !seed.substring(prefix.length()).matches("[^:/@]+:\\d{1,5}")) {
+      boolean hostAndPort =
+          seed.startsWith(prefix) && seed.substring(prefix.length()).matches("[^:/@]+:\\d{1,5}");
+      if (!hostAndPort) {
         throw new NodeConfigException(
             key, "each seed node must look like " + prefix + "host:port, got \"" + seed + "\"");
       }

@@ -40,7 +40,9 @@ public final class NodeGuardian {
               .onMessage(
                   MemberIsUp.class,
                   up -> {
-                    context.getLog().info("cluster member {} is up", cluster.selfMember().address());
+                    context
+                        .getLog()
+                        .info("cluster member {} is up", cluster.selfMember().address());
                     health.markMemberUp();
                     return Behaviors.same();
                   })

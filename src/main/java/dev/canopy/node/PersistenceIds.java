@@ -5,7 +5,8 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 
 /**
  * Persistence ids for a node's persistent actors. Note: every replica keeps its own copy of each
- * canister, and replicas may share one database, so the id carries the node id (ARCHITECTURE.md §3).
+ * canister, and replicas may share one database, so the id carries the node id (ARCHITECTURE.md
+ * §3).
  */
 public final class PersistenceIds {
   private PersistenceIds() {}

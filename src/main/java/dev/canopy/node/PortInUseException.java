@@ -4,7 +4,8 @@ package dev.canopy.node;
 public final class PortInUseException extends NodeStartupException {
   private final int port;
 
-  public PortInUseException(String what, String host, int port, String howToChoose, Throwable cause) {
+  public PortInUseException(
+      String what, String host, int port, String howToChoose, Throwable cause) {
     super(
         what
             + " cannot listen on "

@@ -59,7 +59,8 @@ class DataDirectoryTest {
             .start();
     try {
       BufferedReader out =
-          new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+          new BufferedReader(
+              new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
       assertThat(out.readLine()).isEqualTo("locked");
 
       assertThatThrownBy(() -> DataDirectory.open(dir))

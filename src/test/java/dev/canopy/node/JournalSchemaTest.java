@@ -37,10 +37,14 @@ class JournalSchemaTest {
   @Test
   void theShippedScriptsSplitIntoStatements() {
     assertThat(JournalSchema.statements("schema/h2/h2-create-schema.sql"))
-        .anySatisfy(sql -> assertThat(sql).startsWith("CREATE TABLE IF NOT EXISTS PUBLIC.\"event_journal\""))
+        .anySatisfy(
+            sql ->
+                assertThat(sql)
+                    .startsWith("CREATE TABLE IF NOT EXISTS PUBLIC.\"event_journal\""))
         .allSatisfy(sql -> assertThat(sql).doesNotContain(";"));
     assertThat(JournalSchema.statements("schema/postgres/postgres-create-schema.sql"))
-        .anySatisfy(sql -> assertThat(sql).startsWith("CREATE TABLE IF NOT EXISTS public.snapshot"));
+        .anySatisfy(
+            sql -> assertThat(sql).startsWith("CREATE TABLE IF NOT EXISTS public.snapshot"));
   }
 
   @Test

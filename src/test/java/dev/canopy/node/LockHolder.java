@@ -8,12 +8,15 @@ public final class LockHolder {
   private LockHolder() {}
 
   public static void main(String[] args) throws IOException {
-    try (DataDirectory held = DataDirectory.open(Path.of(args[0]))) {
+    DataDirectory held = DataDirectory.open(Path.of(args[0]));
+    try {
       System.out.println("locked");
       System.out.flush();
       while (System.in.read() >= 0) {
         // wait for the parent to close our input
       }
+    } finally {
+      held.close();
     }
   }
 }

@@ -61,7 +61,8 @@ class NodeConfigTest {
         .isEqualTo("slick.jdbc.H2Profile$");
     assertThat(pekko.getString("pekko-persistence-jdbc.shared-databases.canopy.db.url"))
         .isEqualTo(config.store().jdbcUrl());
-    assertThat(pekko.getString("pekko.actor.serialization-bindings.\"dev.canopy.node.CborSerializable\""))
+    String binding = "pekko.actor.serialization-bindings.\"dev.canopy.node.CborSerializable\"";
+    assertThat(pekko.getString(binding))
         .isEqualTo("jackson-cbor");
   }
 
@@ -80,7 +81,8 @@ class NodeConfigTest {
             new StoreSettings.Postgres(
                 "jdbc:postgresql://db.internal:5432/canopy", "replica", "secret", 10));
     assertThat(config.store().toString()).doesNotContain("secret");
-    assertThat(config.pekkoConfig().getString("pekko-persistence-jdbc.shared-databases.canopy.profile"))
+    String profile = "pekko-persistence-jdbc.shared-databases.canopy.profile";
+    assertThat(config.pekkoConfig().getString(profile))
         .isEqualTo("slick.jdbc.PostgresProfile$");
   }
 
@@ -88,7 +90,8 @@ class NodeConfigTest {
   void aPortOutOfRangeNamesTheKey() {
     assertThatThrownBy(() -> withSetting("canopy.node.http.port", 70_000))
         .isInstanceOf(NodeConfigException.class)
-        .hasMessage("canopy.node.http.port: must be between 0 and 65535 (0 picks a free port), got 70000")
+        .hasMessage(
+            "canopy.node.http.port: must be between 0 and 65535 (0 picks a free port), got 70000")
         .extracting(e -> ((NodeConfigException) e).key())
         .isEqualTo("canopy.node.http.port");
   }
@@ -140,9 +143,12 @@ class NodeConfigTest {
   @Test
   void seedNodesMustBeClusterAddresses() {
     assertThatThrownBy(
-            () -> withSetting("canopy.node.cluster.seed-nodes", java.util.List.of("10.0.0.1:25520")))
+            () ->
+                withSetting(
+                    "canopy.node.cluster.seed-nodes", java.util.List.of("10.0.0.1:25520")))
         .hasMessageStartingWith(
-            "canopy.node.cluster.seed-nodes: each seed node must look like pekko://canopy@host:port");
+            "canopy.node.cluster.seed-nodes: each seed node must look like"
+                + " pekko://canopy@host:port");
   }
 
   @Test

@@ -38,7 +38,8 @@ class PersistenceRecoveryTest {
   @TempDir Path dir;
 
   /** A test-only persistent counter; a snapshot every 2 events exercises the snapshot store. */
-  static final class Counter extends EventSourcedBehavior<Counter.Command, Counter.Added, Counter.Total> {
+  static final class Counter
+      extends EventSourcedBehavior<Counter.Command, Counter.Added, Counter.Total> {
     sealed interface Command extends CborSerializable {}
 
     record Add(long amount, ActorRef<Total> replyTo) implements Command {}
@@ -62,7 +63,10 @@ class PersistenceRecoveryTest {
     public CommandHandler<Command, Added, Total> commandHandler() {
       return newCommandHandlerBuilder()
           .forAnyState()
-          .onCommand(Add.class, (state, add) -> Effect().persist(new Added(add.amount())).thenReply(add.replyTo(), s -> s))
+          .onCommand(
+              Add.class,
+              (state, add) ->
+                  Effect().persist(new Added(add.amount())).thenReply(add.replyTo(), s -> s))
           .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), state))
           .build();
     }
@@ -71,7 +75,9 @@ class PersistenceRecoveryTest {
     public EventHandler<Total, Added> eventHandler() {
       return newEventHandlerBuilder()
           .forAnyState()
-          .onEvent(Added.class, (state, added) -> new Total(state.value() + added.amount(), state.events() + 1))
+          .onEvent(
+              Added.class,
+              (state, added) -> new Total(state.value() + added.amount(), state.events() + 1))
           .build();
     }
 
@@ -95,7 +101,8 @@ class PersistenceRecoveryTest {
             .withFallback(config.pekkoConfig()));
   }
 
-  private static Counter.Total ask(ActorTestKit kit, ActorRef<Counter.Command> counter, Counter.Command command, TestProbe<Counter.Total> probe) {
+  private static Counter.Total ask(
+      ActorRef<Counter.Command> counter, Counter.Command command, TestProbe<Counter.Total> probe) {
     counter.tell(command);
     return probe.expectMessageClass(Counter.Total.class, TIMEOUT);
   }
@@ -109,9 +116,9 @@ class PersistenceRecoveryTest {
       TestProbe<Counter.Total> probe = first.createTestProbe();
       ActorRef<Counter.Command> counter = first.spawn(Counter.create(id));
       for (long amount : new long[] {5, 7, 30}) {
-        ask(first, counter, new Counter.Add(amount, probe.getRef()), probe);
+        ask(counter, new Counter.Add(amount, probe.getRef()), probe);
       }
-      assertThat(ask(first, counter, new Counter.Get(probe.getRef()), probe))
+      assertThat(ask(counter, new Counter.Get(probe.getRef()), probe))
           .isEqualTo(new Counter.Total(42, 3));
     } finally {
       first.shutdownTestKit();
@@ -121,16 +128,17 @@ class PersistenceRecoveryTest {
     try {
       TestProbe<Counter.Total> probe = second.createTestProbe();
       ActorRef<Counter.Command> counter = second.spawn(Counter.create(id));
-      assertThat(ask(second, counter, new Counter.Get(probe.getRef()), probe))
+      assertThat(ask(counter, new Counter.Get(probe.getRef()), probe))
           .isEqualTo(new Counter.Total(42, 3));
-      assertThat(ask(second, counter, new Counter.Add(1, probe.getRef()), probe))
+      assertThat(ask(counter, new Counter.Add(1, probe.getRef()), probe))
           .isEqualTo(new Counter.Total(43, 4));
     } finally {
       second.shutdownTestKit();
     }
 
     StoreSettings store = config.store();
-    try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
+    try (Connection db =
+        DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
       assertThat(count(db, "event_journal", id)).isEqualTo(4);
       assertThat(count(db, "snapshot", id)).isPositive();
     }
@@ -155,7 +163,10 @@ class PersistenceRecoveryTest {
   @Test
   void recoversFromTheEmbeddedH2StoreInTheDataDirectory() throws Exception {
     NodeConfig config = TestNodeConfigs.ephemeral(dir);
-    NodeId node = Genesis.loadOrCreate(dir.resolve("keys"), new java.util.SplittableRandom(1)).keys().nodeId();
+    NodeId node =
+        Genesis.loadOrCreate(dir.resolve("keys"), new java.util.SplittableRandom(1))
+            .keys()
+            .nodeId();
 
     persistRestartAndRecover(config, PersistenceIds.of(node, "counter", "h2"));
 
@@ -196,8 +207,11 @@ class PersistenceRecoveryTest {
     List<String> failures = new ArrayList<>();
     DriverManager.setLoginTimeout(3);
     for (String user : List.of("postgres", System.getProperty("user.name"))) {
-      try (Connection ignored = DriverManager.getConnection(PG_URL, user, "")) {
-        return user;
+      try (Connection connection = DriverManager.getConnection(PG_URL, user, "")) {
+        if (connection.isValid(3)) {
+          return user;
+        }
+        failures.add(user + ": connection not valid");
       } catch (SQLException e) {
         failures.add(user + ": " + e.getMessage());
       }
