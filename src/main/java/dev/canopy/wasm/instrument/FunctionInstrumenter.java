@@ -69,7 +69,6 @@ final class FunctionInstrumenter {
   private final int depthGlobal;
   private final int maxCallDepth;
   private final int typeCount;
-  private final long syncInterval;
 
   // Per-body scratch, reused across bodies.
   private int[] opcodes = new int[1024];
@@ -85,18 +84,11 @@ final class FunctionInstrumenter {
   long instructionCount;
 
   FunctionInstrumenter(CostTable costs, int counterGlobal, int depthGlobal, int maxCallDepth, int typeCount) {
-    this(costs, counterGlobal, depthGlobal, maxCallDepth, typeCount, SYNC_INTERVAL_INSTRUCTIONS);
-  }
-
-  /** With another sync interval; 0 syncs the global at every loop iteration (for measurements). */
-  FunctionInstrumenter(
-      CostTable costs, int counterGlobal, int depthGlobal, int maxCallDepth, int typeCount, long syncInterval) {
     this.costs = costs;
     this.counterGlobal = counterGlobal;
     this.depthGlobal = depthGlobal;
     this.maxCallDepth = maxCallDepth;
     this.typeCount = typeCount;
-    this.syncInterval = syncInterval;
   }
 
   /** The locals this adds to one function. */
@@ -387,7 +379,7 @@ final class FunctionInstrumenter {
     out.writeByte(InstructionDecoder.IF).writeByte(BLOCK_TYPE_EMPTY);
     writeSyncAndCheck(out, counter, false);
     out.writeByte(OP_LOCAL_GET).writeU32(counter);
-    out.writeByte(OP_I64_CONST).writeSigned(syncInterval);
+    out.writeByte(OP_I64_CONST).writeSigned(SYNC_INTERVAL_INSTRUCTIONS);
     out.writeByte(OP_I64_SUB);
     out.writeByte(OP_LOCAL_TEE).writeU32(limit);
     out.writeByte(OP_I64_CONST).writeSigned(0);
