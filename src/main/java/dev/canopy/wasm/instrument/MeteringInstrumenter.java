@@ -1,0 +1,169 @@
+package dev.canopy.wasm.instrument;
+
+import java.util.List;
+
+/**
+ * Rewrites a Wasm module so that it counts its own execution, deterministically.
+ *
+ * <p>The result has two new mutable globals, appended after all existing ones (so no index of the
+ * module shifts, and no import is added):
+ *
+ * <ul>
+ *   <li>{@value #INSTRUCTIONS_LEFT_EXPORT} (i64): every basic block first subtracts its static cost
+ *       (from the {@link CostTable}) and executes {@code unreachable} if the result is negative;
+ *       bulk memory and table operations also subtract their size operand times {@link
+ *       CostTable#bulkCostPerUnit()} before they run.
+ *   <li>{@value #CALL_DEPTH_EXPORT} (i32): incremented before every {@code call} and {@code
+ *       call_indirect}, trapping with {@code unreachable} once it exceeds the maximum, and
+ *       decremented after the callee returns. Tail calls replace the frame and are not counted.
+ * </ul>
+ *
+ * <p>Both start at 0. A module with a start function therefore traps at instantiation unless the
+ * engine instantiates without running it, sets the counter, and then runs it.
+ *
+ * <p>Note: this follows the IC's instrumentation (dfinity/ic rs/embedders/src/wasm_utils/
+ * instrumentation.rs) in where blocks start and what they cost, but checks the counter at every
+ * block, not only at loops and function entries: a budget that is exactly enough never traps, and
+ * one instruction less always does. Instrumenting is a pure function of the input bytes and the
+ * configuration.
+ */
+public final class MeteringInstrumenter {
+  public static final String INSTRUCTIONS_LEFT_EXPORT = "__canopy_instructions_left";
+  public static final String CALL_DEPTH_EXPORT = "__canopy_call_depth";
+  public static final int DEFAULT_MAX_CALL_DEPTH = 10_000;
+
+  private static final int EXPORT_KIND_GLOBAL = 0x03;
+
+  private final CostTable costTable;
+  private final int maxCallDepth;
+
+  private MeteringInstrumenter(Builder builder) {
+    this.costTable = builder.costTable;
+    this.maxCallDepth = builder.maxCallDepth;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public CostTable costTable() {
+    return costTable;
+  }
+
+  public int maxCallDepth() {
+    return maxCallDepth;
+  }
+
+  /**
+   * Instruments a binary module.
+   *
+   * @throws InvalidWasmException if the module is malformed, uses a refused feature ({@link
+   *     UnsupportedWasmFeatureException}), or already exports one of the names this adds
+   */
+  public InstrumentedModule instrument(byte[] wasm) {
+    WasmModule module = WasmModule.parse(wasm);
+    ModuleDecoder.Decoded decoded = ModuleDecoder.decode(module);
+    for (ModuleDecoder.Export export : decoded.exports()) {
+      if (export.name().equals(INSTRUCTIONS_LEFT_EXPORT) || export.name().equals(CALL_DEPTH_EXPORT)) {
+        throw new InvalidWasmException("the module already exports the reserved name " + export.name());
+      }
+    }
+    long globalCount = (long) decoded.importedGlobalCount() + decoded.definedGlobalCount();
+    if (globalCount + 2 > Integer.MAX_VALUE) {
+      throw new InvalidWasmException("too many globals");
+    }
+    int counterGlobal = (int) globalCount;
+    int depthGlobal = counterGlobal + 1;
+
+    FunctionInstrumenter functions =
+        new FunctionInstrumenter(costTable, counterGlobal, depthGlobal, maxCallDepth, decoded.types().size());
+    WasmModule result = module;
+    WasmModule.Section code = module.section(WasmModule.CODE);
+    if (code != null) {
+      List<ModuleDecoder.CodeEntry> entries = decoded.code();
+      ByteSink payload = new ByteSink(code.payloadSizeBytes() * 2 + 16);
+      payload.writeU32(entries.size());
+      for (int i = 0; i < entries.size(); i++) {
+        int typeIndex = decoded.functionTypeIndices()[decoded.importedFunctionCount() + i];
+        int params = decoded.types().get(typeIndex).paramCount();
+        functions.instrument(code.source(), entries.get(i), params, payload);
+      }
+      result = result.withSection(WasmModule.CODE, payload.toByteArray());
+    }
+    result = result.withSection(WasmModule.GLOBAL, appendGlobals(module.section(WasmModule.GLOBAL)));
+    result =
+        result.withSection(
+            WasmModule.EXPORT, appendExports(module.section(WasmModule.EXPORT), counterGlobal, depthGlobal));
+    return new InstrumentedModule(
+        result.encode(),
+        costTable.version(),
+        wasm.length,
+        functions.instructionCount,
+        counterGlobal,
+        depthGlobal,
+        maxCallDepth);
+  }
+
+  private static byte[] appendGlobals(WasmModule.Section globals) {
+    ByteSink out = new ByteSink(64);
+    long count = 0;
+    ByteReader existing = null;
+    if (globals != null) {
+      existing = globals.payloadReader();
+      count = existing.readU32();
+    }
+    out.writeU32(count + 2);
+    if (existing != null) {
+      out.writeBytes(existing.bytes(), existing.position(), existing.remaining());
+    }
+    // (global (mut i64) (i64.const 0)) (global (mut i32) (i32.const 0))
+    out.writeByte(0x7E).writeByte(0x01).writeByte(0x42).writeSigned(0).writeByte(0x0B);
+    out.writeByte(0x7F).writeByte(0x01).writeByte(0x41).writeSigned(0).writeByte(0x0B);
+    return out.toByteArray();
+  }
+
+  private static byte[] appendExports(WasmModule.Section exports, int counterGlobal, int depthGlobal) {
+    ByteSink out = new ByteSink(128);
+    long count = 0;
+    ByteReader existing = null;
+    if (exports != null) {
+      existing = exports.payloadReader();
+      count = existing.readU32();
+    }
+    out.writeU32(count + 2);
+    if (existing != null) {
+      out.writeBytes(existing.bytes(), existing.position(), existing.remaining());
+    }
+    out.writeName(INSTRUCTIONS_LEFT_EXPORT).writeByte(EXPORT_KIND_GLOBAL).writeU32(counterGlobal);
+    out.writeName(CALL_DEPTH_EXPORT).writeByte(EXPORT_KIND_GLOBAL).writeU32(depthGlobal);
+    return out.toByteArray();
+  }
+
+  public static final class Builder {
+    private CostTable costTable = CostTable.internetComputer();
+    private int maxCallDepth = DEFAULT_MAX_CALL_DEPTH;
+
+    private Builder() {}
+
+    public Builder withCostTable(CostTable costTable) {
+      if (costTable == null) {
+        throw new IllegalArgumentException("costTable is required");
+      }
+      this.costTable = costTable;
+      return this;
+    }
+
+    /** Calls deeper than this trap; at least 1, at most 1,000,000. */
+    public Builder withMaxCallDepth(int maxCallDepth) {
+      if (maxCallDepth < 1 || maxCallDepth > 1_000_000) {
+        throw new IllegalArgumentException("maxCallDepth must be in [1, 1000000]: " + maxCallDepth);
+      }
+      this.maxCallDepth = maxCallDepth;
+      return this;
+    }
+
+    public MeteringInstrumenter build() {
+      return new MeteringInstrumenter(this);
+    }
+  }
+}
