@@ -16,6 +16,8 @@ import dev.canopy.wasm.CanisterInput.SystemTask;
 import dev.canopy.wasm.ExecutionResult.LogRecord;
 import dev.canopy.wasm.ExecutionResult.Trap;
 import dev.canopy.wasm.InvalidModuleException.Reason;
+import dev.canopy.wasm.instrument.InvalidWasmException;
+import dev.canopy.wasm.instrument.MeteringInstrumenter;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,7 +108,13 @@ public final class WasmEngine implements AutoCloseable {
   }
 
   private LoadedModule compile(CanisterModule module) {
-    byte[] instrumented = instrumenter.instrument(module.wasmBytesShared());
+    byte[] instrumented;
+    try {
+      instrumented = instrumenter.instrument(module.wasmBytesShared());
+    } catch (InvalidWasmException e) {
+      throw new InvalidModuleException(Reason.MALFORMED,
+          "the module cannot be instrumented: " + e.getMessage(), e);
+    }
     WasmBinary binary = WasmBinary.read(instrumented);
     long start = binary.startFunction();
     byte[] runnable = binary.withoutStartSection();
@@ -524,7 +532,10 @@ public final class WasmEngine implements AutoCloseable {
     }
   }
 
+  /** The metering rewriter with the IC's cost table and the configured call depth. */
   static ModuleInstrumenter defaultInstrumenter(ExecutionLimits limits) {
-    return ModuleInstrumenter.NONE;
+    MeteringInstrumenter metering =
+        MeteringInstrumenter.builder().withMaxCallDepth(limits.maxCallDepth()).build();
+    return wasm -> metering.instrument(wasm).wasm();
   }
 }
