@@ -189,9 +189,22 @@ public final class ModuleValidator {
     }
   }
 
+  /**
+   * Decodes the sections the requirements are about. Note: function bodies are decoded and
+   * validated once, when the engine compiles the instrumented module ({@link WasmEngine#load}).
+   */
   private static WasmModule parse(byte[] wasm) {
     try {
-      return Parser.parse(wasm);
+      return Parser.builder()
+          .withValidation(false)
+          .includeSectionId(1) // types
+          .includeSectionId(2) // imports
+          .includeSectionId(3) // functions
+          .includeSectionId(6) // globals
+          .includeSectionId(7) // exports
+          .includeSectionId(10) // code: needed for Chicory's consistency check
+          .build()
+          .parse(() -> new ByteArrayInputStream(wasm));
     } catch (RuntimeException | StackOverflowError e) {
       throw new InvalidModuleException(
           Reason.MALFORMED, "the Wasm binary does not decode or validate: " + e.getMessage(), e);

@@ -97,6 +97,20 @@ class ModuleValidatorTest {
   }
 
   @Test
+  void codeThatDoesNotValidateIsRejectedWhenTheEngineLoadsIt() {
+    // (func) whose body leaves an i32 on the stack: structurally fine, invalid by typing.
+    byte[] badBody = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+        0x03, 0x02, 0x01, 0x00,
+        0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x00, 0x0b};
+    try (WasmEngine engine = WasmTestSupport.engine()) {
+      assertThatThrownBy(() -> engine.load(badBody))
+          .isInstanceOfSatisfying(InvalidModuleException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED));
+    }
+  }
+
+  @Test
   void aGzipBombIsRejected() throws IOException {
     ModuleValidator small = new ModuleValidator(new ModuleLimits(1 << 20, 50_000, 1_000, 16,
         1 << 20, 1_000, 20_000));
