@@ -186,7 +186,9 @@ final class InstanceRun {
     }
     if (t instanceof StackOverflowError
         || (t instanceof ChicoryException && t.getCause() instanceof StackOverflowError)) {
-      return stackOverflow();
+      // Note: not deterministic (it depends on the JVM's frames); maxCallDepth must trip first.
+      return new Trap(ErrorCode.CANISTER_TRAPPED,
+          "Canister trapped: stack overflow (the host stack ran out before the call depth limit)");
     }
     if (t instanceof OutOfMemoryError) {
       return new Trap(ErrorCode.CANISTER_OUT_OF_MEMORY,

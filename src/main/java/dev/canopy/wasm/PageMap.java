@@ -67,18 +67,34 @@ public final class PageMap {
   }
 
   /**
-   * SHA-256 over the page count and every page's bytes (zeros for absent pages): equal images have
-   * equal hashes on every replica.
+   * SHA-256 over the page count and every page that is not all zeros, with its index: equal
+   * contents have equal hashes on every replica, however the pages happen to be stored, and the
+   * cost is proportional to the pages that hold data.
    */
   public byte[] contentHash() {
     MessageDigest d = dev.canopy.types.Hashing.sha256Digest();
-    d.update(ByteBuffer.allocate(8).putLong(pageCount).array());
-    byte[] zeros = ZERO_PAGE;
-    for (long i = 0; i < pageCount; i++) {
-      byte[] p = page(i);
-      d.update(p == null ? zeros : p);
+    ByteBuffer index = ByteBuffer.allocate(8);
+    index.putLong(0, pageCount);
+    d.update(index.array());
+    for (int c = 0; c < chunks.length; c++) {
+      if (chunks[c] == null) {
+        continue;
+      }
+      for (int i = 0; i < CHUNK_PAGES; i++) {
+        long pageIndex = ((long) c << CHUNK_SHIFT) + i;
+        byte[] p = chunks[c][i];
+        if (p != null && pageIndex < pageCount && !isZero(p)) {
+          index.putLong(0, pageIndex);
+          d.update(index.array());
+          d.update(p);
+        }
+      }
     }
     return d.digest();
+  }
+
+  private static boolean isZero(byte[] page) {
+    return Arrays.mismatch(page, ZERO_PAGE) < 0;
   }
 
   /** Number of pages that hold data (the rest read as zeros). */
