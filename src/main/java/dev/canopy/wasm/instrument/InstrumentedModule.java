@@ -18,6 +18,7 @@ public final class InstrumentedModule {
   private final int instructionsLeftGlobalIndex;
   private final int callDepthGlobalIndex;
   private final int maxCallDepth;
+  private final boolean hasStartFunction;
 
   InstrumentedModule(
       byte[] wasm,
@@ -26,7 +27,8 @@ public final class InstrumentedModule {
       long originalInstructionCount,
       int instructionsLeftGlobalIndex,
       int callDepthGlobalIndex,
-      int maxCallDepth) {
+      int maxCallDepth,
+      boolean hasStartFunction) {
     this.wasm = wasm;
     this.costTableVersion = costTableVersion;
     this.originalSizeBytes = originalSizeBytes;
@@ -34,6 +36,7 @@ public final class InstrumentedModule {
     this.instructionsLeftGlobalIndex = instructionsLeftGlobalIndex;
     this.callDepthGlobalIndex = callDepthGlobalIndex;
     this.maxCallDepth = maxCallDepth;
+    this.hasStartFunction = hasStartFunction;
   }
 
   /** A copy of the instrumented module's bytes. */
@@ -76,6 +79,15 @@ public final class InstrumentedModule {
     return maxCallDepth;
   }
 
+  /**
+   * Whether the original had a start function; it is now exported as {@link
+   * MeteringInstrumenter#START_FUNCTION_EXPORT}, and the engine must call it (metered) before
+   * anything else, as instantiation no longer runs it.
+   */
+  public boolean hasStartFunction() {
+    return hasStartFunction;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof InstrumentedModule m
@@ -85,7 +97,8 @@ public final class InstrumentedModule {
         && originalInstructionCount == m.originalInstructionCount
         && instructionsLeftGlobalIndex == m.instructionsLeftGlobalIndex
         && callDepthGlobalIndex == m.callDepthGlobalIndex
-        && maxCallDepth == m.maxCallDepth;
+        && maxCallDepth == m.maxCallDepth
+        && hasStartFunction == m.hasStartFunction;
   }
 
   @Override

@@ -18,8 +18,10 @@ import java.util.List;
  *       decremented after the callee returns. Tail calls replace the frame and are not counted.
  * </ul>
  *
- * <p>Both start at 0. A module with a start function therefore traps at instantiation unless the
- * engine instantiates without running it, sets the counter, and then runs it.
+ * <p>Both start at 0. A start function would therefore trap at instantiation, so, as on the IC, the
+ * start section is removed and its function exported as {@value #START_FUNCTION_EXPORT}: the engine
+ * instantiates, sets the counter, and calls that export first ({@link
+ * InstrumentedModule#hasStartFunction()}).
  *
  * <p>Note: this follows the IC's instrumentation (dfinity/ic rs/embedders/src/wasm_utils/
  * instrumentation.rs) in where blocks start and what they cost, but checks the counter at every
@@ -30,8 +32,10 @@ import java.util.List;
 public final class MeteringInstrumenter {
   public static final String INSTRUCTIONS_LEFT_EXPORT = "__canopy_instructions_left";
   public static final String CALL_DEPTH_EXPORT = "__canopy_call_depth";
+  public static final String START_FUNCTION_EXPORT = "canister_start";
   public static final int DEFAULT_MAX_CALL_DEPTH = 10_000;
 
+  private static final int EXPORT_KIND_FUNCTION = 0x00;
   private static final int EXPORT_KIND_GLOBAL = 0x03;
 
   private final CostTable costTable;
@@ -64,7 +68,9 @@ public final class MeteringInstrumenter {
     WasmModule module = WasmModule.parse(wasm);
     ModuleDecoder.Decoded decoded = ModuleDecoder.decode(module);
     for (ModuleDecoder.Export export : decoded.exports()) {
-      if (export.name().equals(INSTRUCTIONS_LEFT_EXPORT) || export.name().equals(CALL_DEPTH_EXPORT)) {
+      if (export.name().equals(INSTRUCTIONS_LEFT_EXPORT)
+          || export.name().equals(CALL_DEPTH_EXPORT)
+          || (decoded.startFunction() >= 0 && export.name().equals(START_FUNCTION_EXPORT))) {
         throw new InvalidWasmException("the module already exports the reserved name " + export.name());
       }
     }
@@ -91,9 +97,14 @@ public final class MeteringInstrumenter {
       result = result.withSection(WasmModule.CODE, payload.toByteArray());
     }
     result = result.withSection(WasmModule.GLOBAL, appendGlobals(module.section(WasmModule.GLOBAL)));
+    long start = decoded.startFunction();
     result =
         result.withSection(
-            WasmModule.EXPORT, appendExports(module.section(WasmModule.EXPORT), counterGlobal, depthGlobal));
+            WasmModule.EXPORT,
+            appendExports(module.section(WasmModule.EXPORT), counterGlobal, depthGlobal, start));
+    if (start >= 0) {
+      result = result.withSection(WasmModule.START, null);
+    }
     return new InstrumentedModule(
         result.encode(),
         costTable.version(),
@@ -101,7 +112,8 @@ public final class MeteringInstrumenter {
         functions.instructionCount,
         counterGlobal,
         depthGlobal,
-        maxCallDepth);
+        maxCallDepth,
+        start >= 0);
   }
 
   private static byte[] appendGlobals(WasmModule.Section globals) {
@@ -122,7 +134,8 @@ public final class MeteringInstrumenter {
     return out.toByteArray();
   }
 
-  private static byte[] appendExports(WasmModule.Section exports, int counterGlobal, int depthGlobal) {
+  private static byte[] appendExports(
+      WasmModule.Section exports, int counterGlobal, int depthGlobal, long startFunction) {
     ByteSink out = new ByteSink(128);
     long count = 0;
     ByteReader existing = null;
@@ -130,9 +143,12 @@ public final class MeteringInstrumenter {
       existing = exports.payloadReader();
       count = existing.readU32();
     }
-    out.writeU32(count + 2);
+    out.writeU32(count + (startFunction >= 0 ? 3 : 2));
     if (existing != null) {
       out.writeBytes(existing.bytes(), existing.position(), existing.remaining());
+    }
+    if (startFunction >= 0) {
+      out.writeName(START_FUNCTION_EXPORT).writeByte(EXPORT_KIND_FUNCTION).writeU32(startFunction);
     }
     out.writeName(INSTRUCTIONS_LEFT_EXPORT).writeByte(EXPORT_KIND_GLOBAL).writeU32(counterGlobal);
     out.writeName(CALL_DEPTH_EXPORT).writeByte(EXPORT_KIND_GLOBAL).writeU32(depthGlobal);

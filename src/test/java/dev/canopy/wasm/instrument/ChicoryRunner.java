@@ -3,6 +3,7 @@ package dev.canopy.wasm.instrument;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.TrapException;
+import com.dylibso.chicory.runtime.WasmRuntimeException;
 import com.dylibso.chicory.wasm.Parser;
 
 /** Runs (instrumented) modules on Chicory's interpreter or compiler, reading the meters after. */
@@ -54,7 +55,7 @@ final class ChicoryRunner {
     String trap = null;
     try {
       results = instance.export(export).apply(args);
-    } catch (TrapException e) {
+    } catch (TrapException | WasmRuntimeException e) {
       trap = e.getMessage();
     }
     long left = metered ? instance.exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT).getValue() : 0;

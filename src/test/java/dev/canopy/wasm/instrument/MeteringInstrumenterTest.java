@@ -171,4 +171,61 @@ class MeteringInstrumenterTest {
     assertThat(module.instructionsLeftGlobalIndex()).isEqualTo(2);
     assertThat(module.callDepthGlobalIndex()).isEqualTo(3);
   }
+
+  @ParameterizedTest
+  @EnumSource(Engine.class)
+  void theStartFunctionBecomesAMeteredExportInsteadOfRunningAtInstantiation(Engine engine) {
+    String wat =
+        """
+        (module
+          (global $ran (mut i32) (i32.const 0))
+          (func $init (global.set $ran (i32.add (global.get $ran) (i32.const 1))))
+          (start $init)
+          (func (export "ran") (result i32) (global.get $ran)))
+        """;
+    InstrumentedModule module = INSTRUMENTER.instrument(Wat2Wasm.parse(wat));
+    assertThat(module.hasStartFunction()).isTrue();
+    assertThat(WasmModule.parse(module.wasm()).section(WasmModule.START)).isNull();
+    ChicoryRunner runner = ChicoryRunner.of(module.wasm(), engine);
+    assertThat(runner.call("ran", 100).result()).isZero();
+    // entry 1 + global.get 2 + i32.const 1 + i32.add 1 + global.set 2 = 7
+    assertThat(runner.call(MeteringInstrumenter.START_FUNCTION_EXPORT, 6).trapped()).isTrue();
+    assertThat(runner.call(MeteringInstrumenter.START_FUNCTION_EXPORT, 7).instructionsLeft()).isZero();
+    assertThat(runner.call("ran", 100).result()).isEqualTo(1);
+
+    String clash = wat.replace("(start $init)", "(start $init) (export \"canister_start\" (func $init))");
+    assertThatThrownBy(() -> INSTRUMENTER.instrument(Wat2Wasm.parse(clash)))
+        .isInstanceOf(InvalidWasmException.class)
+        .hasMessageContaining("canister_start");
+    assertThat(INSTRUMENTER.instrument(Wat2Wasm.parse(COUNTING_LOOP)).hasStartFunction()).isFalse();
+  }
+
+  /**
+   * The default limit on a thread with a 16 MiB stack (the engine runs Wasm on such a thread):
+   * the call depth traps first, never the JVM's StackOverflowError.
+   */
+  @ParameterizedTest
+  @EnumSource(Engine.class)
+  void theDefaultCallDepthTrapsBeforeTheJvmStackOverflows(Engine engine) throws Exception {
+    byte[] wasm = MeteringInstrumenter.builder().build().instrument(Wat2Wasm.parse(COUNTING_LOOP)).wasm();
+    Outcome[] outcomes = new Outcome[2];
+    Throwable[] failure = new Throwable[1];
+    Thread thread =
+        new Thread(null, () -> {
+          try {
+            ChicoryRunner runner = ChicoryRunner.of(wasm, engine);
+            outcomes[0] = runner.call("down", 1L << 40, MeteringInstrumenter.DEFAULT_MAX_CALL_DEPTH);
+            outcomes[1] = runner.call("down", 1L << 40, 1_000_000);
+          } catch (Throwable t) {
+            failure[0] = t;
+          }
+        }, "wasm-deep", 16L << 20);
+    thread.start();
+    thread.join();
+    assertThat(failure[0]).isNull();
+    assertThat(outcomes[0].trapped()).isFalse();
+    assertThat(outcomes[0].result()).isEqualTo(MeteringInstrumenter.DEFAULT_MAX_CALL_DEPTH);
+    assertThat(outcomes[1].trapped()).isTrue();
+    assertThat(outcomes[1].callDepth()).isEqualTo(MeteringInstrumenter.DEFAULT_MAX_CALL_DEPTH + 1);
+  }
 }

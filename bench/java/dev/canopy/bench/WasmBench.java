@@ -1,0 +1,213 @@
+package dev.canopy.bench;
+
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.GlobalInstance;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wabt.Wat2Wasm;
+import com.dylibso.chicory.wasm.Parser;
+import dev.canopy.wasm.instrument.InstrumentedModule;
+import dev.canopy.wasm.instrument.MeteringInstrumenter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The same Wasm workloads (bench/wasm/*.wat) run three ways in one run: metered (instrumented,
+ * Chicory compiler, ByteArrayMemory), plain Chicory compiler (same memory), and V8 through
+ * {@code node bench/wasm/run.mjs}; then the cost of instrumenting, compiling and loading a module.
+ *
+ * <p>Targets: metered at least 0.5x V8's speed on the compute-bound workloads; metering overhead
+ * at most 30% over plain Chicory. Times are the median of the timed runs after warm-up runs.
+ */
+public final class WasmBench {
+  private static final int WARMUPS = 3;
+  private static final int RUNS = 5;
+
+  private record Workload(String name, String kind, int argument) {}
+
+  private static final List<Workload> WORKLOADS =
+      List.of(
+          new Workload("fib", "compute", 30),
+          new Workload("hash", "compute", 60),
+          new Workload("stream", "memory", 3),
+          new Workload("random", "memory", 6_000_000));
+
+  private record Timing(double medianMs, double bestMs, long result) {}
+
+  private WasmBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Files.createTempDirectory("canopy-wasm-bench");
+    MeteringInstrumenter instrumenter = MeteringInstrumenter.builder().build();
+    System.out.printf(Locale.ROOT, "WasmBench: %d warm-up + %d timed runs each, median (best) ms%n", WARMUPS, RUNS);
+    System.out.printf(Locale.ROOT, "%-8s %-8s %16s %16s %16s %10s %10s %12s%n",
+        "workload", "kind", "metered", "plain chicory", "V8 (node)", "meter/V8", "overhead", "instr/s");
+    for (Workload w : WORKLOADS) {
+      byte[] wasm = Wat2Wasm.parse(Files.readString(Path.of("bench", "wasm", w.name() + ".wat")));
+      Path file = dir.resolve(w.name() + ".wasm");
+      Files.write(file, wasm);
+      InstrumentedModule metered = instrumenter.instrument(wasm);
+
+      long[] used = new long[1];
+      Timing m = timeChicory(metered.wasm(), w.argument(), true, used);
+      Timing p = timeChicory(wasm, w.argument(), false, null);
+      Timing v = timeNode(file, w.argument());
+      if (m.result() != p.result() || p.result() != v.result()) {
+        throw new IllegalStateException(w.name() + ": results differ: metered " + m.result()
+            + ", chicory " + p.result() + ", V8 " + v.result());
+      }
+      double speedVsV8 = v.medianMs() / m.medianMs();
+      double overhead = m.medianMs() / p.medianMs() - 1;
+      double instructionsPerSecond = used[0] / (m.medianMs() / 1000);
+      System.out.printf(Locale.ROOT, "%-8s %-8s %16s %16s %16s %9.2fx %+9.0f%% %12.3g%n",
+          w.name(), w.kind(), fmt(m), fmt(p), fmt(v), speedVsV8, overhead * 100, instructionsPerSecond);
+    }
+
+    System.out.println();
+    System.out.println("Module load: instrument, Chicory parse+validate+compile (no instantiation), V8 compile; median of 3 (ms)");
+    System.out.printf(Locale.ROOT, "%-20s %8s %10s %12s %14s %14s %10s%n",
+        "module", "KiB", "+KiB", "instrument", "chicory metered", "chicory plain", "V8");
+    List<String> names = new ArrayList<>();
+    List<byte[]> modules = new ArrayList<>();
+    for (Workload w : WORKLOADS) {
+      names.add(w.name() + ".wasm");
+      modules.add(Files.readAllBytes(dir.resolve(w.name() + ".wasm")));
+    }
+    try (InputStream in = WasmBench.class.getResourceAsStream("/motoko/counter.wasm")) {
+      if (in != null) {
+        names.add("motoko counter.wasm");
+        modules.add(in.readAllBytes());
+      }
+    }
+    for (int i = 0; i < names.size(); i++) {
+      byte[] wasm = modules.get(i);
+      Path file = dir.resolve("load-" + i + ".wasm");
+      Files.write(file, wasm);
+      double[] instrument = new double[3];
+      double[] compileMetered = new double[3];
+      double[] compilePlain = new double[3];
+      byte[] instrumented = null;
+      for (int r = 0; r < 3; r++) {
+        long t0 = System.nanoTime();
+        instrumented = instrumenter.instrument(wasm).wasm();
+        instrument[r] = ms(System.nanoTime() - t0);
+        compileMetered[r] = timeLoad(instrumented);
+        compilePlain[r] = timeLoad(wasm);
+      }
+      double v8 = median(nodeCompile(file, 3));
+      System.out.printf(Locale.ROOT, "%-20s %8.1f %+10.1f %12.2f %14.1f %14.1f %10.2f%n",
+          names.get(i), wasm.length / 1024.0, (instrumented.length - wasm.length) / 1024.0,
+          median(instrument), median(compileMetered), median(compilePlain), v8);
+    }
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        Files.delete(f);
+      }
+    }
+    Files.delete(dir);
+  }
+
+  private static Instance instantiate(byte[] wasm) {
+    var module = Parser.parse(wasm);
+    return Instance.builder(module)
+        .withMachineFactory(MachineFactoryCompiler::compile)
+        .withMemoryFactory(ByteArrayMemory::new)
+        .build();
+  }
+
+  /** Parse (which validates) and compile to JVM bytecode; instantiation is left out. */
+  private static double timeLoad(byte[] wasm) {
+    long t0 = System.nanoTime();
+    var factory = MachineFactoryCompiler.compile(Parser.parse(wasm));
+    double elapsed = ms(System.nanoTime() - t0);
+    if (factory == null) {
+      throw new IllegalStateException("no machine factory");
+    }
+    return elapsed;
+  }
+
+  private static Timing timeChicory(byte[] wasm, int argument, boolean metered, long[] usedOut) {
+    Instance instance = instantiate(wasm);
+    ExportFunction run = instance.export("run");
+    GlobalInstance counter =
+        metered ? instance.exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT) : null;
+    double[] times = new double[RUNS];
+    long result = 0;
+    for (int i = 0; i < WARMUPS + RUNS; i++) {
+      if (metered) {
+        counter.setValue(Long.MAX_VALUE);
+        instance.exports().global(MeteringInstrumenter.CALL_DEPTH_EXPORT).setValue(0);
+      }
+      long t0 = System.nanoTime();
+      result = run.apply(argument)[0];
+      long elapsed = System.nanoTime() - t0;
+      if (i >= WARMUPS) {
+        times[i - WARMUPS] = ms(elapsed);
+      }
+      if (metered && usedOut != null) {
+        usedOut[0] = Long.MAX_VALUE - counter.getValue();
+      }
+    }
+    return new Timing(median(times), Arrays.stream(times).min().orElseThrow(), result);
+  }
+
+  private static Timing timeNode(Path file, int argument) throws IOException, InterruptedException {
+    String out = node("run", file.toString(), Integer.toString(argument), Integer.toString(WARMUPS), Integer.toString(RUNS));
+    double[] runs = numbers(field(out, "runsMs", "\\[([^\\]]*)\\]"));
+    long result = Long.parseLong(field(out, "result", "\"(-?\\d+)\""));
+    return new Timing(median(runs), Arrays.stream(runs).min().orElseThrow(), result);
+  }
+
+  private static double[] nodeCompile(Path file, int times) throws IOException, InterruptedException {
+    return numbers(field(node("compile", file.toString(), Integer.toString(times)), "compileMs", "\\[([^\\]]*)\\]"));
+  }
+
+  private static String node(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("node", Path.of("bench", "wasm", "run.mjs").toString()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
+      throw new IllegalStateException("node failed: " + out);
+    }
+    return out;
+  }
+
+  private static String field(String json, String name, String valuePattern) {
+    Matcher m = Pattern.compile("\"" + name + "\":" + valuePattern).matcher(json);
+    if (!m.find()) {
+      throw new IllegalStateException("no " + name + " in node output: " + json);
+    }
+    return m.group(1);
+  }
+
+  private static double[] numbers(String list) {
+    return Arrays.stream(list.split(",")).mapToDouble(Double::parseDouble).toArray();
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  private static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  private static String fmt(Timing t) {
+    return String.format(Locale.ROOT, "%.1f (%.1f)", t.medianMs(), t.bestMs());
+  }
+}
