@@ -136,6 +136,18 @@ public final class WasmEngine implements AutoCloseable {
       throw new InvalidModuleException(Reason.MALFORMED,
           "the module cannot be compiled: " + e.getMessage(), e);
     }
+    if (start < 0) {
+      // The metering rewriter removes the start section and exports its function instead; the
+      // validator guarantees the canister itself exports no such name.
+      var exports = parsed.exportSection();
+      for (int i = 0; i < exports.exportCount(); i++) {
+        var e = exports.getExport(i);
+        if (e.name().equals(MeteringInstrumenter.START_FUNCTION_EXPORT)
+            && e.exportType() == com.dylibso.chicory.wasm.types.ExternalType.FUNCTION) {
+          start = e.index();
+        }
+      }
+    }
     return new LoadedModule(module, parsed, factory, start);
   }
 
