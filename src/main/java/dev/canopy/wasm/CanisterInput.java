@@ -77,6 +77,17 @@ public sealed interface CanisterInput {
     }
   }
 
+  /**
+   * A query method run as the transform function of an HTTP outcall (context TQ): non-replicated,
+   * called by the management canister.
+   */
+  record HttpTransform(String method, byte[] argument) implements CanisterInput {
+    public HttpTransform {
+      Objects.requireNonNull(method);
+      argument = argument.clone();
+    }
+  }
+
   /** {@code canister_inspect_message} for an ingress update call. */
   record InspectMessage(String method, byte[] argument, Principal caller) implements CanisterInput {
     public InspectMessage {

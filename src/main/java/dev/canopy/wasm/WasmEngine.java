@@ -8,6 +8,7 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.canopy.types.ErrorCode;
 import dev.canopy.types.Principal;
+import dev.canopy.wasm.CanisterInput.HttpTransform;
 import dev.canopy.wasm.CanisterInput.InspectMessage;
 import dev.canopy.wasm.CanisterInput.MethodCall;
 import dev.canopy.wasm.CanisterInput.Response;
@@ -163,8 +164,8 @@ public final class WasmEngine implements AutoCloseable {
   /**
    * Installs a module on an empty canister (or reinstalls): a fresh instance runs {@code (start)},
    * then {@code canister_init(arg)}; stable memory, certified data and the timer start empty.
-   * Atomic: on a trap the result carries {@link CanisterState} {@code null} semantics via
-   * {@link #emptyState()}.
+   * Atomic: on a trap the result's state is {@link #emptyState()} and the caller keeps whatever
+   * the canister had before.
    */
   public ExecutionResult install(CanisterModule module, InstallArgs args, ExecutionEnvironment env) {
     LoadedModule l = prepare(module);
@@ -253,7 +254,10 @@ public final class WasmEngine implements AutoCloseable {
 
   /**
    * Executes one message against a canister's state. Returns the new state and effects, or a trap
-   * with the state unchanged.
+   * with the state unchanged. The caller decides what to keep: the state of a non-replicated query
+   * or inspection is to be dropped, and a response callback whose call context is already answered
+   * cannot reply. Scheduling is the caller's too: for instance the global timer must be set to 0
+   * when {@code canister_global_timer} is scheduled (spec "Global timer"), not by this execution.
    */
   public ExecutionResult execute(CanisterModule module, CanisterState state, CanisterInput input,
       ExecutionEnvironment env) {
@@ -265,6 +269,8 @@ public final class WasmEngine implements AutoCloseable {
         return inspect(l, state, i, env);
       } else if (input instanceof SystemTask s) {
         return systemTask(l, state, s, env);
+      } else if (input instanceof HttpTransform t) {
+        return transform(l, state, t, env);
       } else {
         return response(l, state, (Response) input, env);
       }
@@ -321,6 +327,22 @@ public final class WasmEngine implements AutoCloseable {
       case QUERY -> "query";
       case COMPOSITE_QUERY -> "composite query";
     };
+  }
+
+  private ExecutionResult transform(LoadedModule l, CanisterState state, HttpTransform t,
+      ExecutionEnvironment env) {
+    String export = MethodKind.QUERY.exportName(t.method());
+    if (!l.exportedFunctions.containsKey(export)) {
+      return notRun(state, new Trap(ErrorCode.CANISTER_METHOD_NOT_FOUND,
+          "Canister has no query method '" + t.method() + "'"), env);
+    }
+    Meter meter = new Meter(limits.instructionsPerQuery());
+    List<LogRecord> logs = new ArrayList<>();
+    SystemApi api = new SystemApi(ApiContext.TRANSFORM_QUERY, env, limits, costs, meter, state,
+        logs);
+    api.argument = t.argument();
+    api.caller = Principal.MANAGEMENT_CANISTER;
+    return runEntry(l, state, api, meter, logs, env, run -> run.callExport(export));
   }
 
   private ExecutionResult inspect(LoadedModule l, CanisterState state, InspectMessage i,

@@ -287,6 +287,19 @@ class SystemApiTest {
   }
 
   @Test
+  void anHttpTransformRunsAQueryAsTheManagementCanister() {
+    ExecutionResult echo = engine.execute(module, state,
+        new CanisterInput.HttpTransform("echo_query", new byte[] {5, 6}), env());
+    assertThat(reply(echo)).containsExactly(5, 6);
+    ExecutionResult certify = engine.execute(module, state,
+        new CanisterInput.HttpTransform("certify_in_query", new byte[0]), env());
+    assertContractViolation(certify, "cannot be executed in transform mode");
+    ExecutionResult missing = engine.execute(module, state,
+        new CanisterInput.HttpTransform("nope", new byte[0]), env());
+    assertThat(missing.trap().get().code()).isEqualTo(ErrorCode.CANISTER_METHOD_NOT_FOUND);
+  }
+
+  @Test
   void inspectMessageAcceptsOnlyWhenTheCanisterSaysSo() {
     ExecutionResult accepted = engine.execute(module, state,
         new InspectMessage("accept_me", new byte[0], USER), env());
