@@ -230,6 +230,9 @@ public final class ModuleValidator {
         throw new InvalidModuleException(
             Reason.BAD_IMPORT, where + ": not a System API function of the specification");
       }
+      if (fi.typeIndex() < 0 || fi.typeIndex() >= module.typeSection().typeCount()) {
+        throw new InvalidModuleException(Reason.MALFORMED, where + " has an unknown type index");
+      }
       FunctionType declared = module.typeSection().getType(fi.typeIndex());
       if (!declared.equals(f.type())) {
         throw new InvalidModuleException(
@@ -278,6 +281,11 @@ public final class ModuleValidator {
                 + " 'canister_update <name>', 'canister_query <name>',"
                 + " 'canister_composite_query <name>' (exactly one space)");
       }
+      if (e.index() < 0
+          || e.index() >= importedFunctions + module.functionSection().functionCount()) {
+        throw new InvalidModuleException(
+            Reason.MALFORMED, "export '" + name + "' names an unknown function");
+      }
       FunctionType type = functionType(module, e.index(), importedFunctions);
       if (!type.params().isEmpty() || !type.returns().isEmpty()) {
         throw new InvalidModuleException(
@@ -317,7 +325,11 @@ public final class ModuleValidator {
           .orElseThrow();
       return module.typeSection().getType(imp.typeIndex());
     }
-    return module.functionSection()
-        .getFunctionType(functionIndex - importedFunctions, module.typeSection());
+    int typeIndex = module.functionSection().getFunctionType(functionIndex - importedFunctions);
+    if (typeIndex < 0 || typeIndex >= module.typeSection().typeCount()) {
+      throw new InvalidModuleException(
+          Reason.MALFORMED, "function " + functionIndex + " has an unknown type index");
+    }
+    return module.typeSection().getType(typeIndex);
   }
 }

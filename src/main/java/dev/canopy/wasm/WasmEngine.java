@@ -136,6 +136,9 @@ public final class WasmEngine implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new InvalidModuleException(Reason.MALFORMED,
           "the module cannot be compiled: " + e.getMessage(), e);
+    } catch (StackOverflowError e) {
+      throw new InvalidModuleException(Reason.TOO_LARGE,
+          "the module nests too deeply to be compiled", e);
     }
     if (start < 0) {
       // The metering rewriter removes the start section and exports its function instead; the
