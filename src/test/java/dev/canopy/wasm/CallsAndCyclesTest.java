@@ -112,6 +112,11 @@ class CallsAndCyclesTest {
           (call $on_cleanup (i32.const 2) (i32.const 1)))
         (func (export "canister_update perform_twice")
           (call $new_call) (drop (call $perform)) (drop (call $perform)))
+        (func (export "canister_composite_query cq_call")
+          (call $new_call) (i32.store (i32.const 16) (call $perform))
+          (call $reply_bytes (i32.const 16) (i32.const 4)))
+        (func (export "canister_composite_query cq_add_cycles")
+          (call $new_call) (call $add128 (i64.const 0) (i64.const 1)) (call $reply))
         (func (export "canister_query cleaned")
           (i32.store (i32.const 16) (global.get $cleaned)) (call $reply_bytes (i32.const 16) (i32.const 4)))
         ;; Reply callback: replies env ++ refunded128 ++ the reply payload; traps when env is 99.
@@ -314,6 +319,38 @@ class CallsAndCyclesTest {
         MethodCall.query("cleaned", new byte[0], USER), env());
     // The callback's own write (-1) was dropped; the cleanup's (33) was kept.
     assertThat(readLe32(reply(cleaned))).isEqualTo(33);
+  }
+
+  @Test
+  void aCompositeQueryMayCallButNotAttachCycles() {
+    MethodCall cq = new MethodCall(MethodKind.COMPOSITE_QUERY, "cq_call", new byte[0], USER,
+        BigInteger.ZERO, false, java.util.Optional.empty(), 0, 0, CanisterInput.CallerInfo.NONE);
+    ExecutionResult r = engine.execute(module, state, cq, env());
+    assertThat(readLe32(reply(r))).isZero();
+    assertThat(r.calls()).singleElement()
+        .satisfies(c -> assertThat(c.method()).isEqualTo("method"));
+    MethodCall add = new MethodCall(MethodKind.COMPOSITE_QUERY, "cq_add_cycles", new byte[0], USER,
+        BigInteger.ZERO, false, java.util.Optional.empty(), 0, 0, CanisterInput.CallerInfo.NONE);
+    assertThat(engine.execute(module, state, add, env()).trap().get().message())
+        .contains("\"ic0_call_cycles_add128\" cannot be executed in composite query mode");
+    MethodCall replicated = new MethodCall(MethodKind.COMPOSITE_QUERY, "cq_call", new byte[0],
+        USER, BigInteger.ZERO, true, java.util.Optional.empty(), 0, 0,
+        CanisterInput.CallerInfo.NONE);
+    ExecutionResult refused = engine.execute(module, state, replicated, env());
+    assertThat(refused.trap().get().code())
+        .isEqualTo(ErrorCode.COMPOSITE_QUERY_CALLED_IN_REPLICATED_MODE);
+    assertThat(refused.trap().get().code().text()).isEqualTo("IC0527");
+  }
+
+  @Test
+  void aCompositeCallbackRunsInItsOwnContext() {
+    Callback cb = new Callback(0, 11, 1, 22, java.util.Optional.empty());
+    Response composite = new Response(cb, new ResponseContent.Reply(new byte[] {9}),
+        BigInteger.ZERO, USER, BigInteger.ZERO, false, true, 0, 0);
+    // The reply callback reads msg_cycles_refunded128, which composite callbacks may not call.
+    ExecutionResult r = engine.execute(module, state, composite, env());
+    assertThat(r.trap().get().message())
+        .contains("cannot be executed in composite reply callback mode");
   }
 
   @Test

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +55,7 @@ class MotokoCallsTest {
 
   @BeforeAll
   static void install() throws IOException {
-    engine = WasmTestSupport.engine();
+    engine = WasmTestSupport.sharedEngine();
     CanisterModule caller = load("caller");
     CanisterModule counter = load("counter");
     for (var entry : Map.of(CALLER, caller, COUNTER, counter, CALLER_2, caller).entrySet()) {
@@ -68,10 +67,6 @@ class MotokoCallsTest {
     }
   }
 
-  @AfterAll
-  static void close() {
-    engine.close();
-  }
 
   /** A call waiting for its response: who made it and the callback to run. */
   record Pending(CanisterId caller, OutgoingCall call) {}

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,13 +27,9 @@ class MotokoCanisterTest {
 
   @BeforeAll
   static void start() {
-    engine = WasmTestSupport.engine();
+    engine = WasmTestSupport.sharedEngine();
   }
 
-  @AfterAll
-  static void close() {
-    engine.close();
-  }
 
   static CanisterModule load(String name) throws IOException {
     try (InputStream in = MotokoCanisterTest.class.getResourceAsStream("/motoko/" + name + ".wasm")) {

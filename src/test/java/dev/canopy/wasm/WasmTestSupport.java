@@ -50,6 +50,19 @@ final class WasmTestSupport {
         BigInteger.ZERO, TIME_NS, new byte[] {0x30, 0x01, 0x02}, new TreeMap<>());
   }
 
+  private static WasmEngine shared;
+
+  /**
+   * One engine for the test classes that run the Motoko fixtures, so each module compiles once per
+   * test run; never closed (its threads are daemons).
+   */
+  static synchronized WasmEngine sharedEngine() {
+    if (shared == null) {
+      shared = WasmEngine.builder().withExecutionThreads(2).build();
+    }
+    return shared;
+  }
+
   static WasmEngine engine() {
     return WasmEngine.builder().withExecutionThreads(1).withThreadStackBytes(64L << 20).build();
   }
