@@ -68,7 +68,23 @@ public final class StateCodec {
   static final long MAX_MEMORY_PAGES = (500L << 30) / PageMap.PAGE_SIZE;
   static final int MAX_GLOBAL_WORDS = 1 << 20;
 
+  /**
+   * Content hashes of memories, by identity: page maps are immutable and shared between state
+   * versions, so an unchanged memory is hashed once, not at every height.
+   */
+  private static final Map<PageMap, byte[]> CONTENT_HASHES =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
   private StateCodec() {}
+
+  static byte[] contentHash(PageMap m) {
+    byte[] h = CONTENT_HASHES.get(m);
+    if (h == null) {
+      h = m.contentHash();
+      CONTENT_HASHES.put(m, h);
+    }
+    return h;
+  }
 
   /** A malformed or foreign checkpoint. */
   public static final class CheckpointFormatException
@@ -522,7 +538,7 @@ public final class StateCodec {
 
     void memory(PageMap m) throws IOException {
       if (hashForm) {
-        out.write(m.contentHash());
+        out.write(contentHash(m));
         return;
       }
       out.writeLong(m.pageCount());

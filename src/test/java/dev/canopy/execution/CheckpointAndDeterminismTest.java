@@ -100,6 +100,48 @@ class CheckpointAndDeterminismTest {
     assertThat(new java.util.HashSet<>(a)).as("the state changes").hasSizeGreaterThan(5);
   }
 
+  /** Every cycle of the subnet: balances, consumed, and cycles in flight in calls and queues. */
+  static BigInteger totalCycles(ReplicatedState s) {
+    BigInteger total = s.consumedCyclesTotal();
+    for (ManagementCall m : s.managementQueue()) {
+      total = total.add(m.cycles());
+    }
+    for (Canister c : s.canisters().values()) {
+      SystemState sys = c.system();
+      total = total.add(sys.cyclesBalance()).add(sys.reservedBalance());
+      for (CallContext ctx : sys.callContexts().contexts().values()) {
+        total = total.add(ctx.availableCycles());
+      }
+      for (OutstandingCall cb : sys.callContexts().callbacks().values()) {
+        total = total.add(cb.reservedCycles());
+      }
+      for (List<CanisterMessage> q : sys.inputQueues().queues().values()) {
+        for (CanisterMessage m : q) {
+          if (m instanceof CanisterMessage.Request r) {
+            total = total.add(r.cycles());
+          } else if (m instanceof CanisterMessage.Response r) {
+            total = total.add(r.refundCycles());
+          }
+        }
+      }
+    }
+    return total;
+  }
+
+  @Test
+  void cyclesAreConservedAcrossRoundsWithCallsInFlight() {
+    long seed = 99L;
+    RoundExecutor ex = RoundExecutor.builder().withEngine(engine())
+        .withFees(CyclesFees.internetComputerDefaults())
+        .withLimits(RoundLimits.defaults().withInstructionsPerRound(50_000)).build();
+    ReplicatedState s = initial();
+    BigInteger total = totalCycles(s);
+    for (Batch b : batches(seed, s, 14)) {
+      s = ex.executeRound(s, b).state();
+      assertThat(totalCycles(s)).as("seed %d, height %d", seed, s.height()).isEqualTo(total);
+    }
+  }
+
   @Test
   void aCheckpointRestoresTheSameStateAndExecutionContinuesIdentically() {
     long seed = 77L;
