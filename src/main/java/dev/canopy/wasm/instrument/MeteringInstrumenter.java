@@ -17,18 +17,29 @@ import java.util.function.IntUnaryOperator;
  *   <li>{@value #INSTRUCTIONS_LEFT_EXPORT} (i64): every basic block subtracts its static cost
  *       (from the {@link CostTable}) when it starts; bulk memory and table operations also subtract
  *       their size operand times {@link CostTable#bulkCostPerUnit()} before they run. Inside a
- *       function the counter lives in a local; the global is up to date, and checked (trapping
- *       with {@code unreachable} if negative), before every call, at every exit of a function,
- *       before bulk operations, and at loop headers at least every 1,000 instructions. So a run
+ *       function the counter lives in a local and is passed to and returned from defined callees;
+ *       the global is up to date, and checked (trapping with {@code unreachable} if negative),
+ *       before calls to imports and through tables, before bulk operations and traps, and at
+ *       function entries, loop headers and exits at least every 1,000 instructions; every exit
+ *       checks the counter. So a run
  *       that returns has used exactly budget minus the counter, a budget one instruction short
  *       traps with the counter negative, and every loop runs out. After a trap the program causes itself, the
  *       global may lag behind what was charged by at most that interval plus one function's
  *       straight-line code: deterministically.
- *   <li>{@value #CALL_DEPTH_EXPORT} (i32): the number of Wasm frames on the stack. Every function
- *       increments it on entry, trapping with {@code unreachable} once it exceeds the maximum
- *       (so the global then reads max + 1), and restores it at every exit (return, branch to its
- *       label, its end, tail call). Calls to imported (host) functions add no frame.
+ *   <li>{@value #CALL_DEPTH_EXPORT} (i32): the call depth. Defined functions pass it to each other
+ *       as a parameter (each frame adds 1 and traps once it exceeds the maximum, writing it to
+ *       the global first, so the global then reads max + 1); the global is read by wrappers and
+ *       written before indirect calls and traps only. Calls to imported (host) functions add no
+ *       frame.
  * </ul>
+ *
+ * <p>Every defined function keeps its index but gets an extended type: its parameters plus
+ * (counter i64, soft limit i64, depth i32), its results plus the counter (i64). Exported
+ * functions, the start function and functions in tables or named by {@code ref.func} get wrappers
+ * with their original types, appended after all functions; exports, element segments and {@code
+ * ref.func} name the wrappers, which take the counter and depth from the globals and store the
+ * counter back. New types are appended after the existing ones; the "name" section keeps its
+ * function names, with local names moved past the new parameters.
  *
  * <p>Both start at 0. A start function would therefore trap at instantiation, so, as on the IC, the
  * start section is removed and its function exported as {@value #START_FUNCTION_EXPORT}: the engine
