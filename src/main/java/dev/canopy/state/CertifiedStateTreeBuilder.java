@@ -67,6 +67,8 @@ public final class CertifiedStateTreeBuilder {
   // Looked up by id only, never iterated: hash order cannot leak into the tree.
   private HashMap<CanisterId, CachedCanister> canisterCache = new HashMap<>();
   private HashMap<RequestId, CachedStatus> statusCache = new HashMap<>();
+  private DigestedTree.Node previousCanisters;
+  private DigestedTree.Node previousStatuses;
   private long reusedSubtrees;
 
   public CertifiedStateTreeBuilder() {
@@ -135,7 +137,8 @@ public final class CertifiedStateTreeBuilder {
       entries.add(cached.entry());
     }
     canisterCache = next;
-    return new DigestedTree.Node(entries, md);
+    previousCanisters = new DigestedTree.Node(entries, md, previousCanisters);
+    return previousCanisters;
   }
 
   private static DigestedTree.Node canisterNode(CanisterCertifiedState c, MessageDigest md) {
@@ -177,7 +180,8 @@ public final class CertifiedStateTreeBuilder {
       entries.add(cached.entry());
     }
     statusCache = next;
-    return new DigestedTree.Node(entries, md);
+    previousStatuses = new DigestedTree.Node(entries, md, previousStatuses);
+    return previousStatuses;
   }
 
   private static DigestedTree.Node statusNode(RequestStatus status, MessageDigest md) {

@@ -296,6 +296,35 @@ class CertifiedStateTreeTest {
   }
 
   @Test
+  void aReusingBuilderAgreesWithAFreshOneOverManyHeights() {
+    long seed = 0xcafe_f00dL;
+    SplittableRandom random = new SplittableRandom(seed);
+    CertifiedStateTreeBuilder builder = new CertifiedStateTreeBuilder();
+    int nextRid = 100;
+    for (int height = 0; height < 60; height++) {
+      state.timeNanos += 1_000_000_000L;
+      int action = random.nextInt(4);
+      CanisterId id = CanisterId.fromIndex(random.nextInt(12));
+      if (action == 0) {
+        state.canisters.remove(id);
+      } else if (action == 1) {
+        state.canisters.put(id, CanisterCertifiedState.empty(List.of(TestState.user(random.nextInt(3))), height));
+      } else if (action == 2) {
+        RequestId rid = TestState.rid(nextRid++);
+        state.history.receive(rid, TestState.user(1), EffectiveId.canister(A), state.timeNanos + 1, state.timeNanos);
+      }
+      if (random.nextBoolean()) {
+        state.timeNanos += random.nextLong(700_000_000_000L);
+        state.history.prune(state.timeNanos);
+      }
+      CertifiedStateTree reused = builder.build(state);
+      CertifiedStateTree fresh = new CertifiedStateTreeBuilder().build(state);
+      assertThat(reused.rootHash()).as("seed %d, height %d", seed, height).isEqualTo(fresh.rootHash());
+      assertThat(reused.toHashTree().digest()).as("seed %d, height %d", seed, height).isEqualTo(fresh.rootHash());
+    }
+  }
+
+  @Test
   void witnessesAgreeWithPruningTheFullTree() {
     CertifiedStateTree tree = new CertifiedStateTreeBuilder().build(state);
     HashTree full = tree.toHashTree();
