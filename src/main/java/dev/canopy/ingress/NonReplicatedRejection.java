@@ -32,8 +32,8 @@ public record NonReplicatedRejection(int rejectCode, String errorCode, String me
     if (!ERROR_CODE.matcher(Objects.requireNonNull(errorCode, "errorCode")).matches()) {
       throw new IllegalArgumentException("error codes look like IC0406: " + errorCode);
     }
-    // In the reference replica the error code's leading digit is the reject code.
-    if (errorCode.charAt(2) - '0' != rejectCode) {
+    // In the reference replica the error number's hundreds digit is the reject code (IC0406: 4).
+    if (Integer.parseInt(errorCode.substring(2)) / 100 != rejectCode) {
       throw new IllegalArgumentException(errorCode + " does not belong to reject code " + rejectCode);
     }
     Objects.requireNonNull(message, "message");
