@@ -41,6 +41,8 @@ public final class IngressRejection extends InvalidInputException {
     EFFECTIVE_CANISTER_ID_MISMATCH(400),
     /** The effective canister id lies outside every canister range of this subnet. */
     EFFECTIVE_CANISTER_ID_NOT_HOSTED(400),
+    /** A subnet endpoint names another subnet, or a request that endpoint does not serve. */
+    EFFECTIVE_SUBNET_ID(400),
     /** The ingress pool is at its message or byte bound; the client should retry later. */
     OVERLOADED(503);
 

@@ -9,6 +9,7 @@ import dev.canopy.ingress.ManagementCanisterRules.Decision;
 import dev.canopy.ingress.ManagementCanisterRules.Reject;
 import dev.canopy.ingress.ManagementCanisterRules.Targets;
 import dev.canopy.types.Principal;
+import dev.canopy.types.SubnetId;
 import java.util.Optional;
 
 /**
@@ -79,6 +80,59 @@ public final class IngressValidator {
   }
 
   /**
+   * A request to {@code /api/v4/subnet/<effectiveSubnetId>/call}: only canister creation calls to
+   * the management canister (spec "Effective subnet id"), on this node's subnet.
+   */
+  public IngressVerdict<CallContent> validateSubnetCall(
+      Envelope<CallContent> envelope, SubnetId effectiveSubnetId, long nowNs) {
+    CallContent content = envelope.content();
+    requireOwnSubnet(effectiveSubnetId);
+    if (!content.canisterId().isManagementCanister()
+        || !(content.methodName().equals("create_canister")
+            || content.methodName().equals("provisional_create_canister_with_cycles"))) {
+      throw new IngressRejection(
+          Reason.EFFECTIVE_SUBNET_ID,
+          "The subnet call endpoint only accepts create_canister and"
+              + " provisional_create_canister_with_cycles calls to the management canister; send "
+              + content.canisterId() + "." + content.methodName() + " to /api/v4/canister/<effective canister id>/call.");
+    }
+    config.expiry().check(content.ingressExpiryNs(), nowNs);
+    Authorization authorization = authenticate(envelope, nowNs);
+    requireTargetPermitted(authorization, content.canisterId());
+    if (authorization.queriesOnly()) {
+      throw new IngressRejection(
+          Reason.QUERIES_ONLY,
+          "Invalid delegation: the delegation chain has permissions \"queries\", which forbids update calls.");
+    }
+    Decision decision =
+        ManagementCanisterRules.forCall(content.methodName(), content.arg(), content.sender(), config);
+    if (decision instanceof Reject reject) {
+      return new IngressVerdict.Rejected<>(reject.rejection());
+    }
+    return accepted(envelope, authorization, Optional.empty());
+  }
+
+  /**
+   * A request to {@code /api/v3/subnet/<effectiveSubnetId>/query}: only the management canister's
+   * {@code list_canisters} (spec "Effective subnet id"), on this node's subnet.
+   */
+  public IngressVerdict<QueryContent> validateSubnetQuery(
+      Envelope<QueryContent> envelope, SubnetId effectiveSubnetId, long nowNs) {
+    QueryContent content = envelope.content();
+    requireOwnSubnet(effectiveSubnetId);
+    if (!content.canisterId().isManagementCanister() || !content.methodName().equals("list_canisters")) {
+      throw new IngressRejection(
+          Reason.EFFECTIVE_SUBNET_ID,
+          "The subnet query endpoint only accepts list_canisters queries to the management canister; send "
+              + content.canisterId() + "." + content.methodName() + " to /api/v3/canister/<effective canister id>/query.");
+    }
+    checkExpiryUnlessAnonymous(content, nowNs);
+    Authorization authorization = authenticate(envelope, nowNs);
+    requireTargetPermitted(authorization, content.canisterId());
+    return accepted(envelope, authorization, Optional.empty());
+  }
+
+  /**
    * A request to {@code /api/v2|v3/canister/<effectiveCanisterId>/read_state}. Which paths the
    * sender may read is decided with the state; the returned targets are part of that decision.
    */
@@ -89,6 +143,13 @@ public final class IngressValidator {
   }
 
   /** A request to {@code /api/v2|v3/subnet/<effectiveSubnetId>/read_state}. */
+  public ValidatedRequest<ReadStateContent> validateSubnetReadState(
+      Envelope<ReadStateContent> envelope, SubnetId effectiveSubnetId, long nowNs) {
+    requireOwnSubnet(effectiveSubnetId);
+    return validateReadState(envelope, nowNs);
+  }
+
+  /** Expiry and authentication of a read_state request, wherever it was sent. */
   public ValidatedRequest<ReadStateContent> validateReadState(
       Envelope<ReadStateContent> envelope, long nowNs) {
     checkExpiryUnlessAnonymous(envelope.content(), nowNs);
@@ -143,6 +204,15 @@ public final class IngressValidator {
           Reason.EFFECTIVE_CANISTER_ID_NOT_HOSTED,
           "Effective canister id " + ecid + " is not in the canister ranges of this subnet "
               + config.canisterRanges() + "; use an effective canister id from these ranges.");
+    }
+  }
+
+  private void requireOwnSubnet(SubnetId effectiveSubnetId) {
+    if (config.subnetId().isEmpty() || !config.subnetId().get().equals(effectiveSubnetId)) {
+      throw new IngressRejection(
+          Reason.EFFECTIVE_SUBNET_ID,
+          "Effective subnet id " + effectiveSubnetId + " is not this node's subnet"
+              + config.subnetId().map(s -> " (" + s + ")").orElse("") + ".");
     }
   }
 

@@ -21,6 +21,7 @@ import dev.canopy.crypto.SigningKey;
 import dev.canopy.ingress.IngressRejection.Reason;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Principal;
+import dev.canopy.types.SubnetId;
 import dev.canopy.types.cbor.CborMap;
 import dev.canopy.types.cbor.CborValue;
 import java.time.Instant;
@@ -38,8 +39,12 @@ class IngressValidatorTest {
   private final SigningKey key = Ed25519SigningKey.generate(random);
   private final Principal user = TestRequests.principalOf(key);
   private final EnvelopeDecoder decoder = new EnvelopeDecoder(EnvelopeLimits.DEFAULT);
+  private static final SubnetId SUBNET =
+      new SubnetId(Principal.fromText("tdb26-jop6k-aogll-7ltgs-eruif-6kk7m-qpktf-gdiqx-mxtrf-vb5e6-eqe"));
+  private static final SubnetId OTHER_SUBNET = new SubnetId(CanisterId.fromIndex(3).principal());
   private final IngressValidatorConfig config =
       IngressValidatorConfig.builder()
+          .subnetId(SUBNET)
           .canisterRange(CanisterId.fromIndex(0).principal(), CanisterId.fromIndex(0xFFFFF).principal())
           .subnetAdmin(ADMIN)
           .build();
@@ -388,5 +393,37 @@ class IngressValidatorTest {
   private static long nanos(String instant) {
     Instant i = Instant.parse(instant);
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+  }
+
+  // ---- subnet endpoints ------------------------------------------------------------------
+
+  @Test
+  void theSubnetCallEndpointServesOnlyCanisterCreationOnThisSubnet() {
+    byte[] provisional =
+        TestRequests.signed(TestRequests.call(user, Principal.MANAGEMENT_CANISTER, "provisional_create_canister_with_cycles", CandidArgs.EMPTY.encode()), key);
+    accepted(validator.validateSubnetCall(decoder.decodeCall(provisional), SUBNET, NOW_NS));
+    IngressRejection wrongSubnet = refusal(() -> validator.validateSubnetCall(decoder.decodeCall(provisional), OTHER_SUBNET, NOW_NS));
+    assertThat(wrongSubnet.httpStatus()).isEqualTo(400);
+    assertThat(wrongSubnet.reason()).isEqualTo(Reason.EFFECTIVE_SUBNET_ID);
+    byte[] byUser = TestRequests.signed(TestRequests.call(user, Principal.MANAGEMENT_CANISTER, "create_canister", CandidArgs.EMPTY.encode()), key);
+    assertThat(rejected(validator.validateSubnetCall(decoder.decodeCall(byUser), SUBNET, NOW_NS)).errorCode()).isEqualTo("IC0406");
+    byte[] install = TestRequests.signed(TestRequests.call(user, Principal.MANAGEMENT_CANISTER, "install_code", canisterIdArg("canister_id", CANISTER)), key);
+    assertThat(refusal(() -> validator.validateSubnetCall(decoder.decodeCall(install), SUBNET, NOW_NS))).hasMessageContaining("only accepts create_canister");
+    byte[] regular = TestRequests.signed(TestRequests.call(user, CANISTER, "create_canister", new byte[0]), key);
+    assertThat(refusal(() -> validator.validateSubnetCall(decoder.decodeCall(regular), SUBNET, NOW_NS)).reason()).isEqualTo(Reason.EFFECTIVE_SUBNET_ID);
+  }
+
+  @Test
+  void theSubnetQueryEndpointServesOnlyListCanistersAndSubnetReadStateChecksTheSubnet() {
+    byte[] list = TestRequests.anonymous(TestRequests.query(Principal.ANONYMOUS, Principal.MANAGEMENT_CANISTER, "list_canisters", CandidArgs.EMPTY.encode()));
+    accepted(validator.validateSubnetQuery(decoder.decodeQuery(list), SUBNET, NOW_NS));
+    assertThat(refusal(() -> validator.validateSubnetQuery(decoder.decodeQuery(list), OTHER_SUBNET, NOW_NS)).reason()).isEqualTo(Reason.EFFECTIVE_SUBNET_ID);
+    byte[] status = TestRequests.anonymous(TestRequests.query(Principal.ANONYMOUS, Principal.MANAGEMENT_CANISTER, "canister_status", canisterIdArg("canister_id", CANISTER)));
+    assertThat(refusal(() -> validator.validateSubnetQuery(decoder.decodeQuery(status), SUBNET, NOW_NS))).hasMessageContaining("only accepts list_canisters");
+    byte[] readState = TestRequests.anonymous(TestRequests.readState(Principal.ANONYMOUS, List.of(List.of("subnet".getBytes()))));
+    assertThat(validator.validateSubnetReadState(decoder.decodeReadState(readState), SUBNET, NOW_NS).content().paths()).hasSize(1);
+    assertThat(refusal(() -> validator.validateSubnetReadState(decoder.decodeReadState(readState), OTHER_SUBNET, NOW_NS)).httpStatus()).isEqualTo(400);
+    IngressValidator noSubnet = new IngressValidator(IngressValidatorConfig.builder().canisterRanges(config.canisterRanges()).build());
+    assertThat(refusal(() -> noSubnet.validateSubnetQuery(decoder.decodeQuery(list), SUBNET, NOW_NS)).reason()).isEqualTo(Reason.EFFECTIVE_SUBNET_ID);
   }
 }
