@@ -9,7 +9,7 @@ import dev.canopy.state.EffectiveId;
 import dev.canopy.state.IngressHistory;
 import dev.canopy.state.IngressHistorySettings;
 import dev.canopy.state.MetadataSection;
-import dev.canopy.state.RequestId;
+import dev.canopy.types.RequestId;
 import dev.canopy.state.RequestStatus;
 import dev.canopy.state.SubnetInfo;
 import dev.canopy.state.SubnetType;
@@ -137,7 +137,7 @@ public final class StateTreeBench {
     HashTree full = tree.toHashTree();
     RequestId some = view.history.entries().firstKey();
     List<List<Label>> paths =
-        List.of(List.of(Label.of("request_status"), some.toLabel()), List.of(Label.of("time")));
+        List.of(List.of(Label.of("request_status"), Label.of(some.toBytes())), List.of(Label.of("time")));
     double prune = time(() -> full.prune(paths), 10);
     double witness = time(() -> tree.witness(paths), 20);
     row("prune full hash tree (baseline)", prune, prune);

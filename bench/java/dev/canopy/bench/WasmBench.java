@@ -28,11 +28,12 @@ import java.util.regex.Pattern;
  * {@code node bench/wasm/run.mjs}; then the cost of instrumenting, compiling and loading a module.
  *
  * <p>Targets: metered at least 0.5x V8's speed on the compute-bound workloads; metering overhead
- * at most 30% over plain Chicory. Times are the median of the timed runs after warm-up runs.
+ * at most 30% over plain Chicory. Times are the median of the timed runs after warm-up runs; the
+ * metered and plain Chicory runs alternate.
  */
 public final class WasmBench {
   private static final int WARMUPS = 3;
-  private static final int RUNS = 5;
+  private static final int RUNS = 7;
 
   private record Workload(String name, String kind, int argument) {}
 
@@ -60,8 +61,9 @@ public final class WasmBench {
       InstrumentedModule metered = instrumenter.instrument(wasm);
 
       long[] used = new long[1];
-      Timing m = timeChicory(metered.wasm(), w.argument(), true, used);
-      Timing p = timeChicory(wasm, w.argument(), false, null);
+      Timing[] chicory = timeChicory(metered.wasm(), wasm, w.argument(), used);
+      Timing m = chicory[0];
+      Timing p = chicory[1];
       Timing v = timeNode(file, w.argument());
       if (m.result() != p.result() || p.result() != v.result()) {
         throw new IllegalStateException(w.name() + ": results differ: metered " + m.result()
@@ -137,28 +139,39 @@ public final class WasmBench {
     return elapsed;
   }
 
-  private static Timing timeChicory(byte[] wasm, int argument, boolean metered, long[] usedOut) {
-    Instance instance = instantiate(wasm);
-    ExportFunction run = instance.export("run");
-    GlobalInstance counter =
-        metered ? instance.exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT) : null;
-    double[] times = new double[RUNS];
-    long result = 0;
+  /**
+   * Times the metered and the plain module with their runs interleaved (metered, plain, metered,
+   * ...), so that load from other processes on this shared machine hits both alike.
+   */
+  private static Timing[] timeChicory(byte[] meteredWasm, byte[] plainWasm, int argument, long[] usedOut) {
+    Instance metered = instantiate(meteredWasm);
+    Instance plain = instantiate(plainWasm);
+    ExportFunction meteredRun = metered.export("run");
+    ExportFunction plainRun = plain.export("run");
+    GlobalInstance counter = metered.exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT);
+    GlobalInstance depth = metered.exports().global(MeteringInstrumenter.CALL_DEPTH_EXPORT);
+    double[] meteredTimes = new double[RUNS];
+    double[] plainTimes = new double[RUNS];
+    long meteredResult = 0;
+    long plainResult = 0;
     for (int i = 0; i < WARMUPS + RUNS; i++) {
-      if (metered) {
-        counter.setValue(Long.MAX_VALUE);
-        instance.exports().global(MeteringInstrumenter.CALL_DEPTH_EXPORT).setValue(0);
-      }
+      counter.setValue(Long.MAX_VALUE);
+      depth.setValue(0);
       long t0 = System.nanoTime();
-      result = run.apply(argument)[0];
-      long elapsed = System.nanoTime() - t0;
+      meteredResult = meteredRun.apply(argument)[0];
+      long t1 = System.nanoTime();
+      plainResult = plainRun.apply(argument)[0];
+      long t2 = System.nanoTime();
       if (i >= WARMUPS) {
-        times[i - WARMUPS] = ms(elapsed);
+        meteredTimes[i - WARMUPS] = ms(t1 - t0);
+        plainTimes[i - WARMUPS] = ms(t2 - t1);
       }
-      if (metered && usedOut != null) {
-        usedOut[0] = Long.MAX_VALUE - counter.getValue();
-      }
+      usedOut[0] = Long.MAX_VALUE - counter.getValue();
     }
+    return new Timing[] {timing(meteredTimes, meteredResult), timing(plainTimes, plainResult)};
+  }
+
+  private static Timing timing(double[] times, long result) {
     return new Timing(median(times), Arrays.stream(times).min().orElseThrow(), result);
   }
 

@@ -1,5 +1,6 @@
 package dev.canopy.state;
 
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hashing;
 import dev.canopy.types.Leb128;
@@ -172,7 +173,7 @@ public final class CertifiedStateTreeBuilder {
       if (cached == null || !cached.status().equals(status)) {
         cached =
             new CachedStatus(
-                status, DigestedTree.Entry.of(e.getKey().toLabel(), statusNode(status, md), md));
+                status, DigestedTree.Entry.of(Label.of(e.getKey().toBytes()), statusNode(status, md), md));
       } else {
         reusedSubtrees++;
       }

@@ -1,6 +1,7 @@
 package dev.canopy.state;
 
 import dev.canopy.state.ReadStateAccessException.Reason;
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.InvalidInputException;
 import dev.canopy.types.Principal;

@@ -2,6 +2,7 @@ package dev.canopy.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hex;
 import dev.canopy.types.Leb128;
@@ -79,7 +80,7 @@ class CertifiedStateTreeTest {
       } else if (o instanceof CanisterId c) {
         out.add(Label.of(c.toBytes()));
       } else if (o instanceof RequestId r) {
-        out.add(r.toLabel());
+        out.add(Label.of(r.toBytes()));
       } else {
         out.add(Label.of(((dev.canopy.types.SubnetId) o).toBytes()));
       }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.canopy.state.ReadStateAccess.ApiVersion;
 import dev.canopy.state.ReadStateAccessException.Reason;
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Principal;
 import dev.canopy.types.SubnetId;

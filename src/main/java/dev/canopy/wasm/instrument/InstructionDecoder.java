@@ -50,6 +50,9 @@ final class InstructionDecoder {
   long index;
   /** The memory index of a memory instruction, else -1. */
   long memoryIndex;
+  /** A br_table's labels, default last, in {@code tableLabels[0, tableLabelCount)}. */
+  long[] tableLabels = new long[16];
+  int tableLabelCount;
 
   InstructionDecoder(ByteReader reader, int typeCount) {
     this.reader = reader;
@@ -84,10 +87,15 @@ final class InstructionDecoder {
         break;
       case BR_TABLE: {
         int count = reader.readCount("br_table label count", 1);
+        if (count + 1 > tableLabels.length) {
+          tableLabels = new long[count + 1];
+        }
         for (int i = 0; i < count; i++) {
-          reader.readU32();
+          tableLabels[i] = reader.readU32();
         }
         index = reader.readU32();
+        tableLabels[count] = index;
+        tableLabelCount = count + 1;
         break;
       }
       case CALL_INDIRECT: case RETURN_CALL_INDIRECT:

@@ -9,13 +9,20 @@ import java.util.List;
  * module shifts, and no import is added):
  *
  * <ul>
- *   <li>{@value #INSTRUCTIONS_LEFT_EXPORT} (i64): every basic block first subtracts its static cost
- *       (from the {@link CostTable}) and executes {@code unreachable} if the result is negative;
- *       bulk memory and table operations also subtract their size operand times {@link
- *       CostTable#bulkCostPerUnit()} before they run.
- *   <li>{@value #CALL_DEPTH_EXPORT} (i32): incremented before every {@code call} and {@code
- *       call_indirect}, trapping with {@code unreachable} once it exceeds the maximum, and
- *       decremented after the callee returns. Tail calls replace the frame and are not counted.
+ *   <li>{@value #INSTRUCTIONS_LEFT_EXPORT} (i64): every basic block subtracts its static cost
+ *       (from the {@link CostTable}) when it starts; bulk memory and table operations also subtract
+ *       their size operand times {@link CostTable#bulkCostPerUnit()} before they run. Inside a
+ *       function the counter lives in a local; the global is up to date, and checked (trapping
+ *       with {@code unreachable} if negative), before every call, at every exit of a function,
+ *       before bulk operations, and at loop headers at least every 1,000 instructions. So a run
+ *       that returns has used exactly budget minus the counter, a budget one instruction short
+ *       traps with the counter negative, and every loop runs out. After a trap the program causes itself, the
+ *       global may lag behind what was charged by at most that interval plus one function's
+ *       straight-line code: deterministically.
+ *   <li>{@value #CALL_DEPTH_EXPORT} (i32): the number of Wasm frames on the stack. Every function
+ *       increments it on entry, trapping with {@code unreachable} once it exceeds the maximum
+ *       (so the global then reads max + 1), and restores it at every exit (return, branch to its
+ *       label, its end, tail call). Calls to imported (host) functions add no frame.
  * </ul>
  *
  * <p>Both start at 0. A start function would therefore trap at instantiation, so, as on the IC, the
@@ -24,9 +31,10 @@ import java.util.List;
  * InstrumentedModule#hasStartFunction()}).
  *
  * <p>Note: this follows the IC's instrumentation (dfinity/ic rs/embedders/src/wasm_utils/
- * instrumentation.rs) in where blocks start and what they cost, but checks the counter at every
- * block, not only at loops and function entries: a budget that is exactly enough never traps, and
- * one instruction less always does. Instrumenting is a pure function of the input bytes and the
+ * instrumentation.rs) in what instructions cost and in charging straight-line code up to the next
+ * branch or branch target at its start, but also checks the counter at every exit and call, not
+ * only at loops and function entries: a budget that is exactly enough never traps, and one
+ * instruction less always does. Instrumenting is a pure function of the input bytes and the
  * configuration.
  */
 public final class MeteringInstrumenter {
@@ -169,7 +177,10 @@ public final class MeteringInstrumenter {
       return this;
     }
 
-    /** Calls deeper than this trap; at least 1, at most 1,000,000. */
+    /**
+     * More Wasm frames than this at once trap (the exported function called by the host is the
+     * first); at least 1, at most 1,000,000.
+     */
     public Builder withMaxCallDepth(int maxCallDepth) {
       if (maxCallDepth < 1 || maxCallDepth > 1_000_000) {
         throw new IllegalArgumentException("maxCallDepth must be in [1, 1000000]: " + maxCallDepth);

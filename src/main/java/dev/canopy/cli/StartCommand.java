@@ -1,0 +1,91 @@
+package dev.canopy.cli;
+
+import dev.canopy.node.Node;
+import dev.canopy.node.NodeConfig;
+import dev.canopy.node.NodeStartupException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code canopy start}: runs a node in the foreground until Ctrl-C (or SIGTERM), which stops it
+ * cleanly through Pekko's coordinated shutdown.
+ */
+@Command(
+    name = "start",
+    mixinStandardHelpOptions = true,
+    description = "Run a node in the foreground; Ctrl-C stops it.")
+final class StartCommand implements Callable<Integer> {
+  /** Exit status when the node cannot start for a reason the message explains. */
+  static final int EXIT_STARTUP_FAILED = 1;
+
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      description = "HTTP port of the Internet Computer interface (configured default: 4943).")
+  Integer port;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "Directory for the node's keys and database (default: data).")
+  Path dataDir;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "Configuration file (default: conf/application.conf in CANOPY_HOME, else in the current"
+              + " directory).")
+  Path configFile;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Node node;
+    try {
+      node = Node.start(NodeConfig.load(configFile(), overrides()));
+    } catch (NodeStartupException e) {
+      err.println("canopy: cannot start the node: " + e.getMessage());
+      err.flush();
+      return EXIT_STARTUP_FAILED;
+    }
+    double seconds = ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0;
+    out.printf(
+        "Canopy node %s is healthy at %s (%.1f s after launch); Ctrl-C stops it.%n",
+        node.nodeId(), node.httpUri(), seconds);
+    out.flush();
+    // Ctrl-C and SIGTERM run coordinated shutdown from the JVM's shutdown hook.
+    node.whenTerminated().toCompletableFuture().join();
+    return 0;
+  }
+
+  private Path configFile() {
+    if (configFile != null) {
+      return configFile;
+    }
+    String home = System.getenv("CANOPY_HOME");
+    Path base = home == null || home.isBlank() ? Path.of("") : Path.of(home);
+    return base.resolve("conf").resolve("application.conf");
+  }
+
+  private Map<String, Object> overrides() {
+    Map<String, Object> overrides = new LinkedHashMap<>();
+    if (port != null) {
+      overrides.put("canopy.node.http.port", port);
+    }
+    if (dataDir != null) {
+      overrides.put("canopy.node.data-dir", dataDir.toAbsolutePath().toString());
+    }
+    return overrides;
+  }
+}

@@ -1,0 +1,2 @@
+/** The {@code canopy} command line (picocli): {@code start} for now. */
+package dev.canopy.cli;

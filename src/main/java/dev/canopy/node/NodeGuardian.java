@@ -1,0 +1,52 @@
+package dev.canopy.node;
+
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.SelfUp;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * The node's guardian actor. It brings the node into its cluster (a dev node, without seed nodes,
+ * joins itself and so forms a one-member cluster) and reports when this member is up. The replica's
+ * actors (ingress, consensus, execution) start under it.
+ */
+public final class NodeGuardian {
+  /** What the guardian handles. */
+  public sealed interface Command {}
+
+  /** This node's cluster member has reached Up. */
+  record MemberIsUp() implements Command {}
+
+  private NodeGuardian() {}
+
+  /** @param joinSelf whether to form a new cluster (no seed nodes configured) */
+  public static Behavior<Command> create(boolean joinSelf) {
+    return Behaviors.setup(
+        context -> {
+          Cluster cluster = Cluster.get(context.getSystem());
+          cluster
+              .subscriptions()
+              .tell(
+                  Subscribe.create(
+                      context.messageAdapter(SelfUp.class, up -> new MemberIsUp()), SelfUp.class));
+          if (joinSelf) {
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+          }
+          NodeHealth health = NodeHealth.get(Adapter.toClassic(context.getSystem()));
+          return Behaviors.receive(Command.class)
+              .onMessage(
+                  MemberIsUp.class,
+                  up -> {
+                    context
+                        .getLog()
+                        .info("cluster member {} is up", cluster.selfMember().address());
+                    health.markMemberUp();
+                    return Behaviors.same();
+                  })
+              .build();
+        });
+  }
+}

@@ -1,0 +1,91 @@
+package dev.canopy.node;
+
+import dev.canopy.http.ReplicaHealthStatus;
+import java.util.concurrent.CompletableFuture;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.AbstractExtensionId;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Extension;
+import org.apache.pekko.actor.ExtensionIdProvider;
+
+/**
+ * Whether this node is ready, per actor system: the node becomes healthy once its cluster member is
+ * up and its HTTP server is bound, and stops being ready when it begins to shut down. Read by
+ * {@code /api/v2/status} and by Pekko Management's {@code /ready}.
+ */
+public final class NodeHealth implements Extension {
+  /** The extension's id: {@code NodeHealth.ID.get(system)}. */
+  public static final Id ID = new Id();
+
+  private final CompletableFuture<Void> memberUp = new CompletableFuture<>();
+  private final CompletableFuture<Void> httpBound = new CompletableFuture<>();
+  private final CompletableFuture<Void> healthy =
+      CompletableFuture.allOf(memberUp, httpBound);
+  private volatile boolean stopping;
+  private final AtomicLong certifiedHeight = new AtomicLong(-1);
+
+  public static NodeHealth get(ActorSystem system) {
+    return ID.get(system);
+  }
+
+  public ReplicaHealthStatus status() {
+    return healthy.isDone() && !healthy.isCompletedExceptionally()
+        ? ReplicaHealthStatus.HEALTHY
+        : ReplicaHealthStatus.STARTING;
+  }
+
+  /** Healthy and not shutting down: what a load balancer should route to. */
+  public boolean isReady() {
+    return status() == ReplicaHealthStatus.HEALTHY && !stopping;
+  }
+
+  /** Completes when the node first becomes healthy. */
+  public CompletionStage<Void> whenHealthy() {
+    return healthy;
+  }
+
+  /** The latest certified height, once state certification has produced one. */
+  public OptionalLong certifiedHeight() {
+    long height = certifiedHeight.get();
+    return height < 0 ? OptionalLong.empty() : OptionalLong.of(height);
+  }
+
+  /** Called by state certification; heights only grow. */
+  public void reportCertifiedHeight(long height) {
+    if (height < 0) {
+      throw new IllegalArgumentException("negative height " + height);
+    }
+    certifiedHeight.accumulateAndGet(height, Math::max);
+  }
+
+  void markMemberUp() {
+    memberUp.complete(null);
+  }
+
+  void markHttpBound() {
+    httpBound.complete(null);
+  }
+
+  void markStopping() {
+    stopping = true;
+  }
+
+  /** Classic extension id, so Pekko Management's health checks (given a classic system) find it. */
+  public static final class Id extends AbstractExtensionId<NodeHealth>
+      implements ExtensionIdProvider {
+    private Id() {}
+
+    @Override
+    public NodeHealth createExtension(ExtendedActorSystem system) {
+      return new NodeHealth();
+    }
+
+    @Override
+    public Id lookup() {
+      return ID;
+    }
+  }
+}

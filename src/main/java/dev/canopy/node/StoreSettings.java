@@ -1,0 +1,86 @@
+package dev.canopy.node;
+
+import java.nio.file.Path;
+
+/** Where Pekko Persistence keeps journals and snapshots ({@code canopy.store}). */
+public sealed interface StoreSettings {
+  /** The JDBC URL of the database. */
+  String jdbcUrl();
+
+  String user();
+
+  String password();
+
+  String jdbcDriver();
+
+  /** The Slick profile pekko-persistence-jdbc talks through. */
+  String slickProfile();
+
+  int maxConnections();
+
+  /** The schema script pekko-persistence-jdbc ships for this database, as a class-path resource. */
+  String schemaScriptResource();
+
+  /** The embedded default: an H2 file database in {@code <data-dir>/db}. */
+  record H2(Path databaseDir, int maxConnections) implements StoreSettings {
+    public H2 {
+      databaseDir = databaseDir.toAbsolutePath().normalize();
+    }
+
+    @Override
+    public String jdbcUrl() {
+      // Note: H2's own JVM shutdown hook would close the database while Pekko's coordinated
+      // shutdown still writes to the journal; the connection pool closes it instead.
+      return "jdbc:h2:file:" + databaseDir.resolve("canopy") + ";DB_CLOSE_ON_EXIT=FALSE";
+    }
+
+    @Override
+    public String user() {
+      return "sa";
+    }
+
+    @Override
+    public String password() {
+      return "";
+    }
+
+    @Override
+    public String jdbcDriver() {
+      return "org.h2.Driver";
+    }
+
+    @Override
+    public String slickProfile() {
+      return "slick.jdbc.H2Profile$";
+    }
+
+    @Override
+    public String schemaScriptResource() {
+      return "schema/h2/h2-create-schema.sql";
+    }
+  }
+
+  /** A PostgreSQL server, the production choice. */
+  record Postgres(String jdbcUrl, String user, String password, int maxConnections)
+      implements StoreSettings {
+    @Override
+    public String jdbcDriver() {
+      return "org.postgresql.Driver";
+    }
+
+    @Override
+    public String slickProfile() {
+      return "slick.jdbc.PostgresProfile$";
+    }
+
+    @Override
+    public String schemaScriptResource() {
+      return "schema/postgres/postgres-create-schema.sql";
+    }
+
+    @Override
+    public String toString() {
+      return "Postgres[" + jdbcUrl + ", user " + user + "]"; // never the password
+    }
+  }
+}
