@@ -1,0 +1,100 @@
+package dev.canopy.wasm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.dylibso.chicory.runtime.WasmRuntimeException;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Copy-on-write pages: versions never affect each other, and hashes depend on contents only. */
+class PageMapTest {
+  @Test
+  void writesThroughAnEditorNeverChangeTheBaseVersion() {
+    PageMap.Editor e = PageMap.EMPTY.edit();
+    e.grow(3);
+    e.write(65530, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 0, 10);
+    PageMap v1 = e.freeze();
+    e.write(65530, new byte[] {42}, 0, 1);
+    PageMap v2 = e.freeze();
+    byte[] b = new byte[10];
+    v1.read(65530, b, 0, 10);
+    assertThat(b).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    v2.read(65530, b, 0, 10);
+    assertThat(b).containsExactly(42, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    assertThat(v1.materializedPages()).isEqualTo(2);
+  }
+
+  @Test
+  void theHashDependsOnContentsNotOnHowPagesAreStored() {
+    PageMap.Editor a = PageMap.EMPTY.edit();
+    a.grow(4);
+    a.write(3 * 65536L, new byte[] {7}, 0, 1);
+    PageMap.Editor b = PageMap.EMPTY.edit();
+    b.grow(4);
+    b.write(0, new byte[100], 0, 100); // materializes a page of zeros
+    b.write(3 * 65536L, new byte[] {7}, 0, 1);
+    assertThat(a.freeze().contentHash()).isEqualTo(b.freeze().contentHash());
+    PageMap.Editor c = PageMap.EMPTY.edit();
+    c.grow(5);
+    c.write(3 * 65536L, new byte[] {7}, 0, 1);
+    assertThat(c.freeze().contentHash()).isNotEqualTo(a.freeze().contentHash());
+  }
+
+  @Test
+  void pagedMemoryMatchesAFlatArrayUnderRandomAccess() {
+    long seed = 77L;
+    Random random = new Random(seed);
+    PagedMemory memory = PagedMemory.fresh(2, 4);
+    byte[] model = new byte[4 * 65536];
+    PageMap before = memory.freeze();
+    for (int i = 0; i < 20_000; i++) {
+      int size = memory.pages() * 65536;
+      int addr = random.nextInt(size - 8);
+      switch (random.nextInt(5)) {
+        case 0 -> {
+          long v = random.nextLong();
+          memory.writeLong(addr, v);
+          for (int k = 0; k < 8; k++) {
+            model[addr + k] = (byte) (v >>> (8 * k));
+          }
+        }
+        case 1 -> {
+          int v = random.nextInt();
+          memory.writeI32(addr, v);
+          for (int k = 0; k < 4; k++) {
+            model[addr + k] = (byte) (v >>> (8 * k));
+          }
+        }
+        case 2 -> {
+          long expected = 0;
+          for (int k = 0; k < 8; k++) {
+            expected |= (model[addr + k] & 0xffL) << (8 * k);
+          }
+          assertThat(memory.readLong(addr)).as("seed %d step %d", seed, i).isEqualTo(expected);
+        }
+        case 3 -> {
+          int len = random.nextInt(Math.min(70_000, size - addr));
+          int dst = random.nextInt(size - len);
+          memory.copy(dst, addr, len);
+          System.arraycopy(model, addr, model, dst, len);
+        }
+        default -> {
+          if (memory.pages() < 4) {
+            memory.grow(1);
+          }
+        }
+      }
+    }
+    byte[] all = memory.readBytes(0, memory.pages() * 65536);
+    assertThat(all).as("seed %d", seed)
+        .isEqualTo(java.util.Arrays.copyOf(model, memory.pages() * 65536));
+    assertThat(before.pageCount()).isEqualTo(2);
+    assertThat(before.materializedPages()).isZero();
+    memory.grow(4 - memory.pages());
+    assertThat(memory.pages()).isEqualTo(4);
+    assertThat(memory.grow(1)).isEqualTo(-1);
+    assertThatThrownBy(() -> memory.readInt(4 * 65536 - 2)).isInstanceOf(WasmRuntimeException.class);
+    assertThatThrownBy(() -> memory.writeByte(-1, (byte) 0)).isInstanceOf(WasmRuntimeException.class);
+  }
+}
