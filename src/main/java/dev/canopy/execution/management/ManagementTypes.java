@@ -865,6 +865,12 @@ public final class ManagementTypes {
 
   // ---- helpers ---------------------------------------------------------------------------
 
+  /** The size of a change encoded as Candid at {@code change} (for history memory metrics). */
+  static long encodedSize(Change c) {
+    return CandidArgs.builder().add(INTERFACE.definition("change").orElseThrow(), c.toCandid())
+        .build().encode().length;
+  }
+
   static CandidType argType(String method) {
     return method(method).orElseThrow().args().get(0);
   }
