@@ -1,0 +1,71 @@
+package dev.canopy.state;
+
+import dev.canopy.crypto.BlsPublicKey;
+import dev.canopy.crypto.BlsSignatureScheme;
+import dev.canopy.crypto.InvalidSignatureException;
+import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.types.Hex;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Certifies heights with the subnet's threshold BLS key (spec "Certification"): each replica signs
+ * {@code "\x0Dic-state-root" · rootHash} with its key share, and {@code t} valid shares combine
+ * into the subnet's signature, which verifies under the subnet's public key. A single-replica node
+ * is the case {@code t = n = 1}, where the one share's signature is the subnet's.
+ *
+ * <p>Note: the node acts as the root subnet, so certificates carry no delegation and verify
+ * directly under the root key that {@code /api/v2/status} publishes.
+ */
+public final class Certifier {
+  private final ThresholdBls.Parameters parameters;
+  private final BlsPublicKey subnetPublicKey;
+
+  public Certifier(ThresholdBls.Parameters parameters, BlsPublicKey subnetPublicKey) {
+    this.parameters = Objects.requireNonNull(parameters, "parameters");
+    this.subnetPublicKey = Objects.requireNonNull(subnetPublicKey, "subnetPublicKey");
+  }
+
+  public BlsPublicKey subnetPublicKey() {
+    return subnetPublicKey;
+  }
+
+  /** This replica's share of the signature of {@code rootHash}. */
+  public ThresholdBls.SignatureShare signShare(ThresholdBls.SecretKeyShare share, byte[] rootHash) {
+    return ThresholdBls.signShare(share, BlsSignatureScheme.stateRootMessage(rootHash));
+  }
+
+  /** Whether {@code share} is a valid share of the signature of {@code rootHash}. */
+  public boolean verifyShare(
+      ThresholdBls.PublicKeyShare publicKeyShare, byte[] rootHash, ThresholdBls.SignatureShare share) {
+    return ThresholdBls.verifyShare(publicKeyShare, BlsSignatureScheme.stateRootMessage(rootHash), share);
+  }
+
+  /**
+   * Combines at least {@code t} shares into the subnet's certification of {@code height}, and
+   * checks it under the subnet key: an invalid share among them gives an {@link
+   * InvalidSignatureException}, never a certification that clients would reject.
+   */
+  public StateCertification combine(
+      long height, byte[] rootHash, List<ThresholdBls.SignatureShare> shares) {
+    byte[] message = BlsSignatureScheme.stateRootMessage(rootHash);
+    byte[] signature = ThresholdBls.combineSignatures(parameters, shares);
+    if (!BlsSignatureScheme.verify(subnetPublicKey, message, signature)) {
+      throw new InvalidSignatureException(
+          InvalidSignatureException.Reason.DOES_NOT_VERIFY,
+          "the combined signature of height " + height + " (root " + Hex.encode(rootHash)
+              + ") does not verify under the subnet key; some share is invalid");
+    }
+    return new StateCertification(height, rootHash, signature);
+  }
+
+  /** The certification by a subnet of one replica ({@code t = n = 1}) holding {@code share}. */
+  public StateCertification certifyAlone(
+      long height, byte[] rootHash, ThresholdBls.SecretKeyShare share) {
+    if (parameters.threshold() != 1) {
+      throw new IllegalStateException(
+          "a replica certifies alone only when the threshold is 1, not " + parameters.threshold());
+    }
+    return combine(height, rootHash, List.of(signShare(share, rootHash)));
+  }
+}
