@@ -6,6 +6,9 @@ import dev.canopy.candid.CandidValue;
 import dev.canopy.candid.CandidValue.FieldValue;
 import dev.canopy.candid.DidFile;
 import dev.canopy.candid.FieldId;
+import dev.canopy.execution.CanisterChange;
+import dev.canopy.execution.CanisterLog;
+import dev.canopy.execution.LogVisibility;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hex;
 import dev.canopy.types.InvalidInputException;
@@ -93,49 +96,34 @@ public final class ManagementTypes {
 
   // ---- shared pieces -------------------------------------------------------------------------
 
-  /** {@code log_visibility}, {@code snapshot_visibility}, {@code status_visibility}. */
-  public sealed interface Visibility {
-    record Controllers() implements Visibility {}
-
-    record Public() implements Visibility {}
-
-    record AllowedViewers(List<Principal> viewers) implements Visibility {
-      public AllowedViewers {
-        viewers = List.copyOf(viewers);
-      }
+  /**
+   * {@code log_visibility}, {@code snapshot_visibility} or {@code status_visibility} (same shape).
+   *
+   * @throws ManagementReject IC0408 for more than {@link LogVisibility.AllowedViewers#MAX_VIEWERS}
+   *     viewers (the reference replica decodes the list bounded)
+   */
+  static LogVisibility visibilityFromCandid(String field, CandidValue v) {
+    CandidValue.Variant var = (CandidValue.Variant) v;
+    if (var.is("controllers")) {
+      return LogVisibility.CONTROLLERS;
     }
-
-    Visibility CONTROLLERS = new Controllers();
-    Visibility PUBLIC = new Public();
-
-    /** Whether {@code who} may see, given the canister's controllers. */
-    default boolean allows(Principal who, List<Principal> controllers) {
-      if (this instanceof Public) {
-        return true;
-      }
-      if (controllers.contains(who)) {
-        return true;
-      }
-      return this instanceof AllowedViewers a && a.viewers().contains(who);
+    if (var.is("public")) {
+      return LogVisibility.PUBLIC;
     }
-
-    static Visibility fromCandid(CandidValue v) {
-      CandidValue.Variant var = (CandidValue.Variant) v;
-      if (var.is("controllers")) {
-        return CONTROLLERS;
-      }
-      if (var.is("public")) {
-        return PUBLIC;
-      }
-      return new AllowedViewers(principals(var.value()));
+    List<Principal> viewers = principals(var.value());
+    if (viewers.size() > LogVisibility.AllowedViewers.MAX_VIEWERS) {
+      throw ManagementReject.invalidPayload("Error decoding candid: " + field
+          + ": The number of elements exceeds maximum allowed "
+          + LogVisibility.AllowedViewers.MAX_VIEWERS);
     }
+    return new LogVisibility.AllowedViewers(viewers);
+  }
 
-    default CandidValue toCandid() {
-      if (this instanceof AllowedViewers a) {
-        return CandidValue.variant("allowed_viewers", principalsValue(a.viewers()));
-      }
-      return CandidValue.variant(this instanceof Public ? "public" : "controllers");
+  static CandidValue visibilityToCandid(LogVisibility v) {
+    if (v instanceof LogVisibility.AllowedViewers a) {
+      return CandidValue.variant("allowed_viewers", principalsValue(a.viewers()));
     }
+    return CandidValue.variant(v instanceof LogVisibility.Public ? "public" : "controllers");
   }
 
   /** {@code environment_variable}. */
@@ -167,9 +155,9 @@ public final class ManagementTypes {
       BigInteger freezingThreshold,
       BigInteger reservedCyclesLimit,
       BigInteger minimumIncomingCanisterCallCycles,
-      Visibility logVisibility,
-      Visibility snapshotVisibility,
-      Visibility statusVisibility,
+      LogVisibility logVisibility,
+      LogVisibility snapshotVisibility,
+      LogVisibility statusVisibility,
       BigInteger wasmMemoryLimit,
       BigInteger wasmMemoryThreshold,
       List<EnvironmentVariable> environmentVariables) {
@@ -222,11 +210,12 @@ public final class ManagementTypes {
           optField("reserved_cycles_limit", natOrNull(reservedCyclesLimit)),
           optField("minimum_incoming_canister_call_cycles",
               natOrNull(minimumIncomingCanisterCallCycles)),
-          optField("log_visibility", logVisibility == null ? null : logVisibility.toCandid()),
+          optField("log_visibility",
+              logVisibility == null ? null : visibilityToCandid(logVisibility)),
           optField("snapshot_visibility",
-              snapshotVisibility == null ? null : snapshotVisibility.toCandid()),
+              snapshotVisibility == null ? null : visibilityToCandid(snapshotVisibility)),
           optField("status_visibility",
-              statusVisibility == null ? null : statusVisibility.toCandid()),
+              statusVisibility == null ? null : visibilityToCandid(statusVisibility)),
           optField("wasm_memory_limit", natOrNull(wasmMemoryLimit)),
           optField("wasm_memory_threshold", natOrNull(wasmMemoryThreshold)),
           optField("environment_variables", environmentVariables == null ? null
@@ -235,53 +224,25 @@ public final class ManagementTypes {
     }
   }
 
-  /** {@code definite_canister_settings}: the settings a canister has. */
-  public record DefiniteCanisterSettings(
-      List<Principal> controllers,
-      BigInteger computeAllocation,
-      BigInteger memoryAllocation,
-      BigInteger freezingThreshold,
-      BigInteger reservedCyclesLimit,
-      BigInteger minimumIncomingCanisterCallCycles,
-      Visibility logVisibility,
-      Visibility snapshotVisibility,
-      Visibility statusVisibility,
-      BigInteger wasmMemoryLimit,
-      BigInteger wasmMemoryThreshold,
-      List<EnvironmentVariable> environmentVariables) {
-
-    public DefiniteCanisterSettings {
-      controllers = List.copyOf(controllers);
-      Objects.requireNonNull(computeAllocation);
-      Objects.requireNonNull(memoryAllocation);
-      Objects.requireNonNull(freezingThreshold);
-      Objects.requireNonNull(reservedCyclesLimit);
-      Objects.requireNonNull(minimumIncomingCanisterCallCycles);
-      Objects.requireNonNull(logVisibility);
-      Objects.requireNonNull(snapshotVisibility);
-      Objects.requireNonNull(statusVisibility);
-      Objects.requireNonNull(wasmMemoryLimit);
-      Objects.requireNonNull(wasmMemoryThreshold);
-      environmentVariables = List.copyOf(environmentVariables);
-    }
-
-    public CandidValue toCandid() {
-      return CandidValue.record(
-          CandidValue.field("controllers", principalsValue(controllers)),
-          CandidValue.field("compute_allocation", CandidValue.nat(computeAllocation)),
-          CandidValue.field("memory_allocation", CandidValue.nat(memoryAllocation)),
-          CandidValue.field("freezing_threshold", CandidValue.nat(freezingThreshold)),
-          CandidValue.field("reserved_cycles_limit", CandidValue.nat(reservedCyclesLimit)),
-          CandidValue.field("minimum_incoming_canister_call_cycles",
-              CandidValue.nat(minimumIncomingCanisterCallCycles)),
-          CandidValue.field("log_visibility", logVisibility.toCandid()),
-          CandidValue.field("snapshot_visibility", snapshotVisibility.toCandid()),
-          CandidValue.field("status_visibility", statusVisibility.toCandid()),
-          CandidValue.field("wasm_memory_limit", CandidValue.nat(wasmMemoryLimit)),
-          CandidValue.field("wasm_memory_threshold", CandidValue.nat(wasmMemoryThreshold)),
-          CandidValue.field("environment_variables", CandidValue.vec(
-              environmentVariables.stream().map(EnvironmentVariable::toCandid).toList())));
-    }
+  /** {@code definite_canister_settings} of a canister with these controllers and settings. */
+  public static CandidValue definiteSettings(List<Principal> controllers,
+      dev.canopy.execution.CanisterSettings s) {
+    List<CandidValue> vars = new ArrayList<>();
+    s.environmentVariables().forEach((k, v) -> vars.add(new EnvironmentVariable(k, v).toCandid()));
+    return CandidValue.record(
+        CandidValue.field("controllers", principalsValue(controllers)),
+        CandidValue.field("compute_allocation", CandidValue.nat(s.computeAllocationPercent())),
+        CandidValue.field("memory_allocation", CandidValue.nat(s.memoryAllocationBytes())),
+        CandidValue.field("freezing_threshold", CandidValue.nat(s.freezingThresholdSeconds())),
+        CandidValue.field("reserved_cycles_limit", CandidValue.nat(s.reservedCyclesLimit())),
+        CandidValue.field("minimum_incoming_canister_call_cycles",
+            CandidValue.nat(s.minimumIncomingCanisterCallCycles())),
+        CandidValue.field("log_visibility", visibilityToCandid(s.logVisibility())),
+        CandidValue.field("snapshot_visibility", visibilityToCandid(s.snapshotVisibility())),
+        CandidValue.field("status_visibility", visibilityToCandid(s.statusVisibility())),
+        CandidValue.field("wasm_memory_limit", CandidValue.nat(s.wasmMemoryLimitBytes())),
+        CandidValue.field("wasm_memory_threshold", CandidValue.nat(s.wasmMemoryThresholdBytes())),
+        CandidValue.field("environment_variables", CandidValue.vec(vars)));
   }
 
   /** {@code canister_install_mode}. */
@@ -348,105 +309,56 @@ public final class ManagementTypes {
 
   // ---- canister history ------------------------------------------------------------------
 
-  /** {@code change_origin}. */
-  public sealed interface ChangeOrigin {
-    record FromUser(Principal userId) implements ChangeOrigin {}
-
-    /** @param canisterVersion the caller's {@code sender_canister_version}, or null */
-    record FromCanister(Principal canisterId, Long canisterVersion) implements ChangeOrigin {}
-
-    default CandidValue toCandid() {
-      if (this instanceof FromUser u) {
-        return CandidValue.variant("from_user",
-            CandidValue.record(CandidValue.field("user_id", CandidValue.principal(u.userId()))));
-      }
-      FromCanister c = (FromCanister) this;
-      return CandidValue.variant("from_canister", CandidValue.record(
-          CandidValue.field("canister_id", CandidValue.principal(c.canisterId())),
-          optField("canister_version",
-              c.canisterVersion() == null ? null : CandidValue.nat64(c.canisterVersion()))));
-    }
-  }
-
-  /** {@code change_details}, for the kinds of change this replica makes. */
-  public sealed interface ChangeDetails {
-    /** @param environmentVariablesHash null when the canister has no environment variables */
-    record Creation(List<Principal> controllers, byte[] environmentVariablesHash)
-        implements ChangeDetails {
-      public Creation {
-        controllers = List.copyOf(controllers);
-        environmentVariablesHash =
-            environmentVariablesHash == null ? null : environmentVariablesHash.clone();
-      }
-
-      @Override
-      public byte[] environmentVariablesHash() {
-        return environmentVariablesHash == null ? null : environmentVariablesHash.clone();
-      }
-    }
-
-    record CodeUninstall() implements ChangeDetails {}
-
-    record CodeDeployment(String mode, byte[] moduleHash) implements ChangeDetails {
-      public CodeDeployment {
-        if (!mode.equals("install") && !mode.equals("reinstall") && !mode.equals("upgrade")) {
-          throw new IllegalArgumentException("mode " + mode);
-        }
-        moduleHash = moduleHash.clone();
-      }
-
-      @Override
-      public byte[] moduleHash() {
-        return moduleHash.clone();
-      }
-
-      @Override
-      public String toString() {
-        return "CodeDeployment[" + mode + ", " + Hex.encode(moduleHash) + "]";
-      }
-    }
-
-    record ControllersChange(List<Principal> controllers) implements ChangeDetails {
-      public ControllersChange {
-        controllers = List.copyOf(controllers);
-      }
-    }
-
-    default CandidValue toCandid() {
-      if (this instanceof Creation c) {
-        return CandidValue.variant("creation", CandidValue.record(
-            CandidValue.field("controllers", principalsValue(c.controllers())),
-            optField("environment_variables_hash", c.environmentVariablesHash() == null ? null
-                : CandidValue.blob(c.environmentVariablesHash()))));
-      }
-      if (this instanceof CodeUninstall) {
-        return CandidValue.variant("code_uninstall");
-      }
-      if (this instanceof CodeDeployment d) {
-        return CandidValue.variant("code_deployment", CandidValue.record(
-            CandidValue.field("mode", CandidValue.variant(d.mode())),
-            CandidValue.field("module_hash", CandidValue.blob(d.moduleHash()))));
-      }
-      return CandidValue.variant("controllers_change", CandidValue.record(CandidValue.field(
-          "controllers", principalsValue(((ControllersChange) this).controllers()))));
-    }
-  }
-
   /** {@code change}: one entry of a canister's history. */
-  public record Change(long timestampNanos, long canisterVersion, ChangeOrigin origin,
-      ChangeDetails details) {
-    public Change {
-      Objects.requireNonNull(origin, "origin");
-      Objects.requireNonNull(details, "details");
-    }
+  public static CandidValue changeToCandid(CanisterChange c) {
+    return CandidValue.record(
+        CandidValue.field("timestamp_nanos", CandidValue.nat64(c.timestampNs())),
+        CandidValue.field("canister_version", CandidValue.nat64(c.canisterVersion())),
+        CandidValue.field("origin", originToCandid(c.origin())),
+        CandidValue.field("details", detailsToCandid(c.details())));
+  }
 
-    public CandidValue toCandid() {
-      return CandidValue.record(
-          CandidValue.field("timestamp_nanos", CandidValue.nat64(timestampNanos)),
-          CandidValue.field("canister_version", CandidValue.nat64(canisterVersion)),
-          CandidValue.field("origin", origin.toCandid()),
-          CandidValue.field("details", details.toCandid()));
+  private static CandidValue originToCandid(CanisterChange.Origin o) {
+    if (o instanceof CanisterChange.Origin.FromUser u) {
+      return CandidValue.variant("from_user",
+          CandidValue.record(CandidValue.field("user_id", CandidValue.principal(u.userId()))));
     }
+    CanisterChange.Origin.FromCanister c = (CanisterChange.Origin.FromCanister) o;
+    return CandidValue.variant("from_canister", CandidValue.record(
+        CandidValue.field("canister_id", CandidValue.principal(c.canisterId())),
+        optField("canister_version", c.canisterVersion().isPresent()
+            ? CandidValue.nat64(c.canisterVersion().getAsLong()) : null)));
+  }
+
+  private static CandidValue detailsToCandid(CanisterChange.Details d) {
+    if (d instanceof CanisterChange.Details.Creation c) {
+      return CandidValue.variant("creation", CandidValue.record(
+          CandidValue.field("controllers", principalsValue(c.controllers())),
+          optField("environment_variables_hash",
+              c.environmentVariablesHash().map(h -> (CandidValue) CandidValue.blob(h))
+                  .orElse(null))));
+    }
+    if (d instanceof CanisterChange.Details.CodeUninstall) {
+      return CandidValue.variant("code_uninstall");
+    }
+    if (d instanceof CanisterChange.Details.CodeDeployment c) {
+      return CandidValue.variant("code_deployment", CandidValue.record(
+          CandidValue.field("mode", CandidValue.variant(
+              c.mode().name().toLowerCase(java.util.Locale.ROOT))),
+          CandidValue.field("module_hash", CandidValue.blob(c.moduleHash()))));
+    }
+    if (d instanceof CanisterChange.Details.ControllersChange c) {
+      return CandidValue.variant("controllers_change", CandidValue.record(
+          CandidValue.field("controllers", principalsValue(c.controllers()))));
+    }
+    CanisterChange.Details.LoadSnapshot l = (CanisterChange.Details.LoadSnapshot) d;
+    return CandidValue.variant("load_snapshot", CandidValue.record(
+        CandidValue.field("from_canister_id", CandidValue.none()),
+        CandidValue.field("snapshot_id", CandidValue.blob(l.snapshotId())),
+        CandidValue.field("canister_version", CandidValue.nat64(l.canisterVersion())),
+        CandidValue.field("taken_at_timestamp", CandidValue.nat64(l.takenAtTimestampNs())),
+        CandidValue.field("source", CandidValue.variant("taken_from_canister",
+            CandidValue.RESERVED))));
   }
 
   // ---- arguments -------------------------------------------------------------------------
@@ -754,13 +666,15 @@ public final class ManagementTypes {
 
   /** {@code canister_status_result}; {@code status} is running, stopping or stopped. */
   public record CanisterStatusResult(String status, boolean readyForMigration, long version,
-      DefiniteCanisterSettings settings, byte[] moduleHash, MemoryMetrics memoryMetrics,
+      List<Principal> controllers, dev.canopy.execution.CanisterSettings settings,
+      byte[] moduleHash, MemoryMetrics memoryMetrics,
       BigInteger cycles, BigInteger reservedCycles, BigInteger idleCyclesBurnedPerDay,
       QueryStats queryStats) {
     public CanisterStatusResult {
       if (!status.equals("running") && !status.equals("stopping") && !status.equals("stopped")) {
         throw new IllegalArgumentException("status " + status);
       }
+      controllers = List.copyOf(controllers);
       moduleHash = moduleHash == null ? null : moduleHash.clone();
     }
 
@@ -774,7 +688,7 @@ public final class ManagementTypes {
           CandidValue.field("status", CandidValue.variant(status)),
           CandidValue.field("ready_for_migration", CandidValue.bool(readyForMigration)),
           CandidValue.field("version", CandidValue.nat64(version)),
-          CandidValue.field("settings", settings.toCandid()),
+          CandidValue.field("settings", definiteSettings(controllers, settings)),
           optField("module_hash", moduleHash == null ? null : CandidValue.blob(moduleHash)),
           CandidValue.field("memory_size", CandidValue.nat(memoryMetrics.total())),
           CandidValue.field("memory_metrics", memoryMetrics.toCandid()),
@@ -786,7 +700,7 @@ public final class ManagementTypes {
   }
 
   /** {@code canister_info_result}. */
-  public record CanisterInfoResult(long totalNumChanges, List<Change> recentChanges,
+  public record CanisterInfoResult(long totalNumChanges, List<CanisterChange> recentChanges,
       byte[] moduleHash, List<Principal> controllers) {
     public CanisterInfoResult {
       recentChanges = List.copyOf(recentChanges);
@@ -803,33 +717,14 @@ public final class ManagementTypes {
       return encodeResult("canister_info", CandidValue.record(
           CandidValue.field("total_num_changes", CandidValue.nat64(totalNumChanges)),
           CandidValue.field("recent_changes",
-              CandidValue.vec(recentChanges.stream().map(Change::toCandid).toList())),
+              CandidValue.vec(recentChanges.stream().map(ManagementTypes::changeToCandid).toList())),
           optField("module_hash", moduleHash == null ? null : CandidValue.blob(moduleHash)),
           CandidValue.field("controllers", principalsValue(controllers))));
     }
   }
 
-  /** {@code canister_log_record}. */
-  public record CanisterLogRecord(long idx, long timestampNanos, byte[] content) {
-    public CanisterLogRecord {
-      content = content.clone();
-    }
-
-    @Override
-    public byte[] content() {
-      return content.clone();
-    }
-
-    CandidValue toCandid() {
-      return CandidValue.record(
-          CandidValue.field("idx", CandidValue.nat64(idx)),
-          CandidValue.field("timestamp_nanos", CandidValue.nat64(timestampNanos)),
-          CandidValue.field("content", CandidValue.blob(content)));
-    }
-  }
-
   /** {@code fetch_canister_logs_result}. */
-  public record FetchCanisterLogsResult(List<CanisterLogRecord> records) {
+  public record FetchCanisterLogsResult(List<CanisterLog.Record> records) {
     public FetchCanisterLogsResult {
       records = List.copyOf(records);
     }
@@ -837,7 +732,10 @@ public final class ManagementTypes {
     public byte[] encode() {
       return encodeResult("fetch_canister_logs", CandidValue.record(CandidValue.field(
           "canister_log_records",
-          CandidValue.vec(records.stream().map(CanisterLogRecord::toCandid).toList()))));
+          CandidValue.vec(records.stream().map(r -> (CandidValue) CandidValue.record(
+              CandidValue.field("idx", CandidValue.nat64(r.idx())),
+              CandidValue.field("timestamp_nanos", CandidValue.nat64(r.timestampNs())),
+              CandidValue.field("content", CandidValue.blob(r.content())))).toList()))));
     }
   }
 
@@ -866,8 +764,8 @@ public final class ManagementTypes {
   // ---- helpers ---------------------------------------------------------------------------
 
   /** The size of a change encoded as Candid at {@code change} (for history memory metrics). */
-  static long encodedSize(Change c) {
-    return CandidArgs.builder().add(INTERFACE.definition("change").orElseThrow(), c.toCandid())
+  static long encodedSize(CanisterChange c) {
+    return CandidArgs.builder().add(INTERFACE.definition("change").orElseThrow(), changeToCandid(c))
         .build().encode().length;
   }
 
@@ -957,9 +855,9 @@ public final class ManagementTypes {
       return v == null ? null : ((CandidValue.FixedNat) v).value();
     }
 
-    Visibility optVisibility(String name) {
+    LogVisibility optVisibility(String name) {
       CandidValue v = opt(name);
-      return v == null ? null : Visibility.fromCandid(v);
+      return v == null ? null : visibilityFromCandid(name, v);
     }
   }
 }
