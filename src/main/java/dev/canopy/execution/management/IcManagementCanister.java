@@ -8,6 +8,7 @@ import dev.canopy.execution.CallOrigin;
 import dev.canopy.execution.CallOutcome;
 import dev.canopy.execution.ChunkStore;
 import dev.canopy.execution.Cycles;
+import dev.canopy.execution.CyclesFees;
 import dev.canopy.execution.ExecutionState;
 import dev.canopy.execution.Lifecycle;
 import dev.canopy.execution.ManagementCall;
@@ -153,7 +154,7 @@ public final class IcManagementCanister implements ManagementCanister {
       case "install_chunked_code" -> installChunkedCode(state, call, ctx);
       case "uninstall_code" -> uninstallCode(state, call, ctx);
       case "canister_status" -> reply(state,
-          canisterStatus(state, call.caller(), call.argument(), ctx), call.cycles());
+          canisterStatus(state, call.caller(), call.argument(), ctx.fees()), call.cycles());
       case "stop_canister" -> stopCanister(state, call);
       case "start_canister" -> startCanister(state, call);
       case "delete_canister" -> deleteCanister(state, call);
@@ -176,11 +177,11 @@ public final class IcManagementCanister implements ManagementCanister {
    * Reads {@code state} only.
    */
   public CallOutcome query(ReplicatedState state, Principal caller, String method,
-      byte[] argument, ManagementContext context) {
+      byte[] argument, CyclesFees fees) {
     try {
       return switch (method) {
         case "canister_status" -> CallOutcome.reply(
-            canisterStatus(state, caller, argument, context));
+            canisterStatus(state, caller, argument, fees));
         case "canister_info" -> CallOutcome.reply(canisterInfo(state, argument));
         case "fetch_canister_logs" -> CallOutcome.reply(fetchCanisterLogs(state, caller,
             argument));
@@ -480,7 +481,7 @@ public final class IcManagementCanister implements ManagementCanister {
   // ---- status, stop, start, delete
 
   private static byte[] canisterStatus(ReplicatedState state, Principal caller, byte[] argument,
-      ManagementContext ctx) {
+      CyclesFees fees) {
     Canister c = canister(state, CanisterIdArgs.decode("canister_status", argument).canisterId());
     SystemState s = c.system();
     if (!caller.equals(c.id().principal())
@@ -503,13 +504,14 @@ public final class IcManagementCanister implements ManagementCanister {
     MemoryMetrics metrics = new MemoryMetrics(
         e.map(x -> x.wasmState().heap().sizeBytes()).orElse(0L),
         e.map(x -> x.wasmState().stableMemory().sizeBytes()).orElse(0L),
-        0,
+        // Each global is kept as two 64-bit words (low and high); report 8 bytes per global.
+        e.map(x -> x.wasmState().globalValues().length / 2 * 8L).orElse(0L),
         e.map(x -> (long) x.module().wasmSizeBytes()).orElse(0L),
         customSections,
         historyBytes,
         s.chunkStore().sizeBytes(),
         0);
-    BigInteger idle = ctx.fees().idleCyclesBurnedPerDay(c.memorySizeBytes(),
+    BigInteger idle = fees.idleCyclesBurnedPerDay(c.memorySizeBytes(),
         s.settings().memoryAllocationBytes(), s.settings().computeAllocationPercent());
     return new CanisterStatusResult(status, readyForMigration, s.version(), s.controllers(),
         s.settings(), c.module().map(CanisterModule::moduleHash).orElse(null), metrics,

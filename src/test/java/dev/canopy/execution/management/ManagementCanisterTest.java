@@ -2,6 +2,7 @@ package dev.canopy.execution.management;
 
 import static dev.canopy.execution.management.ManagementTestSupport.ALICE;
 import static dev.canopy.execution.management.ManagementTestSupport.BOB;
+import static dev.canopy.execution.management.ManagementTestSupport.FEES;
 import static dev.canopy.execution.management.ManagementTestSupport.T;
 import static dev.canopy.execution.management.ManagementTestSupport.TIME_NS;
 import static dev.canopy.execution.management.ManagementTestSupport.context;
@@ -517,7 +518,7 @@ class ManagementCanisterTest {
     Created c = create(genesis(), ALICE, open);
     replyOf(call(c.state(), BOB, "canister_status", new CanisterIdArgs(c.id()).encode()));
     CallOutcome q = ic.query(c.state(), BOB, "canister_status",
-        new CanisterIdArgs(c.id()).encode(), context());
+        new CanisterIdArgs(c.id()).encode(), FEES);
     assertThat(q).isInstanceOf(CallOutcome.Reply.class);
   }
 
@@ -659,12 +660,12 @@ class ManagementCanisterTest {
     byte[] arg = new CanisterIdArgs(c.id()).encode();
     assertReject(call(c.state(), ALICE, "fetch_canister_logs", arg),
         ErrorCode.CANISTER_REJECTED_MESSAGE, "only accessible in non-replicated mode");
-    CallOutcome logs = ic.query(c.state(), ALICE, "fetch_canister_logs", arg, context());
+    CallOutcome logs = ic.query(c.state(), ALICE, "fetch_canister_logs", arg, FEES);
     CandidValue.Record r = record("fetch_canister_logs", ((CallOutcome.Reply) logs).payload());
     CandidValue.Vec records = (CandidValue.Vec) r.get("canister_log_records");
     assertThat(((CandidValue.Record) records.elements().get(0)).get("content"))
         .isEqualTo(CandidValue.blob("hello".getBytes()));
-    CallOutcome denied = ic.query(c.state(), BOB, "fetch_canister_logs", arg, context());
+    CallOutcome denied = ic.query(c.state(), BOB, "fetch_canister_logs", arg, FEES);
     assertThat(((CallOutcome.Reject) denied).errorCode())
         .contains(ErrorCode.CANISTER_REJECTED_MESSAGE);
     assertThat(CanisterLog.EMPTY.records()).isEmpty();
