@@ -50,7 +50,8 @@ class ManagementTypesTest {
   @Test
   void absentOptFieldsDecodeAsNullAndUnknownFieldsAreIgnored() {
     byte[] payload = textArg("(record { settings = opt record {"
-            + " freezing_threshold = opt 7 : opt nat; unknown_setting = 5 : nat }; extra = \"x\" })",
+            + " freezing_threshold = opt 7 : opt nat; unknown_setting = 5 : nat };"
+            + " extra = \"x\" })",
         "record { settings : opt record { freezing_threshold : opt nat; unknown_setting : nat };"
             + " extra : text }");
     CreateCanisterArgs args = CreateCanisterArgs.decode(payload);
