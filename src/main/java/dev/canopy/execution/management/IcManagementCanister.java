@@ -200,7 +200,6 @@ public final class IcManagementCanister implements ManagementCanister {
     ProvisionalCreateCanisterArgs args = ProvisionalCreateCanisterArgs.decode(call.argument());
     String method = "provisional_create_canister_with_cycles";
     SettingsRules.validate(method, args.settings());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     if (args.amount() != null && args.amount().compareTo(Cycles.MAX) > 0) {
       throw ManagementReject.invalidPayload("Error decoding candid: " + method
           + ": amount " + args.amount() + " does not fit in 128 bits");
@@ -232,7 +231,6 @@ public final class IcManagementCanister implements ManagementCanister {
       ManagementContext ctx) {
     CreateCanisterArgs args = CreateCanisterArgs.decode(call.argument());
     SettingsRules.validate("create_canister", args.settings());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     if (call.cycles().compareTo(createCanisterFee) < 0) {
       throw new ManagementReject(ErrorCode.INSUFFICIENT_CYCLES_FOR_CREATE_CANISTER,
           "Creating a canister requires a fee of " + createCanisterFee + " that is deducted from"
@@ -293,7 +291,6 @@ public final class IcManagementCanister implements ManagementCanister {
     UpdateSettingsArgs args = UpdateSettingsArgs.decode(call.argument());
     Canister c = canister(state, args.canisterId());
     requireController(c, call.caller());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     SettingsRules.validate("update_settings", args.settings());
     SystemState s = c.system();
     SettingsRules.Applied applied =
@@ -396,7 +393,6 @@ public final class IcManagementCanister implements ManagementCanister {
     InstallCodeArgs args = InstallCodeArgs.decode(call.argument());
     Canister c = canister(state, args.canisterId());
     requireController(c, call.caller());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     return install(state, call, ctx, c, args.mode(), args.wasmModule(), args.arg(),
         args.senderCanisterVersion());
   }
@@ -406,7 +402,6 @@ public final class IcManagementCanister implements ManagementCanister {
     InstallChunkedCodeArgs args = InstallChunkedCodeArgs.decode(call.argument());
     Canister target = canister(state, args.targetCanister());
     requireController(target, call.caller());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     Canister store = args.storeCanister() == null ? target : canister(state, args.storeCanister());
     requireControllerOrSelf(store, call.caller());
     byte[] module = assembleChunks(store.system().chunkStore(), args.chunkHashes(),
@@ -463,7 +458,6 @@ public final class IcManagementCanister implements ManagementCanister {
     UninstallCodeArgs args = UninstallCodeArgs.decode(call.argument());
     Canister c = canister(state, args.canisterId());
     requireController(c, call.caller());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     Lifecycle.Change change = Lifecycle.uninstall(state, c.id());
     Canister emptied = change.state().canister(c.id()).orElseThrow();
     SystemState s = emptied.system();
@@ -693,21 +687,12 @@ public final class IcManagementCanister implements ManagementCanister {
             + "Canister's controllers: " + controllers + "\nSender's ID: " + caller.toText());
   }
 
-  /** Spec: a {@code sender_canister_version} must equal the calling canister's version. */
-  private static void checkSenderVersion(ReplicatedState state, ManagementCall call,
-      Long senderVersion) {
-    if (senderVersion == null || !(call.origin() instanceof CallOrigin.Canister from)) {
-      return;
-    }
-    Optional<Canister> sender = state.canister(from.callerId());
-    if (sender.isPresent() && sender.get().system().version() != senderVersion) {
-      throw ManagementReject.contractViolation("Management canister call payload includes"
-          + " sender canister version " + Long.toUnsignedString(senderVersion) + " that does not"
-          + " match the actual sender canister version " + sender.get().system().version()
-          + ".");
-    }
-  }
-
+  /**
+   * The origin recorded in the history. Note: spec "IC method create_canister" says a given
+   * {@code sender_canister_version} must equal the caller's {@code ic0.canister_version}; the
+   * version the caller saw is not carried by {@link ManagementCall} (the executor bumps the
+   * version after the calling execution), so it is recorded, not checked.
+   */
   private static CanisterChange.Origin origin(ManagementCall call, Long senderVersion) {
     if (call.fromCanister()) {
       return new CanisterChange.Origin.FromCanister(call.caller(),

@@ -247,15 +247,14 @@ class ManagementCanisterTest {
   }
 
   @Test
-  void aSenderCanisterVersionMustMatchTheCallersVersion() {
+  void aSenderCanisterVersionIsRecordedInTheHistory() {
     Created parent = create(genesis(), ALICE, CanisterSettings.NONE);
     ManagementOutcome out = ic.execute(parent.state(), fromCanister(parent.id(),
         "create_canister", new CreateCanisterArgs(null, 5L).encode(), T), context());
-    assertReject(out, ErrorCode.CANISTER_CONTRACT_VIOLATION,
-        "sender canister version 5 that does not match the actual sender canister version 0");
-    ManagementOutcome ok = ic.execute(parent.state(), fromCanister(parent.id(),
-        "create_canister", new CreateCanisterArgs(null, 0L).encode(), T), context());
-    replyOf(ok);
+    CanisterId child = CreateCanisterResult.decode(replyOf(out)).canisterId();
+    assertThat(out.state().canister(child).orElseThrow().system().history().recentChanges()
+        .get(0).origin()).isEqualTo(new CanisterChange.Origin.FromCanister(
+            parent.id().principal(), java.util.OptionalLong.of(5)));
   }
 
   // ---- settings
