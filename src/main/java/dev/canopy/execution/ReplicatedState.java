@@ -1,12 +1,12 @@
 package dev.canopy.execution;
 
 import dev.canopy.state.CanisterCertifiedState;
-import dev.canopy.state.CanisterIdRange;
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.state.CertifiedStateView;
 import dev.canopy.state.IngressEntry;
 import dev.canopy.state.IngressHistory;
 import dev.canopy.state.IngressHistorySettings;
-import dev.canopy.state.RequestId;
+import dev.canopy.types.RequestId;
 import dev.canopy.state.SubnetInfo;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.ErrorCode;

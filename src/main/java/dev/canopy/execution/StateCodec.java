@@ -1,11 +1,11 @@
 package dev.canopy.execution;
 
-import dev.canopy.state.CanisterIdRange;
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.state.EffectiveId;
 import dev.canopy.state.IngressEntry;
 import dev.canopy.state.IngressHistory;
 import dev.canopy.state.IngressHistorySettings;
-import dev.canopy.state.RequestId;
+import dev.canopy.types.RequestId;
 import dev.canopy.state.RequestStatus;
 import dev.canopy.state.SubnetInfo;
 import dev.canopy.state.SubnetMetrics;

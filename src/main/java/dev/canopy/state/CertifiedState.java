@@ -1,5 +1,6 @@
 package dev.canopy.state;
 
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hex;
 import dev.canopy.types.hashtree.Certificate;
@@ -41,7 +42,7 @@ public record CertifiedState(CertifiedStateTree tree, StateCertification certifi
     return certificate(
         tree.witness(
             List.of(
-                List.of(CertifiedStateTree.REQUEST_STATUS, requestId.toLabel()),
+                List.of(CertifiedStateTree.REQUEST_STATUS, Label.of(requestId.toBytes())),
                 List.of(CertifiedStateTree.TIME))));
   }
 

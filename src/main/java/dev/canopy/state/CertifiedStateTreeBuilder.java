@@ -1,5 +1,7 @@
 package dev.canopy.state;
 
+import dev.canopy.types.CanisterIdRange;
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hashing;
 import dev.canopy.types.Leb128;
@@ -67,6 +69,8 @@ public final class CertifiedStateTreeBuilder {
   // Looked up by id only, never iterated: hash order cannot leak into the tree.
   private HashMap<CanisterId, CachedCanister> canisterCache = new HashMap<>();
   private HashMap<RequestId, CachedStatus> statusCache = new HashMap<>();
+  private DigestedTree.Node previousCanisters;
+  private DigestedTree.Node previousStatuses;
   private long reusedSubtrees;
 
   public CertifiedStateTreeBuilder() {
@@ -135,7 +139,8 @@ public final class CertifiedStateTreeBuilder {
       entries.add(cached.entry());
     }
     canisterCache = next;
-    return new DigestedTree.Node(entries, md);
+    previousCanisters = new DigestedTree.Node(entries, md, previousCanisters);
+    return previousCanisters;
   }
 
   private static DigestedTree.Node canisterNode(CanisterCertifiedState c, MessageDigest md) {
@@ -169,7 +174,7 @@ public final class CertifiedStateTreeBuilder {
       if (cached == null || !cached.status().equals(status)) {
         cached =
             new CachedStatus(
-                status, DigestedTree.Entry.of(e.getKey().toLabel(), statusNode(status, md), md));
+                status, DigestedTree.Entry.of(Label.of(e.getKey().toBytes()), statusNode(status, md), md));
       } else {
         reusedSubtrees++;
       }
@@ -177,7 +182,8 @@ public final class CertifiedStateTreeBuilder {
       entries.add(cached.entry());
     }
     statusCache = next;
-    return new DigestedTree.Node(entries, md);
+    previousStatuses = new DigestedTree.Node(entries, md, previousStatuses);
+    return previousStatuses;
   }
 
   private static DigestedTree.Node statusNode(RequestStatus status, MessageDigest md) {

@@ -75,6 +75,16 @@ abstract sealed class DigestedTree permits DigestedTree.Leaf, DigestedTree.Node 
     private final byte[][] nodeDigests;
 
     Node(List<Entry> sortedEntries, MessageDigest md) {
+      this(sortedEntries, md, null);
+    }
+
+    /**
+     * Like {@link #Node(List, MessageDigest)}, but forks over the same entry instances at the same
+     * positions as in {@code previous} take its digests instead of hashing again: when only a few
+     * of many children change (and none is added or removed), only their paths to the root are
+     * re-hashed.
+     */
+    Node(List<Entry> sortedEntries, MessageDigest md, Node previous) {
       this.entries = sortedEntries.toArray(new Entry[0]);
       for (int i = 1; i < entries.length; i++) {
         if (entries[i - 1].label().compareTo(entries[i].label()) >= 0) {
@@ -84,8 +94,9 @@ abstract sealed class DigestedTree permits DigestedTree.Leaf, DigestedTree.Node 
         }
       }
       this.nodeDigests = new byte[Math.max(0, 2 * entries.length - 1)][];
+      Node aligned = previous != null && previous.entries.length == entries.length ? previous : null;
       if (entries.length > 0) {
-        hashRange(0, 0, entries.length, md);
+        hashRange(0, 0, entries.length, md, aligned);
       }
     }
 
@@ -97,21 +108,28 @@ abstract sealed class DigestedTree permits DigestedTree.Leaf, DigestedTree.Node 
       return pos + 2 * (mid - from);
     }
 
-    private byte[] hashRange(int pos, int from, int to, MessageDigest md) {
-      byte[] digest;
+    /** Hashes the forks over {@code [from, to)}; answers whether all of it equals {@code previous}'s. */
+    private boolean hashRange(int pos, int from, int to, MessageDigest md, Node previous) {
+      boolean unchanged;
       if (to - from == 1) {
-        digest = entries[from].labeledDigest();
+        nodeDigests[pos] = entries[from].labeledDigest();
+        unchanged = previous != null && previous.entries[from] == entries[from];
       } else {
         int mid = mid(from, to);
-        byte[] left = hashRange(pos + 1, from, mid, md);
-        byte[] right = hashRange(rightPosition(pos, from, mid), mid, to, md);
-        md.update(FORK_SEPARATOR);
-        md.update(left);
-        md.update(right);
-        digest = md.digest();
+        int right = rightPosition(pos, from, mid);
+        boolean leftUnchanged = hashRange(pos + 1, from, mid, md, previous);
+        boolean rightUnchanged = hashRange(right, mid, to, md, previous);
+        unchanged = leftUnchanged && rightUnchanged;
+        if (unchanged) {
+          nodeDigests[pos] = previous.nodeDigests[pos];
+        } else {
+          md.update(FORK_SEPARATOR);
+          md.update(nodeDigests[pos + 1]);
+          md.update(nodeDigests[right]);
+          nodeDigests[pos] = md.digest();
+        }
       }
-      nodeDigests[pos] = digest;
-      return digest;
+      return unchanged;
     }
 
     int size() {

@@ -1,5 +1,6 @@
 package dev.canopy.state;
 
+import dev.canopy.types.RequestId;
 import dev.canopy.types.Principal;
 import java.util.Collections;
 import java.util.Map;

@@ -1,6 +1,8 @@
 package dev.canopy.state;
 
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.state.ReadStateAccessException.Reason;
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.InvalidInputException;
 import dev.canopy.types.Principal;

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.canopy.crypto.CertificateVerifier.Scope;
-import dev.canopy.crypto.InvalidCertificateException.Reason;
+import dev.canopy.crypto.CertificateVerifier.InvalidCertificateException;
+import dev.canopy.crypto.CertificateVerifier.InvalidCertificateException.Reason;
 import dev.canopy.types.Hex;
 import dev.canopy.types.Leb128;
 import dev.canopy.types.Principal;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.canopy.crypto.InvalidAuthenticationException.Reason;
 import dev.canopy.crypto.RequestAuthentication.Authorization;
+import dev.canopy.types.RequestId;
 import dev.canopy.types.Hashing;
 import dev.canopy.types.Principal;
 import java.util.List;

@@ -1,7 +1,9 @@
 package dev.canopy.state;
 
+import dev.canopy.types.CanisterIdRange;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hex;
 import dev.canopy.types.Leb128;
@@ -79,7 +81,7 @@ class CertifiedStateTreeTest {
       } else if (o instanceof CanisterId c) {
         out.add(Label.of(c.toBytes()));
       } else if (o instanceof RequestId r) {
-        out.add(r.toLabel());
+        out.add(Label.of(r.toBytes()));
       } else {
         out.add(Label.of(((dev.canopy.types.SubnetId) o).toBytes()));
       }
@@ -293,6 +295,35 @@ class CertifiedStateTreeTest {
     // The cache never changes the answer: a fresh builder agrees.
     assertThat(third.rootHash()).isEqualTo(new CertifiedStateTreeBuilder().build(state).rootHash());
     assertThat(found(third.toHashTree(), path("canister", B, "certified_data"))).isEqualTo(utf8("new"));
+  }
+
+  @Test
+  void aReusingBuilderAgreesWithAFreshOneOverManyHeights() {
+    long seed = 0xcafe_f00dL;
+    SplittableRandom random = new SplittableRandom(seed);
+    CertifiedStateTreeBuilder builder = new CertifiedStateTreeBuilder();
+    int nextRid = 100;
+    for (int height = 0; height < 60; height++) {
+      state.timeNanos += 1_000_000_000L;
+      int action = random.nextInt(4);
+      CanisterId id = CanisterId.fromIndex(random.nextInt(12));
+      if (action == 0) {
+        state.canisters.remove(id);
+      } else if (action == 1) {
+        state.canisters.put(id, CanisterCertifiedState.empty(List.of(TestState.user(random.nextInt(3))), height));
+      } else if (action == 2) {
+        RequestId rid = TestState.rid(nextRid++);
+        state.history.receive(rid, TestState.user(1), EffectiveId.canister(A), state.timeNanos + 1, state.timeNanos);
+      }
+      if (random.nextBoolean()) {
+        state.timeNanos += random.nextLong(700_000_000_000L);
+        state.history.prune(state.timeNanos);
+      }
+      CertifiedStateTree reused = builder.build(state);
+      CertifiedStateTree fresh = new CertifiedStateTreeBuilder().build(state);
+      assertThat(reused.rootHash()).as("seed %d, height %d", seed, height).isEqualTo(fresh.rootHash());
+      assertThat(reused.toHashTree().digest()).as("seed %d, height %d", seed, height).isEqualTo(fresh.rootHash());
+    }
   }
 
   @Test

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.canopy.crypto.BlsSecretKey;
 import dev.canopy.crypto.CertificateVerifier;
 import dev.canopy.crypto.CertificateVerifier.Scope;
-import dev.canopy.crypto.InvalidCertificateException;
+import dev.canopy.crypto.CertificateVerifier.InvalidCertificateException;
 import dev.canopy.crypto.InvalidSignatureException;
 import dev.canopy.crypto.ThresholdBls;
 import dev.canopy.state.ReadStateAccess.ApiVersion;

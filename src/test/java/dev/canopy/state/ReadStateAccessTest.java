@@ -1,11 +1,13 @@
 package dev.canopy.state;
 
+import dev.canopy.types.CanisterIdRange;
 import static dev.canopy.state.CertifiedStateTreeTest.path;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.canopy.state.ReadStateAccess.ApiVersion;
 import dev.canopy.state.ReadStateAccessException.Reason;
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Principal;
 import dev.canopy.types.SubnetId;

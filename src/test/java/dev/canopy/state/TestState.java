@@ -1,7 +1,9 @@
 package dev.canopy.state;
 
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.crypto.BlsSecretKey;
 import dev.canopy.crypto.Ed25519SigningKey;
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.NodeId;
 import dev.canopy.types.Principal;
