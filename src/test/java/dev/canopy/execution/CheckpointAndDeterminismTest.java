@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.canopy.state.EffectiveId;
-import dev.canopy.state.RequestId;
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hashing;
 import dev.canopy.types.Hex;
