@@ -1,0 +1,325 @@
+package dev.canopy.consensus;
+
+import dev.canopy.consensus.Artifact.BlockProposal;
+import dev.canopy.consensus.Artifact.Finalization;
+import dev.canopy.consensus.Artifact.FinalizationShare;
+import dev.canopy.consensus.Artifact.Notarization;
+import dev.canopy.consensus.Artifact.NotarizationShare;
+import dev.canopy.consensus.Artifact.RandomBeacon;
+import dev.canopy.consensus.Artifact.RandomBeaconShare;
+import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.types.NodeId;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Decides, for each unvalidated artifact, whether it is valid (move it), invalid or useless
+ * (drop it), or not decidable yet (keep it: its parent, beacon or block has not arrived, or its
+ * time is ahead of this replica's clock). Signatures are checked last, once nothing is missing.
+ */
+final class Validator {
+  private enum Kind { VALID, INVALID, WAIT }
+
+  private record Verdict(Kind kind, String reason) {
+    static final Verdict VALID = new Verdict(Kind.VALID, "");
+    static final Verdict WAIT = new Verdict(Kind.WAIT, "");
+
+    static Verdict invalid(String reason) {
+      return new Verdict(Kind.INVALID, reason);
+    }
+  }
+
+  private final SubnetMembership membership;
+  private final ConsensusParameters parameters;
+  private final PayloadSource payloads;
+  private final SignatureVerifier verifier;
+
+  Validator(SubnetMembership membership, ConsensusParameters parameters, PayloadSource payloads, SignatureVerifier verifier) {
+    this.membership = membership;
+    this.parameters = parameters;
+    this.payloads = payloads;
+    this.verifier = verifier;
+  }
+
+  void validate(ArtifactPool pool, long nowMs, long nextBatchHeight, List<Hash> valid, List<PoolChanges.Rejection> rejected) {
+    // A beacon that can be checked makes the shares of its height pointless: skip them (one BLS
+    // check instead of t).
+    Set<Long> beaconHeightsArriving = new TreeSet<>();
+    for (ArtifactPool.Unvalidated u : pool.unvalidated()) {
+      if (u.artifact() instanceof RandomBeacon b && b.height() == pool.beaconHeight() + 1) {
+        beaconHeightsArriving.add(b.height());
+      }
+    }
+    for (ArtifactPool.Unvalidated u : pool.unvalidated()) {
+      Artifact a = u.artifact();
+      Verdict v;
+      if (a instanceof RandomBeaconShare s && beaconHeightsArriving.contains(s.height())) {
+        v = Verdict.WAIT;
+      } else {
+        v = check(pool, a, nowMs, nextBatchHeight);
+      }
+      if (v.kind() == Kind.VALID) {
+        valid.add(u.id());
+      } else if (v.kind() == Kind.INVALID) {
+        rejected.add(new PoolChanges.Rejection(u.id(), a + ": " + v.reason()));
+      }
+    }
+  }
+
+  private Verdict check(ArtifactPool pool, Artifact a, long nowMs, long nextBatchHeight) {
+    if (a instanceof BlockProposal p) {
+      return checkBlock(pool, p, nowMs, nextBatchHeight);
+    } else if (a instanceof NotarizationShare s) {
+      return checkNotarizationShare(pool, s);
+    } else if (a instanceof Notarization n) {
+      return checkNotarization(pool, n, nextBatchHeight);
+    } else if (a instanceof FinalizationShare s) {
+      return checkFinalizationShare(pool, s);
+    } else if (a instanceof Finalization f) {
+      return checkFinalization(pool, f, nextBatchHeight);
+    } else if (a instanceof RandomBeaconShare s) {
+      return checkBeaconShare(pool, s);
+    } else if (a instanceof RandomBeacon b) {
+      return checkBeacon(pool, b);
+    }
+    throw new IllegalStateException("unknown artifact " + a);
+  }
+
+  private Verdict checkBlock(ArtifactPool pool, BlockProposal p, long nowMs, long nextBatchHeight) {
+    Block b = p.block();
+    long h = b.height();
+    if (h == 0) {
+      return Verdict.invalid("the genesis block is configured, never received");
+    }
+    if (h < nextBatchHeight) {
+      return Verdict.invalid("stale: height already delivered");
+    }
+    Hash hash = b.hash();
+    if (pool.block(h, hash).isPresent()) {
+      return Verdict.invalid("duplicate");
+    }
+    Optional<Finalization> fin = pool.finalization(h);
+    if (fin.isPresent() && !fin.get().blockHash().equals(hash)) {
+      return Verdict.invalid("stale: another block of this height is finalized");
+    }
+    OptionalInt maker = membership.indexOf(b.maker());
+    if (maker.isEmpty()) {
+      return Verdict.invalid("maker is not a member of the subnet");
+    }
+    Optional<RandomBeacon> beacon = pool.beacon(h);
+    if (beacon.isEmpty()) {
+      return Verdict.WAIT;
+    }
+    int rank = new BlockMakerRanking(beacon.get(), membership.size()).rankOf(maker.getAsInt());
+    if (rank != b.rank()) {
+      return Verdict.invalid("maker has rank " + rank + ", block claims " + b.rank());
+    }
+    Optional<BlockProposal> parent = pool.block(h - 1, b.parentHash());
+    boolean parentNotarized =
+        parent.isPresent()
+            && (pool.hasNotarization(h - 1, b.parentHash())
+                || pool.finalization(h - 1).map(f -> f.blockHash().equals(b.parentHash())).orElse(false));
+    if (!parentNotarized) {
+      return h - 1 < pool.purgedBelowHeight() ? Verdict.invalid("parent below the purged height") : Verdict.WAIT;
+    }
+    if (b.timeMs() < parent.get().block().timeMs()) {
+      return Verdict.invalid("time " + b.timeMs() + " is before the parent's " + parent.get().block().timeMs());
+    }
+    if (b.timeMs() > nowMs + parameters.maxClockDriftMs()) {
+      return Verdict.WAIT; // ahead of our clock: valid later, if ever
+    }
+    Optional<String> payloadProblem = payloadProblem(pool, b);
+    if (payloadProblem.isPresent()) {
+      return Verdict.invalid(payloadProblem.get());
+    }
+    if (!verifier.verifyNodeSignature(
+        membership.nodeKey(maker.getAsInt()), BlockProposal.signedMessage(hash), p.signature())) {
+      return Verdict.invalid("maker's signature does not verify");
+    }
+    return Verdict.VALID;
+  }
+
+  private Optional<String> payloadProblem(ArtifactPool pool, Block b) {
+    Payload payload = b.payload();
+    if (payload.messages().size() > parameters.maxBlockMessages()) {
+      return Optional.of("payload has " + payload.messages().size() + " messages, more than " + parameters.maxBlockMessages());
+    }
+    if (payload.sizeBytes() > parameters.maxBlockPayloadBytes()) {
+      return Optional.of("payload has " + payload.sizeBytes() + " bytes, more than " + parameters.maxBlockPayloadBytes());
+    }
+    Set<Hash> ids = new HashSet<>();
+    for (IngressMessage m : payload.messages()) {
+      if (!ids.add(m.messageId())) {
+        return Optional.of("message " + m.messageId().shortHex() + " appears twice");
+      }
+    }
+    Set<Hash> ancestors = ConsensusStep.ancestorMessageIds(pool, b.height() - 1, b.parentHash());
+    for (Hash id : ids) {
+      if (ancestors.contains(id)) {
+        return Optional.of("message " + id.shortHex() + " is already in an ancestor block");
+      }
+    }
+    return payloads.invalidity(payload, b.timeMs());
+  }
+
+  private Verdict checkNotarizationShare(ArtifactPool pool, NotarizationShare s) {
+    long h = s.height();
+    if (h <= pool.finalizedHeight()) {
+      return Verdict.invalid("stale: height already finalized");
+    }
+    if (pool.hasNotarization(h, s.blockHash())) {
+      return Verdict.invalid("stale: block already notarized");
+    }
+    NodeSignature sig = s.signature();
+    OptionalInt signer = membership.indexOf(sig.signer());
+    if (signer.isEmpty()) {
+      return Verdict.invalid("signer is not a member of the subnet");
+    }
+    if (pool.notarizationShares(h, s.blockHash()).containsKey(sig.signer())) {
+      return Verdict.invalid("duplicate share");
+    }
+    if (pool.block(h, s.blockHash()).isEmpty()) {
+      return Verdict.WAIT; // a share is only useful, and only checked, once we have its block
+    }
+    return verifySigner(signer.getAsInt(), NotarizationShare.signedMessage(h, s.blockHash()), sig.signature());
+  }
+
+  private Verdict checkFinalizationShare(ArtifactPool pool, FinalizationShare s) {
+    long h = s.height();
+    if (h <= pool.finalizedHeight()) {
+      return Verdict.invalid("stale: height already finalized");
+    }
+    NodeSignature sig = s.signature();
+    OptionalInt signer = membership.indexOf(sig.signer());
+    if (signer.isEmpty()) {
+      return Verdict.invalid("signer is not a member of the subnet");
+    }
+    if (pool.finalizationShares(h, s.blockHash()).containsKey(sig.signer())) {
+      return Verdict.invalid("duplicate share");
+    }
+    return verifySigner(signer.getAsInt(), FinalizationShare.signedMessage(h, s.blockHash()), sig.signature());
+  }
+
+  private Verdict checkNotarization(ArtifactPool pool, Notarization n, long nextBatchHeight) {
+    if (n.height() < nextBatchHeight) {
+      return Verdict.invalid("stale: height already delivered");
+    }
+    if (pool.hasNotarization(n.height(), n.blockHash())) {
+      return Verdict.invalid("duplicate");
+    }
+    return checkQuorum(
+        n.signatures(),
+        NotarizationShare.signedMessage(n.height(), n.blockHash()),
+        pool.notarizationShares(n.height(), n.blockHash()));
+  }
+
+  private Verdict checkFinalization(ArtifactPool pool, Finalization f, long nextBatchHeight) {
+    if (f.height() < nextBatchHeight) {
+      return Verdict.invalid("stale: height already delivered");
+    }
+    if (pool.finalization(f.height()).isPresent()) {
+      // A second finalization of another block would be a safety failure; it is kept out either way.
+      return Verdict.invalid("height already has a finalization");
+    }
+    return checkQuorum(
+        f.signatures(),
+        FinalizationShare.signedMessage(f.height(), f.blockHash()),
+        pool.finalizationShares(f.height(), f.blockHash()));
+  }
+
+  /**
+   * At least a quorum of distinct members, each signature valid. A signature equal to a share this
+   * pool already validated is not checked again.
+   */
+  private Verdict checkQuorum(
+      List<NodeSignature> signatures, byte[] message, Map<NodeId, ? extends Artifact> validatedShares) {
+    if (signatures.size() < membership.quorum()) {
+      return Verdict.invalid(signatures.size() + " signers, fewer than the quorum " + membership.quorum());
+    }
+    if (signatures.size() > membership.size()) {
+      return Verdict.invalid("more signers than members");
+    }
+    Set<NodeId> seen = new TreeSet<>();
+    for (NodeSignature s : signatures) {
+      if (!seen.add(s.signer())) {
+        return Verdict.invalid("signer " + s.signer() + " appears twice");
+      }
+      OptionalInt index = membership.indexOf(s.signer());
+      if (index.isEmpty()) {
+        return Verdict.invalid("signer " + s.signer() + " is not a member");
+      }
+    }
+    for (NodeSignature s : signatures) {
+      Artifact known = validatedShares.get(s.signer());
+      if (known != null && sharesSignature(known, s)) {
+        continue;
+      }
+      Verdict v = verifySigner(membership.indexOf(s.signer()).getAsInt(), message, s.signature());
+      if (v.kind() != Kind.VALID) {
+        return v;
+      }
+    }
+    return Verdict.VALID;
+  }
+
+  private static boolean sharesSignature(Artifact share, NodeSignature s) {
+    NodeSignature known =
+        share instanceof NotarizationShare n ? n.signature() : ((FinalizationShare) share).signature();
+    return known.equals(s);
+  }
+
+  private Verdict verifySigner(int signerIndex, byte[] message, byte[] signature) {
+    return verifier.verifyNodeSignature(membership.nodeKey(signerIndex), message, signature)
+        ? Verdict.VALID
+        : Verdict.invalid("signature of " + membership.node(signerIndex) + " does not verify");
+  }
+
+  private Verdict checkBeaconShare(ArtifactPool pool, RandomBeaconShare s) {
+    long h = s.height();
+    if (h <= pool.beaconHeight()) {
+      return Verdict.invalid("stale: beacon already known");
+    }
+    if (h > pool.beaconHeight() + 1) {
+      return Verdict.WAIT;
+    }
+    Hash parent = pool.beacon(h - 1).orElseThrow().id();
+    if (!parent.equals(s.parentBeaconHash())) {
+      return Verdict.invalid("parent is not our beacon of height " + (h - 1));
+    }
+    OptionalInt signer = membership.indexOf(s.signer());
+    if (signer.isEmpty()) {
+      return Verdict.invalid("signer is not a member of the subnet");
+    }
+    if (pool.beaconShares(h).containsKey(s.signer())) {
+      return Verdict.invalid("duplicate share");
+    }
+    int index = signer.getAsInt();
+    boolean ok =
+        verifier.verifyBeaconShare(
+            membership.beaconKeyShare(index),
+            RandomBeacon.signedMessage(h, parent),
+            new ThresholdBls.SignatureShare(index + 1, s.share()));
+    return ok ? Verdict.VALID : Verdict.invalid("beacon share of " + s.signer() + " does not verify");
+  }
+
+  private Verdict checkBeacon(ArtifactPool pool, RandomBeacon b) {
+    long h = b.height();
+    if (h <= pool.beaconHeight()) {
+      return Verdict.invalid("stale: beacon already known");
+    }
+    if (h > pool.beaconHeight() + 1) {
+      return Verdict.WAIT;
+    }
+    Hash parent = pool.beacon(h - 1).orElseThrow().id();
+    if (!parent.equals(b.parentBeaconHash())) {
+      return Verdict.invalid("parent is not our beacon of height " + (h - 1));
+    }
+    boolean ok = verifier.verifyBeacon(membership.beaconPublicKey(), RandomBeacon.signedMessage(h, parent), b.signature());
+    return ok ? Verdict.VALID : Verdict.invalid("beacon signature does not verify");
+  }
+}
