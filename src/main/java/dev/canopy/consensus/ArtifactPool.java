@@ -54,6 +54,7 @@ public final class ArtifactPool {
     BlockProposal proposal = BlockProposal.genesis(genesis);
     slot.blocks.put(genesisHash, proposal);
     slot.beacon = genesisBeacon;
+    slot.beaconHash = genesisBeacon.id();
     slot.beaconAddedAtMs = createdAtMs;
     slot.firstNotarizedAtMs = createdAtMs;
   }
@@ -128,6 +129,7 @@ public final class ArtifactPool {
       inserted = slot.beacon == null;
       if (inserted) {
         slot.beacon = b;
+        slot.beaconHash = id;
         slot.beaconAddedAtMs = nowMs;
       }
     } else {
@@ -214,6 +216,12 @@ public final class ArtifactPool {
   public Optional<RandomBeacon> beacon(long height) {
     Slot s = validated.get(height);
     return s == null ? Optional.empty() : Optional.ofNullable(s.beacon);
+  }
+
+  /** The id of the beacon of a height (what the next beacon signs), if validated. */
+  public Optional<Hash> beaconHash(long height) {
+    Slot s = validated.get(height);
+    return s == null ? Optional.empty() : Optional.ofNullable(s.beaconHash);
   }
 
   public Map<NodeId, RandomBeaconShare> beaconShares(long height) {
@@ -398,6 +406,7 @@ public final class ArtifactPool {
     final TreeMap<NodeId, RandomBeaconShare> beaconShares = new TreeMap<>();
     final List<Hash> ids = new ArrayList<>();
     RandomBeacon beacon;
+    Hash beaconHash;
     long beaconAddedAtMs = -1;
     long firstNotarizedAtMs = -1;
   }

@@ -10,8 +10,9 @@ final class BlockMakerRanking {
   private final int[] nodeAtRank;
   private final int[] rankOfNode;
 
-  BlockMakerRanking(Artifact.RandomBeacon beacon, int nodeCount) {
-    DeterministicRandom random = new DeterministicRandom(Hash.of(Domains.RANKING, beacon.toBytes()).bytes());
+  /** @param beaconHash the id of the round's random beacon */
+  BlockMakerRanking(Hash beaconHash, int nodeCount) {
+    DeterministicRandom random = new DeterministicRandom(Hash.of(Domains.RANKING, beaconHash.bytes()).bytes());
     nodeAtRank = new int[nodeCount];
     for (int i = 0; i < nodeCount; i++) {
       nodeAtRank[i] = i;

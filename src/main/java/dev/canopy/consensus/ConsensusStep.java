@@ -80,7 +80,7 @@ public final class ConsensusStep {
     if (pool.notarizedHeight() < h - 1 || pool.beaconShares(h).containsKey(self())) {
       return;
     }
-    Hash parent = pool.beacon(h - 1).orElseThrow().id();
+    Hash parent = pool.beaconHash(h - 1).orElseThrow();
     ThresholdBls.SignatureShare share =
         ThresholdBls.signShare(config.beaconKeyShare(), RandomBeacon.signedMessage(h, parent));
     out.add(new RandomBeaconShare(h, parent, self(), share.signature()));
@@ -93,7 +93,7 @@ public final class ConsensusStep {
     if (h > pool.finalizedHeight() + parameters.maxNotarizationLagHeights()) {
       return;
     }
-    Optional<RandomBeacon> beacon = pool.beacon(h);
+    Optional<Hash> beacon = pool.beaconHash(h);
     Optional<Long> roundStart = pool.roundStartMs(h);
     if (beacon.isEmpty() || roundStart.isEmpty()) {
       return;
@@ -181,7 +181,7 @@ public final class ConsensusStep {
       for (RandomBeaconShare s : beaconShares.values()) {
         shares.add(new ThresholdBls.SignatureShare(membership.indexOf(s.signer()).getAsInt() + 1, s.share()));
       }
-      Hash parent = pool.beacon(nextBeacon - 1).orElseThrow().id();
+      Hash parent = pool.beaconHash(nextBeacon - 1).orElseThrow();
       out.add(new RandomBeacon(nextBeacon, parent, ThresholdBls.combineSignatures(beaconParameters, shares)));
     }
     for (long h = pool.finalizedHeight() + 1; h <= pool.maxHeight(); h++) {

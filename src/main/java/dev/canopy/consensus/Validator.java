@@ -111,7 +111,7 @@ final class Validator {
     if (maker.isEmpty()) {
       return Verdict.invalid("maker is not a member of the subnet");
     }
-    Optional<RandomBeacon> beacon = pool.beacon(h);
+    Optional<Hash> beacon = pool.beaconHash(h);
     if (beacon.isEmpty()) {
       return Verdict.WAIT;
     }
@@ -287,7 +287,7 @@ final class Validator {
     if (h > pool.beaconHeight() + 1) {
       return Verdict.WAIT;
     }
-    Hash parent = pool.beacon(h - 1).orElseThrow().id();
+    Hash parent = pool.beaconHash(h - 1).orElseThrow();
     if (!parent.equals(s.parentBeaconHash())) {
       return Verdict.invalid("parent is not our beacon of height " + (h - 1));
     }
@@ -315,7 +315,7 @@ final class Validator {
     if (h > pool.beaconHeight() + 1) {
       return Verdict.WAIT;
     }
-    Hash parent = pool.beacon(h - 1).orElseThrow().id();
+    Hash parent = pool.beaconHash(h - 1).orElseThrow();
     if (!parent.equals(b.parentBeaconHash())) {
       return Verdict.invalid("parent is not our beacon of height " + (h - 1));
     }

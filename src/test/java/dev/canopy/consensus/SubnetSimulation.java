@@ -118,7 +118,7 @@ final class SubnetSimulation {
   }
 
   static final long TICK_MS = 25;
-  static final long RETRANSMIT_INTERVAL_MS = 500;
+  static final long RETRANSMIT_INTERVAL_MS = 1_000;
   static final int TRACE_LINES = 60;
   static final int MAX_STEPS_PER_WAKE = 200;
 
@@ -238,8 +238,9 @@ final class SubnetSimulation {
     } catch (InvalidInputException e) {
       return; // garbage from a Byzantine replica: dropped, as the network layer would
     }
-    r.pool.receive(artifact, r.localTime(now));
-    wake(r);
+    if (r.pool.receive(artifact, r.localTime(now))) {
+      wake(r);
+    }
   }
 
   // ---- network ----
