@@ -70,7 +70,7 @@ final class SubnetSimulation {
     }
 
     static Scenario of(String name, int n, long durationMs) {
-      return new Scenario(name, n, Map.of(), Network.good(), List.of(), durationMs, true, 6_000, defaultParameters());
+      return new Scenario(name, n, Map.of(), Network.good(), List.of(), durationMs, true, 3_000, defaultParameters());
     }
 
     Scenario with(int replica, Behavior behavior, long fromMs) {
@@ -516,9 +516,13 @@ final class SubnetSimulation {
     long end = Math.min(now, scenario.durationMs());
     for (Replica r : replicas) {
       if (r.isHonest()) {
-        long since = Math.max(healedAtMs(), r.lastProgressMs);
+        long healed = healedAtMs();
+        long since = Math.max(healed, r.lastProgressMs);
         if (end - since > scenario.progressBoundMs()) {
           fail("replica " + r.index + " delivered nothing after t=" + since + " (run ended at " + end + ")");
+        }
+        if (healed > 0 && end - healed >= scenario.progressBoundMs() && r.lastProgressMs <= healed) {
+          fail("replica " + r.index + " delivered nothing after the network healed at t=" + healed);
         }
       }
     }
