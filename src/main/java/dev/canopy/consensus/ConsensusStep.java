@@ -109,7 +109,7 @@ public final class ConsensusStep {
     }
     Block parent = pool.notarizedBlocks(h - 1).get(0).block();
     long timeMs = Math.max(nowMs, parent.timeMs());
-    Set<Hash> excluded = ancestorMessageIds(pool, h - 1, parent.hash());
+    Set<Hash> excluded = ancestorMessageIds((height, hash) -> pool.block(height, hash).map(BlockProposal::block), h - 1, parent.hash());
     Payload payload =
         payloads.selectPayload(h, timeMs, excluded, parameters.maxBlockMessages(), parameters.maxBlockPayloadBytes());
     if (payload.messages().size() > parameters.maxBlockMessages()
@@ -120,23 +120,29 @@ public final class ConsensusStep {
     out.add(BlockProposal.sign(block, config.nodeKey()));
   }
 
+  /** Finds a block by height and hash: in the pool, or among those a validation pass just accepted. */
+  @FunctionalInterface
+  interface BlockLookup {
+    Optional<Block> find(long height, Hash hash);
+  }
+
   /**
    * The ids of the messages in the block {@code blockHash} of {@code height} and its ancestors
-   * still in the pool, so a message is never ordered twice along a chain.
+   * still known, so a message is never ordered twice along a chain.
    */
-  static Set<Hash> ancestorMessageIds(ArtifactPool pool, long height, Hash blockHash) {
+  static Set<Hash> ancestorMessageIds(BlockLookup blocks, long height, Hash blockHash) {
     Set<Hash> ids = new HashSet<>();
     long h = height;
     Hash hash = blockHash;
     while (h > 0) {
-      Optional<BlockProposal> p = pool.block(h, hash);
-      if (p.isEmpty()) {
+      Optional<Block> b = blocks.find(h, hash);
+      if (b.isEmpty()) {
         break;
       }
-      for (IngressMessage m : p.get().block().payload().messages()) {
+      for (IngressMessage m : b.get().payload().messages()) {
         ids.add(m.messageId());
       }
-      hash = p.get().block().parentHash();
+      hash = b.get().parentHash();
       h--;
     }
     return ids;

@@ -9,12 +9,15 @@ import dev.canopy.consensus.Artifact.RandomBeacon;
 import dev.canopy.consensus.Artifact.RandomBeaconShare;
 import dev.canopy.crypto.ThresholdBls;
 import dev.canopy.types.NodeId;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -46,51 +49,151 @@ final class Validator {
     this.verifier = verifier;
   }
 
-  void validate(ArtifactPool pool, long nowMs, long nextBatchHeight, List<Hash> valid, List<PoolChanges.Rejection> rejected) {
-    // A beacon that can be checked makes the shares of its height pointless: skip them (one BLS
-    // check instead of t).
-    Set<Long> beaconHeightsArriving = new TreeSet<>();
-    for (ArtifactPool.Unvalidated u : pool.unvalidated()) {
-      if (u.artifact() instanceof RandomBeacon b && b.height() == pool.beaconHeight() + 1) {
-        beaconHeightsArriving.add(b.height());
-      }
+  /**
+   * What this pass has already found valid, so artifacts that build on each other (a run of
+   * beacons, a notarization and its block, a chain of blocks) validate in one pass, as a replica
+   * catching up receives them.
+   */
+  private static final class Pass {
+    final ArtifactPool pool;
+    final TreeMap<Long, Hash> beacons = new TreeMap<>();
+    final Map<Hash, Block> blocks = new HashMap<>(); // lookup only
+    final Set<Hash> notarized = new HashSet<>(); // lookup only
+    final Set<Long> finalizedHeights = new TreeSet<>();
+
+    Pass(ArtifactPool pool) {
+      this.pool = pool;
     }
+
+    Optional<Hash> beaconHash(long height) {
+      Hash h = beacons.get(height);
+      return h != null ? Optional.of(h) : pool.beaconHash(height);
+    }
+
+    Optional<Block> block(long height, Hash hash) {
+      Block b = blocks.get(hash);
+      if (b != null && b.height() == height) {
+        return Optional.of(b);
+      }
+      return pool.block(height, hash).map(BlockProposal::block);
+    }
+
+    boolean hasNotarization(long height, Hash hash) {
+      return notarized.contains(hash) || pool.hasNotarization(height, hash);
+    }
+
+    boolean hasFinalization(long height) {
+      return finalizedHeights.contains(height) || pool.finalization(height).isPresent();
+    }
+  }
+
+  void validate(ArtifactPool pool, long nowMs, long nextBatchHeight, List<Hash> valid, List<PoolChanges.Rejection> rejected) {
+    Pass pass = new Pass(pool);
+    validateBeaconChain(pool, pass, valid, rejected);
+    List<ArtifactPool.Unvalidated> blocks = new ArrayList<>();
+    List<ArtifactPool.Unvalidated> shares = new ArrayList<>();
+    // Aggregates first: they need nothing but the members' keys.
     for (ArtifactPool.Unvalidated u : pool.unvalidated()) {
       Artifact a = u.artifact();
       Verdict v;
-      if (a instanceof RandomBeaconShare s && beaconHeightsArriving.contains(s.height())) {
-        v = Verdict.WAIT;
+      if (a instanceof Notarization n) {
+        v = checkNotarization(pass, n, nextBatchHeight);
+        if (v.kind() == Kind.VALID) {
+          pass.notarized.add(n.blockHash());
+        }
+      } else if (a instanceof Finalization f) {
+        v = checkFinalization(pass, f, nextBatchHeight);
+        if (v.kind() == Kind.VALID) {
+          pass.finalizedHeights.add(f.height());
+        }
       } else {
-        v = check(pool, a, nowMs, nextBatchHeight);
+        if (a instanceof BlockProposal) {
+          blocks.add(u);
+        } else if (!(a instanceof RandomBeacon)) {
+          shares.add(u);
+        }
+        continue;
       }
+      record(u, v, valid, rejected);
+    }
+    // Blocks by height (arrival order within one), so a chain validates at once.
+    blocks.sort(java.util.Comparator.comparingLong(u -> u.artifact().height()));
+    for (ArtifactPool.Unvalidated u : blocks) {
+      BlockProposal p = (BlockProposal) u.artifact();
+      Verdict v = checkBlock(pass, p, nowMs, nextBatchHeight);
       if (v.kind() == Kind.VALID) {
-        valid.add(u.id());
-      } else if (v.kind() == Kind.INVALID) {
-        rejected.add(new PoolChanges.Rejection(u.id(), a + ": " + v.reason()));
+        pass.blocks.put(p.block().hash(), p.block());
+      }
+      record(u, v, valid, rejected);
+    }
+    for (ArtifactPool.Unvalidated u : shares) {
+      Artifact a = u.artifact();
+      Verdict v;
+      if (a instanceof NotarizationShare s) {
+        v = checkNotarizationShare(pass, s);
+      } else if (a instanceof FinalizationShare s) {
+        v = checkFinalizationShare(pool, s);
+      } else if (a instanceof RandomBeaconShare s) {
+        // Once the beacon itself checked out, its shares are pointless (one BLS check instead of t).
+        v = pass.beacons.containsKey(s.height()) ? Verdict.WAIT : checkBeaconShare(pool, s);
+      } else {
+        throw new IllegalStateException("unknown artifact " + a);
+      }
+      record(u, v, valid, rejected);
+    }
+  }
+
+  private static void record(ArtifactPool.Unvalidated u, Verdict v, List<Hash> valid, List<PoolChanges.Rejection> rejected) {
+    if (v.kind() == Kind.VALID) {
+      valid.add(u.id());
+    } else if (v.kind() == Kind.INVALID) {
+      rejected.add(new PoolChanges.Rejection(u.id(), u.artifact() + ": " + v.reason()));
+    }
+  }
+
+  /**
+   * Beacons in height order, each against the one before, so a replica catching up validates a
+   * run of them in one pass instead of one per step.
+   */
+  private void validateBeaconChain(ArtifactPool pool, Pass pass, List<Hash> valid, List<PoolChanges.Rejection> rejected) {
+    TreeMap<Long, List<ArtifactPool.Unvalidated>> byHeight = new TreeMap<>();
+    for (ArtifactPool.Unvalidated u : pool.unvalidated()) {
+      if (u.artifact() instanceof RandomBeacon b) {
+        if (b.height() <= pool.beaconHeight()) {
+          rejected.add(new PoolChanges.Rejection(u.id(), b + ": stale: beacon already known"));
+        } else {
+          byHeight.computeIfAbsent(b.height(), k -> new ArrayList<>()).add(u);
+        }
       }
     }
-  }
-
-  private Verdict check(ArtifactPool pool, Artifact a, long nowMs, long nextBatchHeight) {
-    if (a instanceof BlockProposal p) {
-      return checkBlock(pool, p, nowMs, nextBatchHeight);
-    } else if (a instanceof NotarizationShare s) {
-      return checkNotarizationShare(pool, s);
-    } else if (a instanceof Notarization n) {
-      return checkNotarization(pool, n, nextBatchHeight);
-    } else if (a instanceof FinalizationShare s) {
-      return checkFinalizationShare(pool, s);
-    } else if (a instanceof Finalization f) {
-      return checkFinalization(pool, f, nextBatchHeight);
-    } else if (a instanceof RandomBeaconShare s) {
-      return checkBeaconShare(pool, s);
-    } else if (a instanceof RandomBeacon b) {
-      return checkBeacon(pool, b);
+    long h = pool.beaconHeight() + 1;
+    Hash parent = pool.beaconHash(h - 1).orElseThrow();
+    while (byHeight.containsKey(h)) {
+      Hash next = null;
+      for (ArtifactPool.Unvalidated u : byHeight.get(h)) {
+        RandomBeacon b = (RandomBeacon) u.artifact();
+        if (next != null) {
+          break; // the rest of this height wait, and are dropped as stale next time
+        }
+        Verdict v = checkBeacon(b, parent);
+        if (v.kind() == Kind.VALID) {
+          valid.add(u.id());
+          next = u.id();
+        } else {
+          rejected.add(new PoolChanges.Rejection(u.id(), b + ": " + v.reason()));
+        }
+      }
+      if (next == null) {
+        break;
+      }
+      pass.beacons.put(h, next);
+      parent = next;
+      h++;
     }
-    throw new IllegalStateException("unknown artifact " + a);
   }
 
-  private Verdict checkBlock(ArtifactPool pool, BlockProposal p, long nowMs, long nextBatchHeight) {
+  private Verdict checkBlock(Pass pass, BlockProposal p, long nowMs, long nextBatchHeight) {
+    ArtifactPool pool = pass.pool;
     Block b = p.block();
     long h = b.height();
     if (h == 0) {
@@ -100,7 +203,7 @@ final class Validator {
       return Verdict.invalid("stale: height already delivered");
     }
     Hash hash = b.hash();
-    if (pool.block(h, hash).isPresent()) {
+    if (pass.block(h, hash).isPresent()) {
       return Verdict.invalid("duplicate");
     }
     Optional<Finalization> fin = pool.finalization(h);
@@ -111,7 +214,7 @@ final class Validator {
     if (maker.isEmpty()) {
       return Verdict.invalid("maker is not a member of the subnet");
     }
-    Optional<Hash> beacon = pool.beaconHash(h);
+    Optional<Hash> beacon = pass.beaconHash(h);
     if (beacon.isEmpty()) {
       return Verdict.WAIT;
     }
@@ -119,21 +222,21 @@ final class Validator {
     if (rank != b.rank()) {
       return Verdict.invalid("maker has rank " + rank + ", block claims " + b.rank());
     }
-    Optional<BlockProposal> parent = pool.block(h - 1, b.parentHash());
+    Optional<Block> parent = pass.block(h - 1, b.parentHash());
     boolean parentNotarized =
         parent.isPresent()
-            && (pool.hasNotarization(h - 1, b.parentHash())
+            && (pass.hasNotarization(h - 1, b.parentHash())
                 || pool.finalization(h - 1).map(f -> f.blockHash().equals(b.parentHash())).orElse(false));
     if (!parentNotarized) {
       return h - 1 < pool.purgedBelowHeight() ? Verdict.invalid("parent below the purged height") : Verdict.WAIT;
     }
-    if (b.timeMs() < parent.get().block().timeMs()) {
-      return Verdict.invalid("time " + b.timeMs() + " is before the parent's " + parent.get().block().timeMs());
+    if (b.timeMs() < parent.get().timeMs()) {
+      return Verdict.invalid("time " + b.timeMs() + " is before the parent's " + parent.get().timeMs());
     }
     if (b.timeMs() > nowMs + parameters.maxClockDriftMs()) {
       return Verdict.WAIT; // ahead of our clock: valid later, if ever
     }
-    Optional<String> payloadProblem = payloadProblem(pool, b);
+    Optional<String> payloadProblem = payloadProblem(pass, b);
     if (payloadProblem.isPresent()) {
       return Verdict.invalid(payloadProblem.get());
     }
@@ -144,7 +247,7 @@ final class Validator {
     return Verdict.VALID;
   }
 
-  private Optional<String> payloadProblem(ArtifactPool pool, Block b) {
+  private Optional<String> payloadProblem(Pass pass, Block b) {
     Payload payload = b.payload();
     if (payload.messages().size() > parameters.maxBlockMessages()) {
       return Optional.of("payload has " + payload.messages().size() + " messages, more than " + parameters.maxBlockMessages());
@@ -158,7 +261,7 @@ final class Validator {
         return Optional.of("message " + m.messageId().shortHex() + " appears twice");
       }
     }
-    Set<Hash> ancestors = ConsensusStep.ancestorMessageIds(pool, b.height() - 1, b.parentHash());
+    Set<Hash> ancestors = ConsensusStep.ancestorMessageIds(pass::block, b.height() - 1, b.parentHash());
     for (Hash id : ids) {
       if (ancestors.contains(id)) {
         return Optional.of("message " + id.shortHex() + " is already in an ancestor block");
@@ -167,12 +270,13 @@ final class Validator {
     return payloads.invalidity(payload, b.timeMs());
   }
 
-  private Verdict checkNotarizationShare(ArtifactPool pool, NotarizationShare s) {
+  private Verdict checkNotarizationShare(Pass pass, NotarizationShare s) {
+    ArtifactPool pool = pass.pool;
     long h = s.height();
     if (h <= pool.finalizedHeight()) {
       return Verdict.invalid("stale: height already finalized");
     }
-    if (pool.hasNotarization(h, s.blockHash())) {
+    if (pass.hasNotarization(h, s.blockHash())) {
       return Verdict.invalid("stale: block already notarized");
     }
     NodeSignature sig = s.signature();
@@ -183,7 +287,7 @@ final class Validator {
     if (pool.notarizationShares(h, s.blockHash()).containsKey(sig.signer())) {
       return Verdict.invalid("duplicate share");
     }
-    if (pool.block(h, s.blockHash()).isEmpty()) {
+    if (pass.block(h, s.blockHash()).isEmpty()) {
       return Verdict.WAIT; // a share is only useful, and only checked, once we have its block
     }
     return verifySigner(signer.getAsInt(), NotarizationShare.signedMessage(h, s.blockHash()), sig.signature());
@@ -205,11 +309,12 @@ final class Validator {
     return verifySigner(signer.getAsInt(), FinalizationShare.signedMessage(h, s.blockHash()), sig.signature());
   }
 
-  private Verdict checkNotarization(ArtifactPool pool, Notarization n, long nextBatchHeight) {
+  private Verdict checkNotarization(Pass pass, Notarization n, long nextBatchHeight) {
+    ArtifactPool pool = pass.pool;
     if (n.height() < nextBatchHeight) {
       return Verdict.invalid("stale: height already delivered");
     }
-    if (pool.hasNotarization(n.height(), n.blockHash())) {
+    if (pass.hasNotarization(n.height(), n.blockHash())) {
       return Verdict.invalid("duplicate");
     }
     return checkQuorum(
@@ -218,11 +323,12 @@ final class Validator {
         pool.notarizationShares(n.height(), n.blockHash()));
   }
 
-  private Verdict checkFinalization(ArtifactPool pool, Finalization f, long nextBatchHeight) {
+  private Verdict checkFinalization(Pass pass, Finalization f, long nextBatchHeight) {
+    ArtifactPool pool = pass.pool;
     if (f.height() < nextBatchHeight) {
       return Verdict.invalid("stale: height already delivered");
     }
-    if (pool.finalization(f.height()).isPresent()) {
+    if (pass.hasFinalization(f.height())) {
       // A second finalization of another block would be a safety failure; it is kept out either way.
       return Verdict.invalid("height already has a finalization");
     }
@@ -307,19 +413,12 @@ final class Validator {
     return ok ? Verdict.VALID : Verdict.invalid("beacon share of " + s.signer() + " does not verify");
   }
 
-  private Verdict checkBeacon(ArtifactPool pool, RandomBeacon b) {
-    long h = b.height();
-    if (h <= pool.beaconHeight()) {
-      return Verdict.invalid("stale: beacon already known");
-    }
-    if (h > pool.beaconHeight() + 1) {
-      return Verdict.WAIT;
-    }
-    Hash parent = pool.beaconHash(h - 1).orElseThrow();
+  private Verdict checkBeacon(RandomBeacon b, Hash parent) {
     if (!parent.equals(b.parentBeaconHash())) {
-      return Verdict.invalid("parent is not our beacon of height " + (h - 1));
+      return Verdict.invalid("parent is not our beacon of height " + (b.height() - 1));
     }
-    boolean ok = verifier.verifyBeacon(membership.beaconPublicKey(), RandomBeacon.signedMessage(h, parent), b.signature());
+    boolean ok =
+        verifier.verifyBeacon(membership.beaconPublicKey(), RandomBeacon.signedMessage(b.height(), parent), b.signature());
     return ok ? Verdict.VALID : Verdict.invalid("beacon signature does not verify");
   }
 }
