@@ -33,11 +33,12 @@ class ConsensusStepTest {
       pool = subnet.newPool(PARAMETERS);
     }
 
-    void runAt(long nowMs) {
+    /** Steps until nothing changes; returns how many steps changed something. */
+    int runAt(long nowMs) {
       for (int i = 0; i < 100; i++) {
         PoolChanges c = step.onStateChange(pool, nowMs, delivered.size() + 1);
         if (c.isEmpty(pool.purgedBelowHeight())) {
-          return;
+          return i;
         }
         pool.apply(c, nowMs);
         sent.addAll(c.toSend());
@@ -198,6 +199,27 @@ class ConsensusStepTest {
     d.runAt(5);
     assertThat(d.pool.notarizedHeight()).isEqualTo(1);
     assertThat(d.sent).anyMatch(a -> a instanceof Artifact.FinalizationShare f && f.blockHash().equals(goodHash));
+  }
+
+  @Test
+  void aReplicaThatLostItsPoolCatchesUpFromRetransmissionInAFewSteps() {
+    TestSubnet subnet = TestSubnet.create(1, 4);
+    Driver a = new Driver(subnet, 0);
+    for (int round = 0; round < 40; round++) {
+      a.ingress.submit(TestIngressPool.message(new byte[] {(byte) round}));
+      a.runAt(round * 150L);
+    }
+    assertThat(a.delivered).hasSizeGreaterThanOrEqualTo(39);
+    Driver b = new Driver(subnet, 0);
+    RetransmissionRequest request = b.step.retransmissionRequest(b.pool, 1);
+    assertThat(request.filterHeight()).isZero();
+    List<Artifact> resent = a.step.retransmission(a.pool, request);
+    for (Artifact x : resent) {
+      b.pool.receive(ArtifactCodec.decode(x.toBytes()), 6_000);
+    }
+    int steps = b.runAt(6_000);
+    assertThat(steps).isLessThanOrEqualTo(6);
+    assertThat(b.delivered.subList(0, a.delivered.size())).isEqualTo(a.delivered);
   }
 
   private static byte[] flip(byte[] b) {
