@@ -262,9 +262,9 @@ final class Validator {
       }
     }
     Set<Hash> ancestors = ConsensusStep.ancestorMessageIds(pass::block, b.height() - 1, b.parentHash());
-    for (Hash id : ids) {
-      if (ancestors.contains(id)) {
-        return Optional.of("message " + id.shortHex() + " is already in an ancestor block");
+    for (IngressMessage m : payload.messages()) {
+      if (ancestors.contains(m.messageId())) {
+        return Optional.of("message " + m.messageId().shortHex() + " is already in an ancestor block");
       }
     }
     return payloads.invalidity(payload, b.timeMs());
