@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -367,11 +366,6 @@ public final class ArtifactPool {
       return Optional.empty();
     }
     return Optional.of(Math.max(previous.firstNotarizedAtMs, current.beaconAddedAtMs));
-  }
-
-  /** Heights with validated artifacts, ascending, from {@code fromHeight} on. */
-  public NavigableMap<Long, ?> heightsFrom(long fromHeight) {
-    return Collections.unmodifiableNavigableMap(validated.tailMap(fromHeight, true));
   }
 
   /** Every validated artifact of one height, in a fixed order (beacon, shares, blocks, notarizations, finalizations). */
