@@ -53,6 +53,14 @@ public final class CanisterState {
     return globalTimerNs;
   }
 
+  /**
+   * A copy with the global timer set; the scheduler deactivates the timer (0) when it schedules
+   * {@code canister_global_timer} (spec "Global timer").
+   */
+  public CanisterState withGlobalTimerNs(long timerNs) {
+    return withGlobalTimer(timerNs);
+  }
+
   CanisterState withStableMemory(PageMap stable) {
     return new CanisterState(heap, globals, stable, certifiedData, globalTimerNs);
   }
