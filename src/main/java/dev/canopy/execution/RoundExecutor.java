@@ -87,6 +87,7 @@ public final class RoundExecutor {
       r.induct(m);
     }
     r.scheduleSystemTasks();
+    r.completeStops();
     int inner = 0;
     while (inner < limits.maxInnerRounds() && r.instructionsUsed < limits.instructionsPerRound()) {
       int before = r.messagesExecuted + r.managementCalls;
@@ -104,6 +105,7 @@ public final class RoundExecutor {
         break;
       }
     }
+    r.completeStops();
     ReplicatedState end = r.toState();
     int leftover = end.managementQueue().size();
     for (Canister c : end.canisters().values()) {
@@ -281,10 +283,15 @@ public final class RoundExecutor {
         out.outcome().ifPresent(o -> deliver(new OriginResponse(call.origin(),
             CanisterId.MANAGEMENT.principal(), o, out.refundCycles())));
         out.otherResponses().forEach(this::deliver);
-        for (Canister c : new ArrayList<>(canisters.values())) {
-          if (c.system().status() instanceof RunStatus.Stopping) {
-            completeStop(c.id());
-          }
+        completeStops();
+      }
+    }
+
+    /** Stops every stopping canister that has no open call contexts left. */
+    void completeStops() {
+      for (Canister c : new ArrayList<>(canisters.values())) {
+        if (c.system().status() instanceof RunStatus.Stopping) {
+          completeStop(c.id());
         }
       }
     }
