@@ -10,12 +10,7 @@ import dev.canopy.candid.CandidValue;
 import dev.canopy.execution.management.ManagementTypes.CanisterIdArgs;
 import dev.canopy.execution.management.ManagementTypes.CanisterSettings;
 import dev.canopy.execution.management.ManagementTypes.CanisterStatusResult;
-import dev.canopy.execution.management.ManagementTypes.Change;
-import dev.canopy.execution.management.ManagementTypes.ChangeDetails;
-import dev.canopy.execution.management.ManagementTypes.ChangeOrigin;
-import dev.canopy.execution.management.ManagementTypes.CanisterInfoResult;
 import dev.canopy.execution.management.ManagementTypes.CreateCanisterArgs;
-import dev.canopy.execution.management.ManagementTypes.DefiniteCanisterSettings;
 import dev.canopy.execution.management.ManagementTypes.EnvironmentVariable;
 import dev.canopy.execution.management.ManagementTypes.InstallChunkedCodeArgs;
 import dev.canopy.execution.management.ManagementTypes.InstallCodeArgs;
@@ -24,7 +19,9 @@ import dev.canopy.execution.management.ManagementTypes.MemoryMetrics;
 import dev.canopy.execution.management.ManagementTypes.ProvisionalCreateCanisterArgs;
 import dev.canopy.execution.management.ManagementTypes.QueryStats;
 import dev.canopy.execution.management.ManagementTypes.UpdateSettingsArgs;
-import dev.canopy.execution.management.ManagementTypes.Visibility;
+import dev.canopy.execution.CanisterChange;
+import dev.canopy.execution.LogVisibility;
+import dev.canopy.execution.management.ManagementTypes.CanisterInfoResult;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.ErrorCode;
 import dev.canopy.types.Principal;
@@ -123,8 +120,8 @@ class ManagementTypesTest {
   @Test
   void settingsRoundTrip() {
     CanisterSettings s = new CanisterSettings(List.of(ALICE), BigInteger.ONE, BigInteger.TWO,
-        BigInteger.TEN, null, BigInteger.ZERO, Visibility.PUBLIC,
-        new Visibility.AllowedViewers(List.of(ALICE)), Visibility.CONTROLLERS, null, null,
+        BigInteger.TEN, null, BigInteger.ZERO, LogVisibility.PUBLIC,
+        new LogVisibility.AllowedViewers(List.of(ALICE)), LogVisibility.CONTROLLERS, null, null,
         List.of(new EnvironmentVariable("A", "b")));
     UpdateSettingsArgs back =
         UpdateSettingsArgs.decode(new UpdateSettingsArgs(C1, s, null).encode());
@@ -145,11 +142,8 @@ class ManagementTypesTest {
 
   @Test
   void statusAndInfoResultsEncodeAtTheInterfaceTypes() {
-    DefiniteCanisterSettings s = new DefiniteCanisterSettings(List.of(ALICE), BigInteger.ZERO,
-        BigInteger.ZERO, BigInteger.valueOf(2_592_000), BigInteger.valueOf(5_000_000_000_000L),
-        BigInteger.ZERO, Visibility.CONTROLLERS, Visibility.CONTROLLERS, Visibility.CONTROLLERS,
-        BigInteger.ZERO, BigInteger.ZERO, List.of());
-    CanisterStatusResult r = new CanisterStatusResult("running", false, 4, s, null,
+    CanisterStatusResult r = new CanisterStatusResult("running", false, 4, List.of(ALICE),
+        dev.canopy.execution.CanisterSettings.DEFAULT, null,
         new MemoryMetrics(65536, 0, 16, 100, 0, 50, 0, 0), BigInteger.valueOf(1000),
         BigInteger.ZERO, BigInteger.ZERO, QueryStats.ZERO);
     CandidValue.Record decoded =
@@ -157,16 +151,43 @@ class ManagementTypesTest {
     assertThat(decoded.get("memory_size")).isEqualTo(CandidValue.nat(65536 + 16 + 100 + 50));
     assertThat(decoded.get("module_hash")).isEqualTo(CandidValue.none());
     assertThat(((CandidValue.Variant) decoded.get("status")).is("running")).isTrue();
+    CandidValue.Record settings = (CandidValue.Record) decoded.get("settings");
+    assertThat(settings.get("reserved_cycles_limit"))
+        .isEqualTo(CandidValue.nat(5_000_000_000_000L));
+    assertThat(((CandidValue.Variant) settings.get("log_visibility")).is("controllers")).isTrue();
 
     CanisterInfoResult info = new CanisterInfoResult(2, List.of(
-        new Change(5, 0, new ChangeOrigin.FromUser(ALICE),
-            new ChangeDetails.Creation(List.of(ALICE), null)),
-        new Change(6, 1, new ChangeOrigin.FromCanister(C1.principal(), 7L),
-            new ChangeDetails.CodeDeployment("install", new byte[32]))),
+        new CanisterChange(5, 0, new CanisterChange.Origin.FromUser(ALICE),
+            new CanisterChange.Details.Creation(List.of(ALICE), java.util.Optional.empty())),
+        new CanisterChange(6, 1, new CanisterChange.Origin.FromCanister(C1.principal(),
+            java.util.OptionalLong.of(7)),
+            new CanisterChange.Details.CodeDeployment(CanisterChange.InstallMode.UPGRADE,
+                new byte[32])),
+        new CanisterChange(7, 2, new CanisterChange.Origin.FromUser(ALICE),
+            new CanisterChange.Details.CodeUninstall()),
+        new CanisterChange(8, 3, new CanisterChange.Origin.FromUser(ALICE),
+            new CanisterChange.Details.ControllersChange(List.of()))),
         new byte[32], List.of(ALICE));
     CandidValue.Record i =
         (CandidValue.Record) ManagementTypes.decodeResult("canister_info", info.encode()).get(0);
     assertThat(i.get("total_num_changes")).isEqualTo(CandidValue.nat64(2));
-    assertThat(((CandidValue.Vec) i.get("recent_changes")).elements()).hasSize(2);
+    List<CandidValue> changes = ((CandidValue.Vec) i.get("recent_changes")).elements();
+    assertThat(changes).hasSize(4);
+    CandidValue.Variant deployment = (CandidValue.Variant)
+        ((CandidValue.Record) changes.get(1)).get("details");
+    assertThat(deployment.is("code_deployment")).isTrue();
+    assertThat(((CandidValue.Variant) ((CandidValue.Record) deployment.value()).get("mode"))
+        .is("upgrade")).isTrue();
+  }
+
+  @Test
+  void moreThanTenAllowedViewersIsAMalformedPayload() {
+    List<Principal> eleven = java.util.stream.IntStream.range(0, 11)
+        .mapToObj(n -> Principal.fromBytes(new byte[] {(byte) n})).toList();
+    CandidValue tooMany = CandidValue.variant("allowed_viewers",
+        ManagementTypes.principalsValue(eleven));
+    assertThatThrownBy(() -> ManagementTypes.visibilityFromCandid("log_visibility", tooMany))
+        .isInstanceOfSatisfying(ManagementReject.class,
+            r -> assertThat(r.code()).isEqualTo(ErrorCode.INVALID_MANAGEMENT_PAYLOAD));
   }
 }
