@@ -1,6 +1,6 @@
 package dev.canopy.execution;
 
-import dev.canopy.state.RequestId;
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Principal;
 import java.util.Objects;

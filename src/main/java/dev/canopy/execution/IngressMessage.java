@@ -1,7 +1,7 @@
 package dev.canopy.execution;
 
 import dev.canopy.state.EffectiveId;
-import dev.canopy.state.RequestId;
+import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Principal;
 import java.util.Arrays;

@@ -6,7 +6,7 @@ import dev.canopy.state.CertifiedStateView;
 import dev.canopy.state.IngressEntry;
 import dev.canopy.state.IngressHistory;
 import dev.canopy.state.IngressHistorySettings;
-import dev.canopy.state.RequestId;
+import dev.canopy.types.RequestId;
 import dev.canopy.state.SubnetInfo;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.ErrorCode;

@@ -11,7 +11,7 @@ import dev.canopy.execution.ManagementOutcome;
 import dev.canopy.execution.ReplicatedState;
 import dev.canopy.state.CanisterIdRange;
 import dev.canopy.state.IngressHistorySettings;
-import dev.canopy.state.RequestId;
+import dev.canopy.types.RequestId;
 import dev.canopy.state.SubnetInfo;
 import dev.canopy.state.SubnetType;
 import dev.canopy.types.CanisterId;
