@@ -260,6 +260,14 @@ public final class ReplicatedState {
     };
   }
 
+  /**
+   * A deterministic SHA-256 of the whole state (system states, memories, modules, queues, request
+   * statuses); see {@link StateCodec}.
+   */
+  public byte[] stateHash() {
+    return StateCodec.stateHash(this);
+  }
+
   @Override
   public String toString() {
     return "ReplicatedState[height " + height + ", time " + batchTimeNs + ", "

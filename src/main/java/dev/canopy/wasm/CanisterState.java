@@ -31,6 +31,17 @@ public final class CanisterState {
     this.globalTimerNs = globalTimerNs;
   }
 
+  /** A state from its parts (for checkpoints); {@code globals} as {@link #globalValues()} gives them. */
+  public static CanisterState restore(PageMap heap, long[] globals, PageMap stableMemory,
+      byte[] certifiedData, long globalTimerNs) {
+    return new CanisterState(heap, globals, stableMemory, certifiedData, globalTimerNs);
+  }
+
+  /** The mutable globals' values (low and high 64 bits each), in index order; a copy. */
+  public long[] globalValues() {
+    return globals.clone();
+  }
+
   public PageMap heap() {
     return heap;
   }
