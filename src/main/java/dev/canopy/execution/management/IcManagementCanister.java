@@ -213,9 +213,8 @@ public final class IcManagementCanister implements ManagementCanister {
                 + " is not hosted by subnet " + state.ownSubnetId() + ".");
       }
       if (state.canister(id).isPresent()) {
-        // Note: the reference answers IC0205 (CanisterIdAlreadyExists), which ErrorCode lacks.
-        throw ManagementReject.invalidPayload("Unsuccessful canister creation: canister id "
-            + id + " already exists.");
+        throw new ManagementReject(ErrorCode.CANISTER_ID_ALREADY_EXISTS,
+            "Unsuccessful canister creation: canister id " + id + " already exists.");
       }
     } else {
       ReplicatedState.MintedCanisterId minted = mint(state);

@@ -154,7 +154,7 @@ class ManagementCanisterTest {
     // The same id again, and an id outside the ranges.
     assertReject(call(out.state(), ALICE, "provisional_create_canister_with_cycles",
         new ProvisionalCreateCanisterArgs(null, null, wanted, null).encode()),
-        ErrorCode.INVALID_MANAGEMENT_PAYLOAD, "already exists");
+        ErrorCode.CANISTER_ID_ALREADY_EXISTS, "already exists");
     assertReject(call(genesis(), ALICE, "provisional_create_canister_with_cycles",
         new ProvisionalCreateCanisterArgs(null, null, CanisterId.fromIndex(5), null).encode()),
         ErrorCode.CANISTER_NOT_HOSTED_BY_SUBNET, "is not hosted by subnet");
