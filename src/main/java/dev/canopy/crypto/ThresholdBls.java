@@ -189,8 +189,11 @@ public final class ThresholdBls {
     return sum;
   }
 
-  /** {@code λ_j = Π_{m≠j} x_m / (x_m − x_j) mod r}, the coefficients that evaluate at 0. */
-  static List<BigInteger> lagrangeAtZero(int[] indices) {
+  /**
+   * {@code λ_j = Π_{m≠j} x_m / (x_m − x_j) mod r}, the coefficients that evaluate at 0 (also used by
+   * the distributed key generation to combine dealings).
+   */
+  public static List<BigInteger> lagrangeAtZero(int[] indices) {
     List<BigInteger> lambdas = new ArrayList<>(indices.length);
     for (int j = 0; j < indices.length; j++) {
       BigInteger numerator = BigInteger.ONE;
@@ -242,7 +245,8 @@ public final class ThresholdBls {
     }
   }
 
-  private static BigInteger randomNonZeroScalar(RandomGenerator random) {
+  /** Uniform in [1, r), drawn as {@link #randomScalar} draws, rejecting zero. */
+  public static BigInteger randomNonZeroScalar(RandomGenerator random) {
     while (true) {
       BigInteger s = randomScalar(random);
       if (s.signum() != 0) {

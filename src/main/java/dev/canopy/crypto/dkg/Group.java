@@ -2,6 +2,7 @@ package dev.canopy.crypto.dkg;
 
 import dev.canopy.crypto.BlsSecretKey;
 import dev.canopy.crypto.BlsSignatureScheme;
+import dev.canopy.crypto.ThresholdBls;
 import dev.canopy.crypto.dkg.DkgException.Reason;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -29,17 +30,8 @@ final class Group {
     BlsSecretKey.fromScalar(BigInteger.ONE);
   }
 
-  /** Uniform in [1, r): 255 random bits, rejected when zero or ≥ r. */
   static BigInteger randomNonZeroScalar(RandomGenerator random) {
-    byte[] bytes = new byte[SCALAR_BYTES];
-    while (true) {
-      random.nextBytes(bytes);
-      bytes[0] &= 0x7f;
-      BigInteger candidate = new BigInteger(1, bytes);
-      if (candidate.signum() != 0 && candidate.compareTo(R) < 0) {
-        return candidate;
-      }
-    }
+    return ThresholdBls.randomNonZeroScalar(random);
   }
 
   static byte[] scalarBytes(BigInteger scalar) {
@@ -122,22 +114,8 @@ final class Group {
     return acc;
   }
 
-  /** {@code λ_i = Π_{m≠i} x_m / (x_m − x_i) mod r}: the weights that interpolate at 0. */
+  /** The weights that interpolate at 0: the same as threshold signing uses. */
   static List<BigInteger> lagrangeAtZero(int[] indices) {
-    List<BigInteger> lambdas = new ArrayList<>(indices.length);
-    for (int i = 0; i < indices.length; i++) {
-      BigInteger numerator = BigInteger.ONE;
-      BigInteger denominator = BigInteger.ONE;
-      BigInteger xi = BigInteger.valueOf(indices[i]);
-      for (int m = 0; m < indices.length; m++) {
-        if (m != i) {
-          BigInteger xm = BigInteger.valueOf(indices[m]);
-          numerator = numerator.multiply(xm).mod(R);
-          denominator = denominator.multiply(xm.subtract(xi)).mod(R);
-        }
-      }
-      lambdas.add(numerator.multiply(denominator.modInverse(R)).mod(R));
-    }
-    return lambdas;
+    return ThresholdBls.lagrangeAtZero(indices);
   }
 }
