@@ -58,6 +58,11 @@ public final class CanisterModule {
     return wasm.clone();
   }
 
+  /** Size of the decompressed Wasm binary. */
+  public int wasmSizeBytes() {
+    return wasm.length;
+  }
+
   byte[] wasmBytesShared() {
     return wasm;
   }

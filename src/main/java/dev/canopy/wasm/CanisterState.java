@@ -31,6 +31,17 @@ public final class CanisterState {
     this.globalTimerNs = globalTimerNs;
   }
 
+  /** A state from its parts (for checkpoints); {@code globals} as {@link #globalValues()} gives them. */
+  public static CanisterState restore(PageMap heap, long[] globals, PageMap stableMemory,
+      byte[] certifiedData, long globalTimerNs) {
+    return new CanisterState(heap, globals, stableMemory, certifiedData, globalTimerNs);
+  }
+
+  /** The mutable globals' values (low and high 64 bits each), in index order; a copy. */
+  public long[] globalValues() {
+    return globals.clone();
+  }
+
   public PageMap heap() {
     return heap;
   }
@@ -51,6 +62,14 @@ public final class CanisterState {
   /** The global timer in ns since 1970; 0 when inactive. */
   public long globalTimerNs() {
     return globalTimerNs;
+  }
+
+  /**
+   * A copy with the global timer set; the scheduler deactivates the timer (0) when it schedules
+   * {@code canister_global_timer} (spec "Global timer").
+   */
+  public CanisterState withGlobalTimerNs(long timerNs) {
+    return withGlobalTimer(timerNs);
   }
 
   CanisterState withStableMemory(PageMap stable) {

@@ -47,7 +47,24 @@ public final class ModuleValidator {
 
   /** Validates a module as uploaded: raw Wasm, or gzip of it (first bytes {@code 1f 8b 08}). */
   public CanisterModule validate(byte[] uploaded) {
-    byte[] moduleHash = Hashing.sha256(uploaded);
+    return validate(uploaded, Hashing.sha256(uploaded));
+  }
+
+  /**
+   * Validates a module restored from a checkpoint: {@code wasm} is the decompressed binary and
+   * {@code moduleHash} the hash of what was uploaded then.
+   */
+  public CanisterModule validateRestored(byte[] wasm, byte[] moduleHash) {
+    if (moduleHash.length != 32) {
+      throw new InvalidModuleException(Reason.MALFORMED, "a module hash has 32 bytes");
+    }
+    if (isGzip(wasm)) {
+      throw new InvalidModuleException(Reason.MALFORMED, "a restored module is not compressed");
+    }
+    return validate(wasm, moduleHash);
+  }
+
+  private CanisterModule validate(byte[] uploaded, byte[] moduleHash) {
     byte[] wasm = isGzip(uploaded) ? gunzip(uploaded) : uploaded.clone();
     if (wasm.length > limits.maxModuleBytes()) {
       throw new InvalidModuleException(

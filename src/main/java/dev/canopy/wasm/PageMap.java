@@ -114,6 +114,61 @@ public final class PageMap {
 
   static final byte[] ZERO_PAGE = new byte[PAGE_SIZE];
 
+  /** Receives the pages of a page map that hold data, in index order. */
+  @FunctionalInterface
+  public interface PageVisitor {
+    /** {@code page} is shared: read it, never change it. */
+    void visit(long index, byte[] page);
+  }
+
+  /** Visits every materialized page that is not all zeros, by increasing index (for checkpoints). */
+  public void forEachNonZeroPage(PageVisitor visitor) {
+    for (int c = 0; c < chunks.length; c++) {
+      if (chunks[c] == null) {
+        continue;
+      }
+      for (int i = 0; i < CHUNK_PAGES; i++) {
+        long pageIndex = ((long) c << CHUNK_SHIFT) + i;
+        byte[] p = chunks[c][i];
+        if (p != null && pageIndex < pageCount && !isZero(p)) {
+          visitor.visit(pageIndex, p);
+        }
+      }
+    }
+  }
+
+  /** Builds a page map page by page (for checkpoints); absent pages read as zeros. */
+  public static final class Builder {
+    private final long pageCount;
+    private final byte[][][] chunks;
+
+    public Builder(long pageCount) {
+      if (pageCount < 0 || pageCount > ((long) Integer.MAX_VALUE << CHUNK_SHIFT)) {
+        throw new IllegalArgumentException("page count out of range: " + pageCount);
+      }
+      this.pageCount = pageCount;
+      this.chunks = new byte[(int) ((pageCount + CHUNK_PAGES - 1) >>> CHUNK_SHIFT)][][];
+    }
+
+    /** Sets a page; {@code page} must have {@link #PAGE_SIZE} bytes and is kept, not copied. */
+    public Builder page(long index, byte[] page) {
+      if (index < 0 || index >= pageCount || page.length != PAGE_SIZE) {
+        throw new IllegalArgumentException("page " + index + " of " + pageCount + " with "
+            + page.length + " bytes");
+      }
+      int c = (int) (index >>> CHUNK_SHIFT);
+      if (chunks[c] == null) {
+        chunks[c] = new byte[CHUNK_PAGES][];
+      }
+      chunks[c][(int) (index & (CHUNK_PAGES - 1))] = page;
+      return this;
+    }
+
+    public PageMap build() {
+      return new PageMap(chunks.clone(), pageCount);
+    }
+  }
+
   /** Pages as a flat array (nulls for zero pages), for the Wasm heap's fast access path. */
   byte[][] toFlat(int capacity) {
     byte[][] flat = new byte[Math.max(capacity, (int) pageCount)][];

@@ -99,6 +99,18 @@ public final class WasmEngine implements AutoCloseable {
     return module;
   }
 
+  /**
+   * Loads a module from a checkpoint: its decompressed binary and the hash of the module as it was
+   * uploaded. The compiled code is cached by that hash like {@link #load}'s.
+   *
+   * @throws InvalidModuleException if the binary breaks the module requirements
+   */
+  public CanisterModule restore(byte[] wasm, byte[] moduleHash) {
+    CanisterModule module = validator.validateRestored(wasm, moduleHash);
+    prepare(module);
+    return module;
+  }
+
   LoadedModule prepare(CanisterModule module) {
     LoadedModule l = loaded.get(module.moduleHashHex());
     if (l != null) {

@@ -1,0 +1,27 @@
+package dev.canopy.execution;
+
+/**
+ * The management canister {@code aaaaa-aa}: the round executor hands it every call addressed to
+ * {@code aaaaa-aa}, from ingress and from canisters, in a deterministic order, and applies what it
+ * returns.
+ *
+ * <p>Contract: pure in the state and context given (no clock, no I/O, no unseeded randomness);
+ * never throws for bad input (a malformed argument is a reject with {@code
+ * INVALID_MANAGEMENT_PAYLOAD}); charges any cycles it takes itself in the returned state. The
+ * executor then: delivers the answer (reply or reject, with {@code refundCycles}) to the call's
+ * origin, delivers {@code otherResponses}, and answers the pending stop_canister calls of every
+ * canister that is stopping and has no open call contexts left (marking it stopped).
+ */
+@FunctionalInterface
+public interface ManagementCanister {
+  ManagementOutcome execute(ReplicatedState state, ManagementCall call, ManagementContext context);
+
+  /** A management canister that knows no method: each call is rejected, cycles refunded. */
+  ManagementCanister UNSUPPORTED = (state, call, context) -> unsupported(state, call);
+
+  /** The answer for a method this implementation does not provide. */
+  static ManagementOutcome unsupported(ReplicatedState state, ManagementCall call) {
+    return ManagementOutcome.reject(state, dev.canopy.types.ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE,
+        "Management canister has no method '" + call.method() + "'", call.cycles());
+  }
+}

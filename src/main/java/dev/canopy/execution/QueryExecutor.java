@@ -1,0 +1,197 @@
+package dev.canopy.execution;
+
+import dev.canopy.types.CanisterId;
+import dev.canopy.types.ErrorCode;
+import dev.canopy.types.Principal;
+import dev.canopy.wasm.CanisterInput;
+import dev.canopy.wasm.CanisterInput.CallerInfo;
+import dev.canopy.wasm.CanisterInput.ResponseContent;
+import dev.canopy.wasm.CanisterState;
+import dev.canopy.wasm.ExecutionResult;
+import dev.canopy.wasm.ExecutionResult.CallResponse;
+import dev.canopy.wasm.ExecutionResult.OutgoingCall;
+import dev.canopy.wasm.MethodKind;
+import dev.canopy.wasm.WasmEngine;
+import java.math.BigInteger;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Runs non-replicated queries against a state snapshot (spec "Query call", {@code
+ * composite_query_helper}): the snapshot never changes, and every change a query makes is
+ * dropped. A composite query may call query methods of canisters on this subnet, one call at a
+ * time; those calls nest at most {@link Limits#maxCallDepth()} deep and all executions of one query
+ * share {@link Limits#maxInstructionsTotal()}.
+ *
+ * <p>Thread-safe: it holds no state of its own; queries may run in parallel with each other and
+ * with rounds (which build new states and leave snapshots alone).
+ */
+public final class QueryExecutor {
+  private final WasmEngine engine;
+  private final EnvironmentFactory environments;
+  private final CyclesFees fees;
+  private final Limits limits;
+
+  /**
+   * Bounds of one query.
+   *
+   * @param maxCallDepth nesting of composite query calls (the queried canister is depth 0)
+   * @param maxInstructionsTotal instructions of all executions of one query together
+   */
+  public record Limits(int maxCallDepth, long maxInstructionsTotal) {
+    public Limits {
+      if (maxCallDepth < 0 || maxInstructionsTotal <= 0) {
+        throw new IllegalArgumentException("query limits must be positive");
+      }
+    }
+
+    /** Depth 6 and 5 billion instructions, as on the Internet Computer. */
+    public static Limits defaults() {
+      return new Limits(6, 5_000_000_000L);
+    }
+  }
+
+  /**
+   * A query as a user sent it.
+   *
+   * @param dataCertificate the certificate of the canister's certified data, from the latest
+   *     certified state; shown to the queried canister only
+   */
+  public record Query(Principal sender, CanisterId canisterId, String method, byte[] argument,
+      Optional<byte[]> dataCertificate) {
+    public Query {
+      Objects.requireNonNull(sender);
+      Objects.requireNonNull(canisterId);
+      Objects.requireNonNull(method);
+      argument = argument.clone();
+      dataCertificate = dataCertificate.map(byte[]::clone);
+    }
+
+    @Override
+    public byte[] argument() {
+      return argument.clone();
+    }
+  }
+
+  /** The answer and the instructions all executions used. */
+  public record QueryResult(CallOutcome outcome, long instructionsUsed) {}
+
+  public QueryExecutor(WasmEngine engine, CyclesFees fees, byte[] rootKeyDer, Limits limits) {
+    this.engine = Objects.requireNonNull(engine);
+    this.fees = Objects.requireNonNull(fees);
+    this.environments = new EnvironmentFactory(fees, rootKeyDer);
+    this.limits = Objects.requireNonNull(limits);
+  }
+
+  public QueryResult query(ReplicatedState snapshot, Query q) {
+    Evaluation ev = new Evaluation(snapshot);
+    CallOutcome outcome = ev.call(q.sender(), q.canisterId().principal(), q.method(),
+        q.argument(), 0, q.dataCertificate());
+    return new QueryResult(outcome, ev.instructions);
+  }
+
+  /** One query's call graph, evaluated depth first. */
+  private final class Evaluation {
+    private final ReplicatedState snapshot;
+    long instructions;
+
+    Evaluation(ReplicatedState snapshot) {
+      this.snapshot = snapshot;
+    }
+
+    CallOutcome call(Principal caller, Principal calleePrincipal, String method, byte[] argument,
+        int depth, Optional<byte[]> certificate) {
+      if (calleePrincipal.isManagementCanister()) {
+        return CallOutcome.reject(ErrorCode.CANISTER_METHOD_NOT_FOUND,
+            "Management canister method '" + method + "' cannot be called from a query");
+      }
+      CanisterId id;
+      try {
+        id = new CanisterId(calleePrincipal);
+      } catch (RuntimeException e) {
+        return notFound(calleePrincipal);
+      }
+      Canister c = snapshot.canister(id).orElse(null);
+      if (c == null) {
+        return notFound(calleePrincipal);
+      }
+      RunStatus st = c.system().status();
+      if (st instanceof RunStatus.Stopped) {
+        return CallOutcome.reject(ErrorCode.CANISTER_STOPPED, "Canister " + id + " is stopped");
+      }
+      if (st instanceof RunStatus.Stopping) {
+        return CallOutcome.reject(ErrorCode.CANISTER_STOPPING, "Canister " + id + " is stopping");
+      }
+      if (c.isEmpty()) {
+        return CallOutcome.reject(ErrorCode.CANISTER_WASM_MODULE_NOT_FOUND,
+            "Canister " + id + " contains no Wasm module");
+      }
+      if (fees.isFrozen(c, BigInteger.ZERO)) {
+        return CallOutcome.reject(ErrorCode.CANISTER_OUT_OF_CYCLES,
+            "Canister " + id + " is out of cycles");
+      }
+      ExecutionState es = c.execution().get();
+      MethodKind kind = es.module().methodKind(method)
+          .filter(k -> k == MethodKind.COMPOSITE_QUERY).orElse(MethodKind.QUERY);
+      boolean composite = kind == MethodKind.COMPOSITE_QUERY;
+      CanisterInput.MethodCall input = new CanisterInput.MethodCall(kind, method, argument,
+          caller, BigInteger.ZERO, false, certificate, 0, 0, CallerInfo.NONE);
+      var env = environments.environment(snapshot, c, c.system().cyclesBalance(),
+          snapshot.batchTimeNs());
+
+      CanisterState state = es.wasmState();
+      ExecutionResult r = engine.execute(es.module(), state, input, env);
+      Optional<CallOutcome> answer = Optional.empty();
+      ArrayDeque<OutgoingCall> pending = new ArrayDeque<>();
+      while (true) {
+        instructions += r.instructionsUsed();
+        if (instructions > limits.maxInstructionsTotal()) {
+          return answer.orElse(CallOutcome.reject(
+              ErrorCode.QUERY_CALL_GRAPH_TOTAL_INSTRUCTION_LIMIT_EXCEEDED,
+              "Query call graph exceeded its limit of " + limits.maxInstructionsTotal()
+                  + " instructions"));
+        }
+        if (r.trapped()) {
+          if (answer.isEmpty() && pending.isEmpty()) {
+            return CallOutcome.reject(r.trap().get().code(),
+                "Error from Canister " + id + ": " + r.trap().get().message());
+          }
+        } else {
+          state = r.state();
+          if (answer.isEmpty() && r.response().isPresent()) {
+            CallResponse resp = r.response().get();
+            answer = Optional.of(resp instanceof CallResponse.Reply rep
+                ? CallOutcome.reply(rep.payload())
+                : CallOutcome.canisterReject(((CallResponse.Reject) resp).message()));
+          }
+          if (composite) {
+            pending.addAll(r.calls());
+          }
+        }
+        if (pending.isEmpty()) {
+          break;
+        }
+        OutgoingCall call = pending.poll();
+        CallOutcome sub = depth + 1 > limits.maxCallDepth()
+            ? CallOutcome.reject(ErrorCode.QUERY_CALL_GRAPH_TOO_DEEP,
+                "Composite query call graph is deeper than " + limits.maxCallDepth())
+            : call(id.principal(), call.callee(), call.method(), call.payload(), depth + 1,
+                Optional.empty());
+        ResponseContent content = sub instanceof CallOutcome.Reply rep
+            ? new ResponseContent.Reply(rep.payload())
+            : new ResponseContent.Reject(((CallOutcome.Reject) sub).code(),
+                ((CallOutcome.Reject) sub).message());
+        CanisterInput.Response resp = new CanisterInput.Response(call.callback(), content,
+            BigInteger.ZERO, caller, BigInteger.ZERO, answer.isPresent(), true, 0, 0);
+        r = engine.execute(es.module(), state, resp, env);
+      }
+      return answer.orElse(CallOutcome.reject(ErrorCode.CANISTER_DID_NOT_REPLY,
+          "Canister " + id + " did not reply to the call"));
+    }
+
+    private CallOutcome notFound(Principal p) {
+      return CallOutcome.reject(ErrorCode.CANISTER_NOT_FOUND, "Canister " + p + " not found");
+    }
+  }
+}
