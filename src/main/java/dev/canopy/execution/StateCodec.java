@@ -5,7 +5,7 @@ import dev.canopy.state.EffectiveId;
 import dev.canopy.state.IngressEntry;
 import dev.canopy.state.IngressHistory;
 import dev.canopy.state.IngressHistorySettings;
-import dev.canopy.state.RequestId;
+import dev.canopy.types.RequestId;
 import dev.canopy.state.RequestStatus;
 import dev.canopy.state.SubnetInfo;
 import dev.canopy.state.SubnetMetrics;

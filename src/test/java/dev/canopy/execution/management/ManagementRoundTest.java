@@ -26,7 +26,7 @@ import dev.canopy.execution.management.ManagementTypes.InstallCodeArgs;
 import dev.canopy.execution.management.ManagementTypes.InstallMode;
 import dev.canopy.execution.management.ManagementTypes.ProvisionalCreateCanisterArgs;
 import dev.canopy.state.EffectiveId;
-import dev.canopy.state.RequestId;
+import dev.canopy.types.RequestId;
 import dev.canopy.state.RequestStatus;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hashing;
