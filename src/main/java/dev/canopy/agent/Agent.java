@@ -486,6 +486,79 @@ public final class Agent {
     }
   }
 
+  /**
+   * Reads certified state through {@code /api/v3|v2/subnet/<sid>/read_state} and verifies the
+   * certificate for that subnet.
+   */
+  public VerifiedCertificate readSubnetState(SubnetId subnet, List<List<byte[]>> paths) {
+    SignedRequest request = Envelopes.sign(
+        Envelopes.readStateContent(identity.sender(), paths, expiry()), identity);
+    int version = 3;
+    while (true) {
+      URI uri = url.resolve("/api/v" + version + "/subnet/" + subnet + "/read_state");
+      HttpResponse<byte[]> r = post(uri, request.body());
+      if (r.statusCode() == 404 && version > 2) {
+        version = 2;
+        continue;
+      }
+      if (r.statusCode() != 200) {
+        throw httpError(uri, r);
+      }
+      CborMap body = decodeMap(r.body(), "the read_state response");
+      byte[] cert = field(() -> body.getBytes("certificate"), "the read_state response");
+      try {
+        return verifier().verify(
+            cert, CertificateVerifier.Scope.subnet(subnet.principal()), nowNanos.getAsLong());
+      } catch (CertificateVerifier.InvalidCertificateException e) {
+        throw new AgentProtocolException(
+            "the node's certificate is not valid: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * The canister id ranges of a subnet, {@code [start, end]} pairs, from
+   * {@code /subnet/<sid>/canister_ranges} or the sharded {@code /canister_ranges/<sid>/...}.
+   */
+  public List<Principal[]> canisterRanges(SubnetId subnet) {
+    byte[] sid = subnet.toBytes();
+    VerifiedCertificate vc = readSubnetState(subnet, List.of(
+        List.of(bytes("subnet"), sid, bytes("canister_ranges"))));
+    List<byte[]> encoded = new ArrayList<>();
+    lookupBytes(vc, "subnet", sid, "canister_ranges").ifPresent(encoded::add);
+    if (encoded.isEmpty()) {
+      VerifiedCertificate sharded = readSubnetState(subnet, List.of(
+          List.of(bytes("canister_ranges"), sid)));
+      SubtreeLookup shards = sharded.certificate().tree().lookupSubtree(
+          List.of(Label.of("canister_ranges"), Label.of(sid)));
+      if (shards instanceof SubtreeLookup.Found f) {
+        for (LeafPath leaf : f.subtree().listPaths()) {
+          encoded.add(leaf.value());
+        }
+      }
+    }
+    List<Principal[]> ranges = new ArrayList<>();
+    try {
+      for (byte[] cbor : encoded) {
+        for (CborValue item : CborDecoder.DEFAULT.decode(cbor).asArray("canister_ranges").items()) {
+          var pair = item.asArray("canister_range");
+          if (pair.size() != 2) {
+            throw new AgentProtocolException("a certified canister range is not a pair");
+          }
+          ranges.add(new Principal[] {
+            Principal.fromBytes(pair.get(0).asBytes("start")),
+            Principal.fromBytes(pair.get(1).asBytes("end"))
+          });
+        }
+      }
+    } catch (AgentProtocolException e) {
+      throw e;
+    } catch (InvalidInputException e) {
+      throw new AgentProtocolException("the certified canister ranges are malformed: " + e.getMessage(), e);
+    }
+    return ranges;
+  }
+
   /** {@code /canister/<id>/metadata/<name>}: a public custom section, if the module has it. */
   public Optional<byte[]> canisterMetadata(Principal canisterId, String name) {
     VerifiedCertificate vc = readState(canisterId, List.of(List.of(
