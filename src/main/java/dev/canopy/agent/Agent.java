@@ -698,6 +698,15 @@ public final class Agent {
       text = text.substring(0, 2000) + "…";
     }
     int code = r.statusCode();
+    if (code == 404 && text.startsWith("no such endpoint")) {
+      return new AgentTransportException(
+          AgentTransportException.Reason.CLIENT_ERROR,
+          uri,
+          code,
+          "the node at " + url + " does not serve " + uri.getPath() + " (HTTP 404); it is not"
+              + " an Internet Computer node that runs canisters, or a version too old for this"
+              + " command");
+    }
     if (code >= 400 && code < 500) {
       return new AgentTransportException(
           AgentTransportException.Reason.CLIENT_ERROR,
