@@ -1,7 +1,7 @@
 package dev.canopy.bench;
 
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.state.CanisterCertifiedState;
-import dev.canopy.state.CanisterIdRange;
 import dev.canopy.state.CertifiedStateTree;
 import dev.canopy.state.CertifiedStateTreeBuilder;
 import dev.canopy.state.CertifiedStateView;

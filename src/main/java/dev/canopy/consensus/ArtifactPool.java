@@ -39,18 +39,29 @@ public final class ArtifactPool {
   // Lookup only (never iterated), so hash order cannot leak into a decision.
   private final Map<Hash, Long> validatedIdHeights = new HashMap<>();
   private final Hash genesisHash;
-  private long purgedBelowHeight = 0;
-  private long finalizedHeight = 0;
-  private long notarizedHeight = 0;
-  private long beaconHeight = 0;
+  private final long genesisHeight;
+  private long purgedBelowHeight;
+  private long finalizedHeight;
+  private long notarizedHeight;
+  private long beaconHeight;
 
+  /**
+   * A pool that starts from {@code genesis}: the subnet's genesis block at height 0, or, for a
+   * replica resuming from its own persisted state, a catch-up anchor at the height of that state,
+   * which counts as finalized (the IC's catch-up package plays this part).
+   */
   public ArtifactPool(Block genesis, RandomBeacon genesisBeacon, ConsensusParameters parameters, long createdAtMs) {
-    if (genesis.height() != 0 || genesisBeacon.height() != 0) {
-      throw new IllegalArgumentException("genesis artifacts have height 0");
+    if (genesis.height() != genesisBeacon.height()) {
+      throw new IllegalArgumentException("the genesis block and beacon must have the same height");
     }
     this.parameters = parameters;
     this.genesisHash = genesis.hash();
-    Slot slot = slot(0);
+    this.genesisHeight = genesis.height();
+    this.purgedBelowHeight = genesisHeight;
+    this.finalizedHeight = genesisHeight;
+    this.notarizedHeight = genesisHeight;
+    this.beaconHeight = genesisHeight;
+    Slot slot = slot(genesisHeight);
     BlockProposal proposal = BlockProposal.genesis(genesis);
     slot.blocks.put(genesisHash, proposal);
     slot.beacon = genesisBeacon;
@@ -257,7 +268,7 @@ public final class ArtifactPool {
   }
 
   public boolean hasNotarization(long height, Hash blockHash) {
-    if (height == 0) {
+    if (height == genesisHeight) {
       return blockHash.equals(genesisHash);
     }
     Slot s = validated.get(height);

@@ -1,7 +1,7 @@
 package dev.canopy.execution;
 
 import dev.canopy.state.CanisterCertifiedState;
-import dev.canopy.state.CanisterIdRange;
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.state.CertifiedStateView;
 import dev.canopy.state.IngressEntry;
 import dev.canopy.state.IngressHistory;

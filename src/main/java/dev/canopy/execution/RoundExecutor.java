@@ -235,8 +235,9 @@ public final class RoundExecutor {
 
     void scheduleSystemTasks() {
       for (Canister c : new ArrayList<>(canisters.values())) {
-        if (c.isEmpty() || !(c.system().status() instanceof RunStatus.Running)) {
-          continue;
+        if (c.isEmpty() || !(c.system().status() instanceof RunStatus.Running)
+            || fees.isFrozen(c, maxExecutionCost())) {
+          continue; // a frozen canister keeps its timer for when it has cycles again
         }
         ExecutionState e = c.execution().get();
         ArrayDeque<Task> t = new ArrayDeque<>();

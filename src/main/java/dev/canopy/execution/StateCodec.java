@@ -1,6 +1,6 @@
 package dev.canopy.execution;
 
-import dev.canopy.state.CanisterIdRange;
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.state.EffectiveId;
 import dev.canopy.state.IngressEntry;
 import dev.canopy.state.IngressHistory;
@@ -35,6 +35,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -63,8 +64,27 @@ public final class StateCodec {
   /** Bounds a reader applies, so that a corrupted checkpoint fails cleanly instead of exhausting memory. */
   static final int MAX_BLOB_BYTES = 256 << 20;
   static final int MAX_COUNT = 100_000_000;
+  /** 500 GiB of stable memory in 64 KiB pages, the largest memory a canister has. */
+  static final long MAX_MEMORY_PAGES = (500L << 30) / PageMap.PAGE_SIZE;
+  static final int MAX_GLOBAL_WORDS = 1 << 20;
+
+  /**
+   * Content hashes of memories, by identity: page maps are immutable and shared between state
+   * versions, so an unchanged memory is hashed once, not at every height.
+   */
+  private static final Map<PageMap, byte[]> CONTENT_HASHES =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   private StateCodec() {}
+
+  static byte[] contentHash(PageMap m) {
+    byte[] h = CONTENT_HASHES.get(m);
+    if (h == null) {
+      h = m.contentHash();
+      CONTENT_HASHES.put(m, h);
+    }
+    return h;
+  }
 
   /** A malformed or foreign checkpoint. */
   public static final class CheckpointFormatException
@@ -89,11 +109,18 @@ public final class StateCodec {
     return d.digest();
   }
 
-  /** Writes a checkpoint of the state to {@code out} (not closed). */
+  /**
+   * Writes a checkpoint of the state to {@code out} (not closed), followed by the SHA-256 of
+   * everything before it, so that a reader detects corruption anywhere, memory pages included.
+   */
   public static void write(ReplicatedState state, OutputStream out) throws IOException {
-    DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
+    MessageDigest d = Hashing.sha256Digest();
+    BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
+    DataOutputStream data = new DataOutputStream(new DigestOutputStream(buffered, d));
     new Writer(data, false).state(state);
     data.flush();
+    buffered.write(d.digest());
+    buffered.flush();
   }
 
   public static byte[] serialize(ReplicatedState state) {
@@ -113,9 +140,18 @@ public final class StateCodec {
    * @throws CheckpointFormatException if the bytes are not a checkpoint of this format
    */
   public static ReplicatedState read(InputStream in, WasmEngine engine) throws IOException {
-    DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16));
+    MessageDigest d = Hashing.sha256Digest();
+    BufferedInputStream buffered = new BufferedInputStream(in, 1 << 16);
+    DataInputStream data = new DataInputStream(new DigestInputStream(buffered, d));
     try {
-      return new Reader(data, engine).state();
+      ReplicatedState s = new Reader(data, engine).state();
+      byte[] expected = d.digest();
+      byte[] trailer = buffered.readNBytes(expected.length + 1);
+      if (!java.util.Arrays.equals(trailer, expected)) {
+        throw new CheckpointFormatException(trailer.length > expected.length
+            ? "trailing bytes after the checkpoint" : "the checkpoint's checksum does not match");
+      }
+      return s;
     } catch (EOFException e) {
       throw new CheckpointFormatException("the checkpoint ends early");
     } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
@@ -502,7 +538,7 @@ public final class StateCodec {
 
     void memory(PageMap m) throws IOException {
       if (hashForm) {
-        out.write(m.contentHash());
+        out.write(contentHash(m));
         return;
       }
       out.writeLong(m.pageCount());
@@ -621,9 +657,6 @@ public final class StateCodec {
       for (int i = 0; i < c; i++) {
         Canister canister = canister();
         canisters.put(canister.id(), canister);
-      }
-      if (in.read() != -1) {
-        throw new CheckpointFormatException("trailing bytes after the checkpoint");
       }
       return ReplicatedState.of(own, subnets, nextIndex, canisters, history, time, height, queue,
           consumed);
@@ -895,6 +928,9 @@ public final class StateCodec {
 
     CanisterState wasmState() throws IOException {
       int n = count();
+      if (n > MAX_GLOBAL_WORDS) {
+        throw new CheckpointFormatException(n + " global words");
+      }
       long[] globals = new long[n];
       for (int i = 0; i < n; i++) {
         globals[i] = in.readLong();
@@ -907,7 +943,7 @@ public final class StateCodec {
     PageMap memory() throws IOException {
       long pages = in.readLong();
       long present = in.readLong();
-      if (pages < 0 || present < 0 || present > pages) {
+      if (pages < 0 || pages > MAX_MEMORY_PAGES || present < 0 || present > pages) {
         throw new CheckpointFormatException("memory of " + pages + " pages with " + present
             + " stored");
       }

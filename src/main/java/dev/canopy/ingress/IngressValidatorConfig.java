@@ -1,5 +1,7 @@
 package dev.canopy.ingress;
 
+import dev.canopy.types.CanisterId;
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.crypto.DelegationLimits;
 import dev.canopy.types.Principal;
 import dev.canopy.types.SubnetId;
@@ -67,7 +69,7 @@ public record IngressValidatorConfig(
     }
 
     public Builder canisterRange(Principal start, Principal end) {
-      canisterRanges.add(new CanisterIdRange(start, end));
+      canisterRanges.add(new CanisterIdRange(new CanisterId(start), new CanisterId(end)));
       return this;
     }
 

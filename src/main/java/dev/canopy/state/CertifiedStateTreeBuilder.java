@@ -1,5 +1,6 @@
 package dev.canopy.state;
 
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.types.RequestId;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hashing;

@@ -1,5 +1,6 @@
 package dev.canopy.state;
 
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.types.NodeId;
 import java.util.Collections;
 import java.util.List;

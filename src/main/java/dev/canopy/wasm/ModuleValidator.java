@@ -222,7 +222,8 @@ public final class ModuleValidator {
           .includeSectionId(10) // code: needed for Chicory's consistency check
           .build()
           .parse(() -> new ByteArrayInputStream(wasm));
-    } catch (RuntimeException | StackOverflowError e) {
+    } catch (RuntimeException | StackOverflowError | AssertionError e) {
+      // Chicory's decoder asserts some invariants of well-formed code (seen with -ea).
       throw new InvalidModuleException(
           Reason.MALFORMED, "the Wasm binary does not decode or validate: " + e.getMessage(), e);
     }

@@ -1,7 +1,7 @@
 package dev.canopy.execution;
 
 import com.dylibso.chicory.wabt.Wat2Wasm;
-import dev.canopy.state.CanisterIdRange;
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.state.EffectiveId;
 import dev.canopy.state.IngressEntry;
 import dev.canopy.state.IngressHistorySettings;

@@ -1,5 +1,6 @@
 package dev.canopy.state;
 
+import dev.canopy.types.CanisterIdRange;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.canopy.types.RequestId;

@@ -1,5 +1,6 @@
 package dev.canopy.state;
 
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.crypto.BlsSecretKey;
 import dev.canopy.crypto.Ed25519SigningKey;
 import dev.canopy.types.RequestId;

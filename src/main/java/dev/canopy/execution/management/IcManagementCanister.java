@@ -8,6 +8,7 @@ import dev.canopy.execution.CallOrigin;
 import dev.canopy.execution.CallOutcome;
 import dev.canopy.execution.ChunkStore;
 import dev.canopy.execution.Cycles;
+import dev.canopy.execution.CyclesFees;
 import dev.canopy.execution.ExecutionState;
 import dev.canopy.execution.Lifecycle;
 import dev.canopy.execution.ManagementCall;
@@ -153,7 +154,7 @@ public final class IcManagementCanister implements ManagementCanister {
       case "install_chunked_code" -> installChunkedCode(state, call, ctx);
       case "uninstall_code" -> uninstallCode(state, call, ctx);
       case "canister_status" -> reply(state,
-          canisterStatus(state, call.caller(), call.argument(), ctx), call.cycles());
+          canisterStatus(state, call.caller(), call.argument(), ctx.fees()), call.cycles());
       case "stop_canister" -> stopCanister(state, call);
       case "start_canister" -> startCanister(state, call);
       case "delete_canister" -> deleteCanister(state, call);
@@ -176,11 +177,11 @@ public final class IcManagementCanister implements ManagementCanister {
    * Reads {@code state} only.
    */
   public CallOutcome query(ReplicatedState state, Principal caller, String method,
-      byte[] argument, ManagementContext context) {
+      byte[] argument, CyclesFees fees) {
     try {
       return switch (method) {
         case "canister_status" -> CallOutcome.reply(
-            canisterStatus(state, caller, argument, context));
+            canisterStatus(state, caller, argument, fees));
         case "canister_info" -> CallOutcome.reply(canisterInfo(state, argument));
         case "fetch_canister_logs" -> CallOutcome.reply(fetchCanisterLogs(state, caller,
             argument));
@@ -199,7 +200,6 @@ public final class IcManagementCanister implements ManagementCanister {
     ProvisionalCreateCanisterArgs args = ProvisionalCreateCanisterArgs.decode(call.argument());
     String method = "provisional_create_canister_with_cycles";
     SettingsRules.validate(method, args.settings());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     if (args.amount() != null && args.amount().compareTo(Cycles.MAX) > 0) {
       throw ManagementReject.invalidPayload("Error decoding candid: " + method
           + ": amount " + args.amount() + " does not fit in 128 bits");
@@ -231,7 +231,6 @@ public final class IcManagementCanister implements ManagementCanister {
       ManagementContext ctx) {
     CreateCanisterArgs args = CreateCanisterArgs.decode(call.argument());
     SettingsRules.validate("create_canister", args.settings());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     if (call.cycles().compareTo(createCanisterFee) < 0) {
       throw new ManagementReject(ErrorCode.INSUFFICIENT_CYCLES_FOR_CREATE_CANISTER,
           "Creating a canister requires a fee of " + createCanisterFee + " that is deducted from"
@@ -292,7 +291,6 @@ public final class IcManagementCanister implements ManagementCanister {
     UpdateSettingsArgs args = UpdateSettingsArgs.decode(call.argument());
     Canister c = canister(state, args.canisterId());
     requireController(c, call.caller());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     SettingsRules.validate("update_settings", args.settings());
     SystemState s = c.system();
     SettingsRules.Applied applied =
@@ -395,7 +393,6 @@ public final class IcManagementCanister implements ManagementCanister {
     InstallCodeArgs args = InstallCodeArgs.decode(call.argument());
     Canister c = canister(state, args.canisterId());
     requireController(c, call.caller());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     return install(state, call, ctx, c, args.mode(), args.wasmModule(), args.arg(),
         args.senderCanisterVersion());
   }
@@ -405,7 +402,6 @@ public final class IcManagementCanister implements ManagementCanister {
     InstallChunkedCodeArgs args = InstallChunkedCodeArgs.decode(call.argument());
     Canister target = canister(state, args.targetCanister());
     requireController(target, call.caller());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     Canister store = args.storeCanister() == null ? target : canister(state, args.storeCanister());
     requireControllerOrSelf(store, call.caller());
     byte[] module = assembleChunks(store.system().chunkStore(), args.chunkHashes(),
@@ -462,7 +458,6 @@ public final class IcManagementCanister implements ManagementCanister {
     UninstallCodeArgs args = UninstallCodeArgs.decode(call.argument());
     Canister c = canister(state, args.canisterId());
     requireController(c, call.caller());
-    checkSenderVersion(state, call, args.senderCanisterVersion());
     Lifecycle.Change change = Lifecycle.uninstall(state, c.id());
     Canister emptied = change.state().canister(c.id()).orElseThrow();
     SystemState s = emptied.system();
@@ -480,7 +475,7 @@ public final class IcManagementCanister implements ManagementCanister {
   // ---- status, stop, start, delete
 
   private static byte[] canisterStatus(ReplicatedState state, Principal caller, byte[] argument,
-      ManagementContext ctx) {
+      CyclesFees fees) {
     Canister c = canister(state, CanisterIdArgs.decode("canister_status", argument).canisterId());
     SystemState s = c.system();
     if (!caller.equals(c.id().principal())
@@ -503,13 +498,14 @@ public final class IcManagementCanister implements ManagementCanister {
     MemoryMetrics metrics = new MemoryMetrics(
         e.map(x -> x.wasmState().heap().sizeBytes()).orElse(0L),
         e.map(x -> x.wasmState().stableMemory().sizeBytes()).orElse(0L),
-        0,
+        // Each global is kept as two 64-bit words (low and high); report 8 bytes per global.
+        e.map(x -> x.wasmState().globalValues().length / 2 * 8L).orElse(0L),
         e.map(x -> (long) x.module().wasmSizeBytes()).orElse(0L),
         customSections,
         historyBytes,
         s.chunkStore().sizeBytes(),
         0);
-    BigInteger idle = ctx.fees().idleCyclesBurnedPerDay(c.memorySizeBytes(),
+    BigInteger idle = fees.idleCyclesBurnedPerDay(c.memorySizeBytes(),
         s.settings().memoryAllocationBytes(), s.settings().computeAllocationPercent());
     return new CanisterStatusResult(status, readyForMigration, s.version(), s.controllers(),
         s.settings(), c.module().map(CanisterModule::moduleHash).orElse(null), metrics,
@@ -691,21 +687,12 @@ public final class IcManagementCanister implements ManagementCanister {
             + "Canister's controllers: " + controllers + "\nSender's ID: " + caller.toText());
   }
 
-  /** Spec: a {@code sender_canister_version} must equal the calling canister's version. */
-  private static void checkSenderVersion(ReplicatedState state, ManagementCall call,
-      Long senderVersion) {
-    if (senderVersion == null || !(call.origin() instanceof CallOrigin.Canister from)) {
-      return;
-    }
-    Optional<Canister> sender = state.canister(from.callerId());
-    if (sender.isPresent() && sender.get().system().version() != senderVersion) {
-      throw ManagementReject.contractViolation("Management canister call payload includes"
-          + " sender canister version " + Long.toUnsignedString(senderVersion) + " that does not"
-          + " match the actual sender canister version " + sender.get().system().version()
-          + ".");
-    }
-  }
-
+  /**
+   * The origin recorded in the history. Note: spec "IC method create_canister" says a given
+   * {@code sender_canister_version} must equal the caller's {@code ic0.canister_version}; the
+   * version the caller saw is not carried by {@link ManagementCall} (the executor bumps the
+   * version after the calling execution), so it is recorded, not checked.
+   */
   private static CanisterChange.Origin origin(ManagementCall call, Long senderVersion) {
     if (call.fromCanister()) {
       return new CanisterChange.Origin.FromCanister(call.caller(),

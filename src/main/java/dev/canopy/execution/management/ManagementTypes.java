@@ -717,7 +717,8 @@ public final class ManagementTypes {
       return encodeResult("canister_info", CandidValue.record(
           CandidValue.field("total_num_changes", CandidValue.nat64(totalNumChanges)),
           CandidValue.field("recent_changes",
-              CandidValue.vec(recentChanges.stream().map(ManagementTypes::changeToCandid).toList())),
+              CandidValue.vec(
+                  recentChanges.stream().map(ManagementTypes::changeToCandid).toList())),
           optField("module_hash", moduleHash == null ? null : CandidValue.blob(moduleHash)),
           CandidValue.field("controllers", principalsValue(controllers))));
     }

@@ -3,34 +3,47 @@ package dev.canopy.wasm.instrument;
 import java.util.Arrays;
 
 /**
- * Rewrites one function body: keeps the instruction counter in a local, charges each basic block
- * at its start, writes the counter back to its global where others can observe it, and counts the
- * function's frame in the call depth. Original instructions are copied byte for byte; only the
- * injected ones are encoded.
+ * Rewrites one function body into its extended form, and writes the wrappers that give extended
+ * functions back their original signatures. Original instructions are copied byte for byte, except
+ * local indices (shifted past the new parameters) and {@code ref.func} (pointed at the wrapper);
+ * only the injected ones are encoded.
+ *
+ * <p>Every defined function takes three more parameters after its own: the instruction counter
+ * (i64), the soft limit (i64, see {@link #SYNC_INTERVAL_INSTRUCTIONS}) and the caller's call depth
+ * (i32); and returns the counter after its own results. The body is wrapped in a block of the
+ * function's result type, so every way out through the function's label (its end, br, br_if,
+ * br_table) reaches one exit sequence: a checkpoint, then the counter pushed as the last result.
+ * {@code return} does the same in place.
  *
  * <p>Note: Chicory's compiler turns every {@code global.get}/{@code global.set} into a call
- * through {@code Instance.global(i)}, but maps locals to JVM locals. So a block's charge only
- * subtracts from the local, and the global is brought up to date ("synced") and checked only where
- * another party reads or charges it: before every call (the callee, or a host function, takes the
- * counter from the global; it is reloaded after the call returns), before every exit of the
- * function (return, tail call, branch to the function's label, its final end), before the
- * injected trap and before an original {@code unreachable}. Every exit checks, so a run that
- * returns has a counter of at least 0, and a budget one instruction short traps at the latest at
- * the function's exit. Loop headers check against a soft limit instead: see {@link
- * #SYNC_INTERVAL_INSTRUCTIONS}.
+ * through {@code Instance.global(i)}, but maps locals and parameters to JVM locals and arguments
+ * (and a multi-value result to a small long[]). So calls between defined functions carry the
+ * counter and depth as values and touch no global; the global is brought up to date ("synced")
+ * only where someone else reads it: before calls to imported (host) functions and through tables
+ * (the callee takes it from the global; it is reloaded after the call), before bulk operations,
+ * before every injected trap and an original {@code unreachable}, and at checkpoints (function
+ * entry, loop headers, exits) when the counter falls below the soft limit. Checkpoints trap if the
+ * counter is negative, so a run that returns has a counter of at least 0, and a budget one
+ * instruction short traps at the latest at the exit of the function that overspent.
  */
 final class FunctionInstrumenter {
   /**
-   * Note: each loop header compares the local counter with a soft limit kept in a second local;
-   * only when the counter falls below it (so at most every this many instructions, and at the first
-   * iteration after a call or entry) does it write the counter back to the global, trap if the
-   * counter is negative, and set the limit to max(counter - interval, 0). The fast path is one
-   * compare of two locals. This bounds what a trap the program causes itself (division by zero,
+   * Note: each checkpoint (function entry, loop header, exit) compares the counter with the soft
+   * limit; only when the counter falls below it (so at most every this many instructions in each
+   * frame, and at the first checkpoint of a function the host or a table called) does it write the
+   * counter back to the global, trap if the counter is negative, and set the limit to max(counter -
+   * interval, 0). The limit is passed to callees but not back, so a caller's limit may be stale
+   * (higher than its callee's): that only makes it sync sooner. Every limit is at most the last
+   * synced value minus the interval, so a checkpoint that does not sync has a counter within the
+   * interval of the global. This bounds what a trap the program causes itself (division by zero,
    * out-of-bounds access) leaves uncharged in the global to this interval plus the straight-line
-   * code since the last loop header, call or entry. It depends only on the counter's values, so it
-   * is the same on every replica; the counts themselves are exact whatever the interval.
+   * code since the last checkpoint or call. It depends only on the counter's values, so it is the
+   * same on every replica; the counts themselves are exact whatever the interval.
    */
   static final long SYNC_INTERVAL_INSTRUCTIONS = 1_000;
+
+  /** Parameters every defined function gets after its own: counter, soft limit, call depth. */
+  static final int EXTRA_PARAMS = 3;
 
   private static final int OP_SELECT = 0x1B;
   private static final int OP_LOCAL_GET = 0x20;
@@ -40,21 +53,22 @@ final class FunctionInstrumenter {
   private static final int OP_GLOBAL_SET = 0x24;
   private static final int OP_I32_CONST = 0x41;
   private static final int OP_I64_CONST = 0x42;
-  private static final int OP_I32_GE_U = 0x4F;
+  private static final int OP_I32_GT_U = 0x4B;
   private static final int OP_I64_LT_S = 0x53;
   private static final int OP_I64_GT_S = 0x55;
   private static final int OP_I32_ADD = 0x6A;
+  private static final int OP_I32_SUB = 0x6B;
   private static final int OP_I64_SUB = 0x7D;
   private static final int OP_I64_MUL = 0x7E;
   private static final int OP_I64_EXTEND_I32_U = 0xAD;
+  private static final int OP_REF_FUNC = 0xD2;
   private static final int BLOCK_TYPE_EMPTY = 0x40;
-  private static final int I64 = 0x7E;
-  private static final int I32 = 0x7F;
+  static final int I64 = 0x7E;
+  static final int I32 = 0x7F;
 
   // Per-instruction flags.
   private static final int BLOCK_START = 1;
   private static final int LOOP_BODY = 2;
-  private static final int EXITS_FUNCTION = 4;
 
   // Control frame kinds on the decoder's stack, plus a flag for blocks some branch targets.
   private static final int FRAME_FUNCTION = 0;
@@ -69,91 +83,159 @@ final class FunctionInstrumenter {
   private final int depthGlobal;
   private final int maxCallDepth;
   private final int typeCount;
+  private final int importedFunctionCount;
+  /** For every function index, the index of its wrapper, or -1 (imports, unwrapped functions). */
+  private final int[] wrapperOf;
 
   // Per-body scratch, reused across bodies.
   private int[] opcodes = new int[1024];
   private int[] starts = new int[1024];
   private int[] ends = new int[1024];
+  private long[] immediates = new long[1024];
   private byte[] flags = new byte[1024];
   private long[] blockCosts = new long[1025];
   private int[] controlStack = new int[64];
-  private boolean hasLoop;
   private boolean hasBulk;
 
   /** Instructions decoded so far, over all bodies. */
   long instructionCount;
 
-  FunctionInstrumenter(CostTable costs, int counterGlobal, int depthGlobal, int maxCallDepth, int typeCount) {
+  FunctionInstrumenter(
+      CostTable costs,
+      int counterGlobal,
+      int depthGlobal,
+      int maxCallDepth,
+      int typeCount,
+      int importedFunctionCount,
+      int[] wrapperOf) {
     this.costs = costs;
     this.counterGlobal = counterGlobal;
     this.depthGlobal = depthGlobal;
     this.maxCallDepth = maxCallDepth;
     this.typeCount = typeCount;
+    this.importedFunctionCount = importedFunctionCount;
+    this.wrapperOf = wrapperOf;
   }
 
-  /** The locals this adds to one function. */
-  private record MeterLocals(int counter, int softLimit, int depth, int scratch) {}
+  /**
+   * The locals of one extended function: the three new parameters, and a scratch i32 after the
+   * declared locals (or -1).
+   */
+  private record MeterLocals(int counter, int limit, int depth, int scratch) {}
 
-  /** Writes the instrumented code entry (size, locals, expression) for {@code entry}. */
-  void instrument(byte[] source, ModuleDecoder.CodeEntry entry, int paramCount, ByteSink out) {
+  /**
+   * Writes the extended code entry (size, locals, expression) for {@code entry}, a function with
+   * {@code paramCount} parameters whose result type is encoded as the block type {@code
+   * resultBlockType}.
+   */
+  void instrument(byte[] source, ModuleDecoder.CodeEntry entry, int paramCount, byte[] resultBlockType, ByteSink out) {
     int count = decode(source, entry);
-    long firstNewLocal = paramCount + entry.localCount();
-    int i64Count = hasLoop ? 2 : 1;
-    int i32Count = hasBulk ? 2 : 1;
-    if (firstNewLocal + i64Count + i32Count > ModuleDecoder.MAX_LOCALS_PER_FUNCTION) {
+    long firstNewLocal = (long) paramCount + EXTRA_PARAMS + entry.localCount();
+    if (firstNewLocal + (hasBulk ? 1 : 0) > ModuleDecoder.MAX_LOCALS_PER_FUNCTION) {
       throw new InvalidWasmException("a function has too many locals to add the metering locals");
     }
-    int first = (int) firstNewLocal;
     MeterLocals locals =
-        new MeterLocals(first, hasLoop ? first + 1 : -1, first + i64Count, hasBulk ? first + i64Count + 1 : -1);
+        new MeterLocals(paramCount, paramCount + 1, paramCount + 2, hasBulk ? (int) firstNewLocal : -1);
 
     ByteSink body = new ByteSink(entry.bodyEnd() - entry.bodyStart() + count * 6 + 64);
     ByteReader declared = new ByteReader(source, entry.bodyStart(), entry.localsEnd());
     long groups = declared.readU32();
-    body.writeU32(groups + 2);
+    body.writeU32(groups + (hasBulk ? 1 : 0));
     body.writeBytes(source, declared.position(), entry.localsEnd() - declared.position());
-    body.writeU32(i64Count).writeByte(I64);
-    body.writeU32(i32Count).writeByte(I32);
+    if (hasBulk) {
+      body.writeU32(1).writeByte(I32);
+    }
 
-    writeEntry(body, locals);
-    boolean synced = true;
+    writeEntry(body, locals, resultBlockType);
+    boolean synced = false;
     for (int i = 0; i < count; i++) {
       int op = opcodes[i];
       int flag = flags[i];
       if ((flag & BLOCK_START) != 0) {
         // Conservative: a block start may be a join point.
         synced = false;
-        if ((flag & LOOP_BODY) != 0) {
-          writeLoopHeader(body, blockCosts[i], locals);
+        if ((flag & LOOP_BODY) != 0 || i == 0) {
+          writeCheckpoint(body, blockCosts[i], locals);
         } else if (blockCosts[i] > 0) {
           writeCharge(body, blockCosts[i], locals.counter());
         }
       }
-      boolean last = i == count - 1;
       switch (op) {
         case InstructionDecoder.CALL:
+          if (immediates[i] < importedFunctionCount) {
+            writeSyncAndCheck(body, locals, synced);
+            copy(body, source, i);
+            writeReload(body, locals.counter());
+            synced = true;
+          } else {
+            writeExtraArguments(body, locals, false);
+            copy(body, source, i);
+            body.writeByte(OP_LOCAL_SET).writeU32(locals.counter());
+            synced = false;
+          }
+          continue;
         case InstructionDecoder.CALL_INDIRECT:
-          writeSyncAndCheck(body, locals.counter(), synced);
+          // The table holds wrappers (or imports): they take the counter and depth from the globals.
+          writeSyncAndCheck(body, locals, synced);
+          writeDepthToGlobal(body, locals, false);
           copy(body, source, i);
-          // The callee charged the global.
-          body.writeByte(OP_GLOBAL_GET).writeU32(counterGlobal);
-          body.writeByte(OP_LOCAL_SET).writeU32(locals.counter());
+          writeReload(body, locals.counter());
           synced = true;
           continue;
         case InstructionDecoder.RETURN:
-        case InstructionDecoder.RETURN_CALL:
-        case InstructionDecoder.RETURN_CALL_INDIRECT:
-          writeSyncAndCheck(body, locals.counter(), synced);
-          writeDepthRestore(body, locals.depth());
+          writeExit(body, locals);
           copy(body, source, i);
-          synced = true;
+          continue;
+        case InstructionDecoder.RETURN_CALL:
+          if (immediates[i] < importedFunctionCount) {
+            // An import returns no counter: call it, then return with ours.
+            writeSyncAndCheck(body, locals, synced);
+            body.writeByte(InstructionDecoder.CALL).writeU32(immediates[i]);
+            writeReload(body, locals.counter());
+            writeExit(body, locals);
+            body.writeByte(InstructionDecoder.RETURN);
+          } else {
+            // Replaces this frame: the callee gets this frame's caller's depth.
+            writeExtraArguments(body, locals, true);
+            copy(body, source, i);
+          }
+          synced = false;
+          continue;
+        case InstructionDecoder.RETURN_CALL_INDIRECT:
+          // Note: a wrapper returns no counter, so this becomes a call followed by a return; the
+          // depth it sees is still this frame's caller's, as for a tail call.
+          writeSyncAndCheck(body, locals, synced);
+          writeDepthToGlobal(body, locals, true);
+          body.writeByte(InstructionDecoder.CALL_INDIRECT);
+          body.writeBytes(source, starts[i] + 1, ends[i] - starts[i] - 1);
+          writeReload(body, locals.counter());
+          writeExit(body, locals);
+          body.writeByte(InstructionDecoder.RETURN);
+          synced = false;
           continue;
         case InstructionDecoder.UNREACHABLE:
           if (!synced) {
             writeSync(body, locals.counter());
           }
+          writeDepthToGlobal(body, locals, false);
           copy(body, source, i);
           synced = true;
+          continue;
+        case OP_LOCAL_GET:
+        case OP_LOCAL_SET:
+        case OP_LOCAL_TEE:
+          if (immediates[i] >= paramCount) {
+            body.writeByte(op).writeU32(immediates[i] + EXTRA_PARAMS);
+          } else {
+            copy(body, source, i);
+          }
+          continue;
+        case OP_REF_FUNC:
+          if (immediates[i] < wrapperOf.length && wrapperOf[(int) immediates[i]] >= 0) {
+            body.writeByte(OP_REF_FUNC).writeU32(wrapperOf[(int) immediates[i]]);
+          } else {
+            copy(body, source, i);
+          }
           continue;
         default:
           break;
@@ -162,17 +244,43 @@ final class FunctionInstrumenter {
         writeDynamicCharge(body, locals);
         synced = true;
       }
-      if ((flag & EXITS_FUNCTION) != 0 || last) {
-        writeSyncAndCheck(body, locals.counter(), synced);
-        writeDepthRestore(body, locals.depth());
-        synced = true;
-      }
       copy(body, source, i);
-      if (op == InstructionDecoder.BR_IF && (flag & EXITS_FUNCTION) != 0) {
-        // Not taken: the frame is still there.
-        writeDepthEnter(body, locals.depth());
+      if (i == count - 1) {
+        // The end of the block around the body: every way out through the function's label.
+        writeExit(body, locals);
+        body.writeByte(InstructionDecoder.END);
       }
     }
+    out.writeU32(body.size());
+    out.writeBytes(body.toByteArray());
+  }
+
+  /**
+   * Writes the code entry of the wrapper that gives extended function {@code extendedIndex} (with
+   * {@code paramCount} original parameters) its original signature: it takes the counter and the
+   * caller's depth from the globals, calls the extended function, stores the counter back and
+   * restores the depth global (so it reads 0 again after a run the host started). The extended
+   * function counts the frame and checks the depth; the wrapper charges nothing.
+   */
+  void writeWrapper(int paramCount, int extendedIndex, ByteSink out) {
+    ByteSink body = new ByteSink(24 + paramCount * 3);
+    int counter = paramCount;
+    int depth = paramCount + 1;
+    body.writeU32(2).writeU32(1).writeByte(I64).writeU32(1).writeByte(I32);
+    for (int p = 0; p < paramCount; p++) {
+      body.writeByte(OP_LOCAL_GET).writeU32(p);
+    }
+    // The soft limit starts at the counter: the first checkpoint syncs.
+    body.writeByte(OP_GLOBAL_GET).writeU32(counterGlobal);
+    body.writeByte(OP_LOCAL_TEE).writeU32(counter);
+    body.writeByte(OP_LOCAL_GET).writeU32(counter);
+    body.writeByte(OP_GLOBAL_GET).writeU32(depthGlobal);
+    body.writeByte(OP_LOCAL_TEE).writeU32(depth);
+    body.writeByte(InstructionDecoder.CALL).writeU32(extendedIndex);
+    body.writeByte(OP_GLOBAL_SET).writeU32(counterGlobal);
+    body.writeByte(OP_LOCAL_GET).writeU32(depth);
+    body.writeByte(OP_GLOBAL_SET).writeU32(depthGlobal);
+    body.writeByte(InstructionDecoder.END);
     out.writeU32(body.size());
     out.writeBytes(body.toByteArray());
   }
@@ -182,8 +290,8 @@ final class FunctionInstrumenter {
   }
 
   /**
-   * Decodes the expression, finds the basic blocks and their costs, loop bodies and branches that
-   * leave the function; returns the instruction count.
+   * Decodes the expression, finds the basic blocks, their costs and the loop bodies; returns the
+   * instruction count.
    */
   private int decode(byte[] source, ModuleDecoder.CodeEntry entry) {
     InstructionDecoder decoder =
@@ -195,7 +303,6 @@ final class FunctionInstrumenter {
     long blockCost = costs.functionEntryCost();
     boolean finished = false;
     int nextFlags = BLOCK_START;
-    hasLoop = false;
     hasBulk = false;
     while (!decoder.atEnd()) {
       if (finished) {
@@ -208,6 +315,7 @@ final class FunctionInstrumenter {
       opcodes[count] = op;
       starts[count] = decoder.start;
       ends[count] = decoder.end;
+      immediates[count] = decoder.index;
       flags[count] = (byte) nextFlags;
       nextFlags = 0;
       blockCosts[count] = 0;
@@ -223,7 +331,6 @@ final class FunctionInstrumenter {
           }
           controlStack[depth++] =
               op == InstructionDecoder.BLOCK ? FRAME_BLOCK : op == InstructionDecoder.LOOP ? FRAME_LOOP : FRAME_IF;
-          hasLoop |= op == InstructionDecoder.LOOP;
           endsBlock = op != InstructionDecoder.BLOCK;
           break;
         case InstructionDecoder.ELSE:
@@ -286,11 +393,7 @@ final class FunctionInstrumenter {
     if (label < 0 || label >= depth) {
       throw InvalidWasmException.at(offset, "branch label " + label + " out of range");
     }
-    int frame = depth - 1 - (int) label;
-    controlStack[frame] |= FRAME_TARGETED;
-    if (frame == 0) {
-      flags[at] |= EXITS_FUNCTION;
-    }
+    controlStack[depth - 1 - (int) label] |= FRAME_TARGETED;
   }
 
   private void grow() {
@@ -298,6 +401,7 @@ final class FunctionInstrumenter {
     opcodes = Arrays.copyOf(opcodes, size);
     starts = Arrays.copyOf(starts, size);
     ends = Arrays.copyOf(ends, size);
+    immediates = Arrays.copyOf(immediates, size);
     flags = Arrays.copyOf(flags, size);
     blockCosts = Arrays.copyOf(blockCosts, size + 1);
   }
@@ -317,40 +421,55 @@ final class FunctionInstrumenter {
   }
 
   /**
-   * At entry: count this frame in the call depth (trapping past the maximum, with the counter
-   * global already exact: the caller synced it) and load the counter into its local.
+   * At entry: count this frame in the call depth (the parameter becomes this frame's depth),
+   * trapping past the maximum with the counter global set to what the caller passed; then open the
+   * block around the body.
    */
-  private void writeEntry(ByteSink out, MeterLocals locals) {
-    out.writeByte(OP_GLOBAL_GET).writeU32(depthGlobal);
-    out.writeByte(OP_LOCAL_TEE).writeU32(locals.depth());
+  private void writeEntry(ByteSink out, MeterLocals locals, byte[] resultBlockType) {
+    out.writeByte(OP_LOCAL_GET).writeU32(locals.depth());
     out.writeByte(OP_I32_CONST).writeSigned(1);
     out.writeByte(OP_I32_ADD);
-    out.writeByte(OP_GLOBAL_SET).writeU32(depthGlobal);
-    out.writeByte(OP_LOCAL_GET).writeU32(locals.depth());
+    out.writeByte(OP_LOCAL_TEE).writeU32(locals.depth());
     out.writeByte(OP_I32_CONST).writeSigned(maxCallDepth);
-    out.writeByte(OP_I32_GE_U);
-    writeTrapIfTrue(out);
-    out.writeByte(OP_GLOBAL_GET).writeU32(counterGlobal);
-    if (locals.softLimit() >= 0) {
-      // The soft limit starts at the counter: the first loop header syncs.
-      out.writeByte(OP_LOCAL_TEE).writeU32(locals.counter());
-      out.writeByte(OP_LOCAL_SET).writeU32(locals.softLimit());
-    } else {
-      out.writeByte(OP_LOCAL_SET).writeU32(locals.counter());
+    out.writeByte(OP_I32_GT_U);
+    out.writeByte(InstructionDecoder.IF).writeByte(BLOCK_TYPE_EMPTY);
+    writeSync(out, locals.counter());
+    writeTrap(out, locals);
+    out.writeByte(InstructionDecoder.END);
+    out.writeByte(InstructionDecoder.BLOCK).writeBytes(resultBlockType);
+  }
+
+  /** Counter, soft limit and depth for a call to an extended function (a tail call: the caller's depth). */
+  private static void writeExtraArguments(ByteSink out, MeterLocals locals, boolean tailCall) {
+    out.writeByte(OP_LOCAL_GET).writeU32(locals.counter());
+    out.writeByte(OP_LOCAL_GET).writeU32(locals.limit());
+    out.writeByte(OP_LOCAL_GET).writeU32(locals.depth());
+    if (tailCall) {
+      out.writeByte(OP_I32_CONST).writeSigned(1);
+      out.writeByte(OP_I32_SUB);
     }
   }
 
-  /** The depth local holds the depth before this frame; restore it on the way out. */
-  private void writeDepthRestore(ByteSink out, int depthLocal) {
-    out.writeByte(OP_LOCAL_GET).writeU32(depthLocal);
+  /** depth global = this frame's depth (its caller's for a tail call). */
+  private void writeDepthToGlobal(ByteSink out, MeterLocals locals, boolean tailCall) {
+    out.writeByte(OP_LOCAL_GET).writeU32(locals.depth());
+    if (tailCall) {
+      out.writeByte(OP_I32_CONST).writeSigned(1);
+      out.writeByte(OP_I32_SUB);
+    }
     out.writeByte(OP_GLOBAL_SET).writeU32(depthGlobal);
   }
 
-  private void writeDepthEnter(ByteSink out, int depthLocal) {
-    out.writeByte(OP_LOCAL_GET).writeU32(depthLocal);
-    out.writeByte(OP_I32_CONST).writeSigned(1);
-    out.writeByte(OP_I32_ADD);
-    out.writeByte(OP_GLOBAL_SET).writeU32(depthGlobal);
+  /** The counter is the global's again after a call that charged the global. */
+  private void writeReload(ByteSink out, int counterLocal) {
+    out.writeByte(OP_GLOBAL_GET).writeU32(counterGlobal);
+    out.writeByte(OP_LOCAL_SET).writeU32(counterLocal);
+  }
+
+  /** A checkpoint, then the counter as the extra result. */
+  private void writeExit(ByteSink out, MeterLocals locals) {
+    writeCheckpoint(out, 0, locals);
+    out.writeByte(OP_LOCAL_GET).writeU32(locals.counter());
   }
 
   /** counter -= cost, in the local only. */
@@ -362,12 +481,12 @@ final class FunctionInstrumenter {
   }
 
   /**
-   * counter -= cost; if (counter < softLimit) { sync; trap if counter < 0; softLimit = max(counter
-   * - interval, 0) }.
+   * counter -= cost; if (counter < limit) { sync; trap if counter < 0; limit = max(counter -
+   * interval, 0) }.
    */
-  private void writeLoopHeader(ByteSink out, long cost, MeterLocals locals) {
+  private void writeCheckpoint(ByteSink out, long cost, MeterLocals locals) {
     int counter = locals.counter();
-    int limit = locals.softLimit();
+    int limit = locals.limit();
     out.writeByte(OP_LOCAL_GET).writeU32(counter);
     if (cost > 0) {
       out.writeByte(OP_I64_CONST).writeSigned(cost);
@@ -377,7 +496,7 @@ final class FunctionInstrumenter {
     out.writeByte(OP_LOCAL_GET).writeU32(limit);
     out.writeByte(OP_I64_LT_S);
     out.writeByte(InstructionDecoder.IF).writeByte(BLOCK_TYPE_EMPTY);
-    writeSyncAndCheck(out, counter, false);
+    writeSyncAndCheck(out, locals, false);
     out.writeByte(OP_LOCAL_GET).writeU32(counter);
     out.writeByte(OP_I64_CONST).writeSigned(SYNC_INTERVAL_INSTRUCTIONS);
     out.writeByte(OP_I64_SUB);
@@ -403,7 +522,7 @@ final class FunctionInstrumenter {
     }
     out.writeByte(OP_I64_SUB);
     out.writeByte(OP_LOCAL_SET).writeU32(locals.counter());
-    writeSyncAndCheck(out, locals.counter(), false);
+    writeSyncAndCheck(out, locals, false);
   }
 
   private void writeSync(ByteSink out, int counterLocal) {
@@ -411,20 +530,22 @@ final class FunctionInstrumenter {
     out.writeByte(OP_GLOBAL_SET).writeU32(counterGlobal);
   }
 
-  /** global = counter (unless it already is); if (counter < 0) unreachable. */
-  private void writeSyncAndCheck(ByteSink out, int counterLocal, boolean synced) {
+  /** global = counter (unless it already is); if (counter < 0) trap. */
+  private void writeSyncAndCheck(ByteSink out, MeterLocals locals, boolean synced) {
     if (!synced) {
-      writeSync(out, counterLocal);
+      writeSync(out, locals.counter());
     }
-    out.writeByte(OP_LOCAL_GET).writeU32(counterLocal);
+    out.writeByte(OP_LOCAL_GET).writeU32(locals.counter());
     out.writeByte(OP_I64_CONST).writeSigned(0);
     out.writeByte(OP_I64_LT_S);
-    writeTrapIfTrue(out);
+    out.writeByte(InstructionDecoder.IF).writeByte(BLOCK_TYPE_EMPTY);
+    writeTrap(out, locals);
+    out.writeByte(InstructionDecoder.END);
   }
 
-  private static void writeTrapIfTrue(ByteSink out) {
-    out.writeByte(InstructionDecoder.IF).writeByte(BLOCK_TYPE_EMPTY);
+  /** Records this frame's depth in the global (the counter is synced already) and traps. */
+  private void writeTrap(ByteSink out, MeterLocals locals) {
+    writeDepthToGlobal(out, locals, false);
     out.writeByte(InstructionDecoder.UNREACHABLE);
-    out.writeByte(InstructionDecoder.END);
   }
 }

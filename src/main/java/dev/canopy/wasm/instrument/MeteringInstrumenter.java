@@ -1,6 +1,11 @@
 package dev.canopy.wasm.instrument;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Rewrites a Wasm module so that it counts its own execution, deterministically.
@@ -12,18 +17,29 @@ import java.util.List;
  *   <li>{@value #INSTRUCTIONS_LEFT_EXPORT} (i64): every basic block subtracts its static cost
  *       (from the {@link CostTable}) when it starts; bulk memory and table operations also subtract
  *       their size operand times {@link CostTable#bulkCostPerUnit()} before they run. Inside a
- *       function the counter lives in a local; the global is up to date, and checked (trapping
- *       with {@code unreachable} if negative), before every call, at every exit of a function,
- *       before bulk operations, and at loop headers at least every 1,000 instructions. So a run
+ *       function the counter lives in a local and is passed to and returned from defined callees;
+ *       the global is up to date, and checked (trapping with {@code unreachable} if negative),
+ *       before calls to imports and through tables, before bulk operations and traps, and at
+ *       function entries, loop headers and exits at least every 1,000 instructions; every exit
+ *       checks the counter. So a run
  *       that returns has used exactly budget minus the counter, a budget one instruction short
  *       traps with the counter negative, and every loop runs out. After a trap the program causes itself, the
  *       global may lag behind what was charged by at most that interval plus one function's
  *       straight-line code: deterministically.
- *   <li>{@value #CALL_DEPTH_EXPORT} (i32): the number of Wasm frames on the stack. Every function
- *       increments it on entry, trapping with {@code unreachable} once it exceeds the maximum
- *       (so the global then reads max + 1), and restores it at every exit (return, branch to its
- *       label, its end, tail call). Calls to imported (host) functions add no frame.
+ *   <li>{@value #CALL_DEPTH_EXPORT} (i32): the call depth. Defined functions pass it to each other
+ *       as a parameter (each frame adds 1 and traps once it exceeds the maximum, writing it to
+ *       the global first, so the global then reads max + 1); the global is read by wrappers and
+ *       written before indirect calls and traps only. Calls to imported (host) functions add no
+ *       frame.
  * </ul>
+ *
+ * <p>Every defined function keeps its index but gets an extended type: its parameters plus
+ * (counter i64, soft limit i64, depth i32), its results plus the counter (i64). Exported
+ * functions, the start function and functions in tables or named by {@code ref.func} get wrappers
+ * with their original types, appended after all functions; exports, element segments and {@code
+ * ref.func} name the wrappers, which take the counter and depth from the globals and store the
+ * counter back. New types are appended after the existing ones; the "name" section keeps its
+ * function names, with local names moved past the new parameters.
  *
  * <p>Both start at 0. A start function would therefore trap at instantiation, so, as on the IC, the
  * start section is removed and its function exported as {@value #START_FUNCTION_EXPORT}: the engine
@@ -88,28 +104,95 @@ public final class MeteringInstrumenter {
     }
     int counterGlobal = (int) globalCount;
     int depthGlobal = counterGlobal + 1;
+    int imported = decoded.importedFunctionCount();
+    int defined = decoded.code().size();
+    int typeCount = decoded.types().size();
+    int[] wrapperOf = wrappers(module, decoded);
+    int wrapperCount = 0;
+    for (int w : wrapperOf) {
+      wrapperCount += w >= 0 ? 1 : 0;
+    }
+    IntUnaryOperator toWrapper = f -> f < wrapperOf.length && wrapperOf[f] >= 0 ? wrapperOf[f] : f;
 
-    FunctionInstrumenter functions =
-        new FunctionInstrumenter(costTable, counterGlobal, depthGlobal, maxCallDepth, decoded.types().size());
     WasmModule result = module;
-    WasmModule.Section code = module.section(WasmModule.CODE);
-    if (code != null) {
+    FunctionInstrumenter functions =
+        new FunctionInstrumenter(costTable, counterGlobal, depthGlobal, maxCallDepth, typeCount, imported, wrapperOf);
+    if (defined > 0) {
+      // New types after the existing ones, in order of first use: each defined function's extended
+      // type, then the block types of multi-value results.
+      List<byte[]> newTypes = new ArrayList<>();
+      Map<Integer, Integer> extendedType = new TreeMap<>();
+      Map<Integer, Integer> resultsOnlyType = new TreeMap<>();
+      int[] paramCounts = new int[defined];
+      for (int i = 0; i < defined; i++) {
+        int typeIndex = decoded.functionTypeIndices()[imported + i];
+        ModuleDecoder.FunctionType type = decoded.types().get(typeIndex);
+        paramCounts[i] = type.paramCount();
+        if (!extendedType.containsKey(typeIndex)) {
+          extendedType.put(typeIndex, typeCount + newTypes.size());
+          newTypes.add(encodeExtendedType(type));
+        }
+      }
+      for (int i = 0; i < defined; i++) {
+        int typeIndex = decoded.functionTypeIndices()[imported + i];
+        if (decoded.types().get(typeIndex).resultCount() > 1 && !resultsOnlyType.containsKey(typeIndex)) {
+          // Note: Chicory 1.7.5 keeps a block type as one number and reads 64-127 as the value-type
+          // codes (0x40 empty, 0x7F i32, ...) that a one-byte block type would be, not as type
+          // indices; so block types get indices outside that range, after padding types if needed.
+          while (typeCount + newTypes.size() >= 64 && typeCount + newTypes.size() < 128) {
+            newTypes.add(encodeType(new byte[0], new byte[0]));
+          }
+          resultsOnlyType.put(typeIndex, typeCount + newTypes.size());
+          newTypes.add(encodeType(new byte[0], decoded.types().get(typeIndex).results()));
+        }
+      }
+      result = result.withSection(WasmModule.TYPE, appendTypes(module.section(WasmModule.TYPE), newTypes));
+
+      ByteSink declarations = new ByteSink(defined * 2 + wrapperCount * 2 + 8);
+      declarations.writeU32((long) defined + wrapperCount);
+      for (int i = 0; i < defined; i++) {
+        declarations.writeU32(extendedType.get(decoded.functionTypeIndices()[imported + i]));
+      }
+      for (int f = 0; f < wrapperOf.length; f++) {
+        if (wrapperOf[f] >= 0) {
+          declarations.writeU32(decoded.functionTypeIndices()[f]);
+        }
+      }
+      result = result.withSection(WasmModule.FUNCTION, declarations.toByteArray());
+
+      WasmModule.Section code = module.section(WasmModule.CODE);
       List<ModuleDecoder.CodeEntry> entries = decoded.code();
       ByteSink payload = new ByteSink(code.payloadSizeBytes() * 2 + 16);
-      payload.writeU32(entries.size());
-      for (int i = 0; i < entries.size(); i++) {
-        int typeIndex = decoded.functionTypeIndices()[decoded.importedFunctionCount() + i];
-        int params = decoded.types().get(typeIndex).paramCount();
-        functions.instrument(code.source(), entries.get(i), params, payload);
+      payload.writeU32((long) defined + wrapperCount);
+      for (int i = 0; i < defined; i++) {
+        int typeIndex = decoded.functionTypeIndices()[imported + i];
+        ModuleDecoder.FunctionType type = decoded.types().get(typeIndex);
+        byte[] blockType = type.resultCount() == 0 ? new byte[] {0x40}
+            : type.resultCount() == 1 ? type.results()
+            : new ByteSink(5).writeSigned(resultsOnlyType.get(typeIndex)).toByteArray();
+        functions.instrument(code.source(), entries.get(i), type.paramCount(), blockType, payload);
+      }
+      for (int f = 0; f < wrapperOf.length; f++) {
+        if (wrapperOf[f] >= 0) {
+          functions.writeWrapper(paramCounts[f - imported], f, payload);
+        }
       }
       result = result.withSection(WasmModule.CODE, payload.toByteArray());
+
+      WasmModule.Section elements = module.section(WasmModule.ELEMENT);
+      if (elements != null) {
+        result = result.withSection(
+            WasmModule.ELEMENT, FunctionReferences.rewriteElements(elements, typeCount, toWrapper));
+      }
+      result = rewriteNameSections(result, imported, paramCounts);
     }
-    result = result.withSection(WasmModule.GLOBAL, appendGlobals(module.section(WasmModule.GLOBAL)));
+    result = result.withSection(
+        WasmModule.GLOBAL,
+        FunctionReferences.rewriteGlobals(module.section(WasmModule.GLOBAL), typeCount, toWrapper, NEW_GLOBALS, 2));
     long start = decoded.startFunction();
-    result =
-        result.withSection(
-            WasmModule.EXPORT,
-            appendExports(module.section(WasmModule.EXPORT), counterGlobal, depthGlobal, start));
+    long startTarget = start >= 0 ? toWrapper.applyAsInt((int) start) : -1;
+    result = result.withSection(
+        WasmModule.EXPORT, rewriteExports(decoded.exports(), toWrapper, counterGlobal, depthGlobal, startTarget));
     if (start >= 0) {
       result = result.withSection(WasmModule.START, null);
     }
@@ -124,36 +207,107 @@ public final class MeteringInstrumenter {
         start >= 0);
   }
 
-  private static byte[] appendGlobals(WasmModule.Section globals) {
-    ByteSink out = new ByteSink(64);
-    long count = 0;
-    ByteReader existing = null;
+  /**
+   * For every function index, the index its wrapper gets, or -1: every defined function the host
+   * or a table can reach (exported, the start function, in an element segment, named by {@code
+   * ref.func}) gets one, appended after all functions in the order of the functions they wrap.
+   */
+  private static int[] wrappers(WasmModule module, ModuleDecoder.Decoded decoded) {
+    int imported = decoded.importedFunctionCount();
+    int total = imported + decoded.code().size();
+    boolean[] reached = new boolean[total];
+    IntUnaryOperator mark = f -> {
+      if (f >= total) {
+        throw new InvalidWasmException("function index " + f + " out of range");
+      }
+      reached[f] = true;
+      return f;
+    };
+    for (ModuleDecoder.Export export : decoded.exports()) {
+      if (export.kind() == EXPORT_KIND_FUNCTION) {
+        mark.applyAsInt((int) Math.min(export.index(), Integer.MAX_VALUE));
+      }
+    }
+    if (decoded.startFunction() >= 0) {
+      mark.applyAsInt((int) Math.min(decoded.startFunction(), Integer.MAX_VALUE));
+    }
+    int typeCount = decoded.types().size();
+    WasmModule.Section elements = module.section(WasmModule.ELEMENT);
+    if (elements != null) {
+      FunctionReferences.rewriteElements(elements, typeCount, mark);
+    }
+    WasmModule.Section globals = module.section(WasmModule.GLOBAL);
     if (globals != null) {
-      existing = globals.payloadReader();
-      count = existing.readU32();
+      FunctionReferences.rewriteGlobals(globals, typeCount, mark, new byte[0], 0);
     }
-    out.writeU32(count + 2);
-    if (existing != null) {
-      out.writeBytes(existing.bytes(), existing.position(), existing.remaining());
+    WasmModule.Section code = module.section(WasmModule.CODE);
+    for (ModuleDecoder.CodeEntry entry : decoded.code()) {
+      FunctionReferences.scanCode(code.source(), entry, typeCount, mark);
     }
-    // (global (mut i64) (i64.const 0)) (global (mut i32) (i32.const 0))
-    out.writeByte(0x7E).writeByte(0x01).writeByte(0x42).writeSigned(0).writeByte(0x0B);
-    out.writeByte(0x7F).writeByte(0x01).writeByte(0x41).writeSigned(0).writeByte(0x0B);
+    int[] wrapperOf = new int[total];
+    int next = total;
+    for (int f = 0; f < total; f++) {
+      wrapperOf[f] = f >= imported && reached[f] ? next++ : -1;
+    }
+    return wrapperOf;
+  }
+
+  /** params + (counter i64, soft limit i64, depth i32) -> results + counter i64. */
+  private static byte[] encodeExtendedType(ModuleDecoder.FunctionType type) {
+    byte[] params = Arrays.copyOf(type.params(), type.paramCount() + FunctionInstrumenter.EXTRA_PARAMS);
+    params[type.paramCount()] = (byte) FunctionInstrumenter.I64;
+    params[type.paramCount() + 1] = (byte) FunctionInstrumenter.I64;
+    params[type.paramCount() + 2] = (byte) FunctionInstrumenter.I32;
+    byte[] results = Arrays.copyOf(type.results(), type.resultCount() + 1);
+    results[type.resultCount()] = (byte) FunctionInstrumenter.I64;
+    return encodeType(params, results);
+  }
+
+  private static byte[] encodeType(byte[] params, byte[] results) {
+    ByteSink out = new ByteSink(params.length + results.length + 4);
+    out.writeByte(0x60).writeU32(params.length).writeBytes(params).writeU32(results.length).writeBytes(results);
     return out.toByteArray();
   }
 
-  private static byte[] appendExports(
-      WasmModule.Section exports, int counterGlobal, int depthGlobal, long startFunction) {
-    ByteSink out = new ByteSink(128);
+  private static byte[] appendTypes(WasmModule.Section types, List<byte[]> newTypes) {
+    ByteSink out = new ByteSink((types == null ? 0 : types.payloadSizeBytes()) + newTypes.size() * 8 + 8);
     long count = 0;
     ByteReader existing = null;
-    if (exports != null) {
-      existing = exports.payloadReader();
+    if (types != null) {
+      existing = types.payloadReader();
       count = existing.readU32();
     }
-    out.writeU32(count + (startFunction >= 0 ? 3 : 2));
+    out.writeU32(count + newTypes.size());
     if (existing != null) {
       out.writeBytes(existing.bytes(), existing.position(), existing.remaining());
+    }
+    for (byte[] type : newTypes) {
+      out.writeBytes(type);
+    }
+    return out.toByteArray();
+  }
+
+  private static WasmModule rewriteNameSections(WasmModule module, int imported, int[] paramCounts) {
+    WasmModule result = module;
+    for (int i = result.sections().size() - 1; i >= 0; i--) {
+      WasmModule.Section s = result.sections().get(i);
+      if (s.id() == WasmModule.CUSTOM && "name".equals(s.customName())) {
+        result = result.withCustomSectionAt(i, FunctionReferences.rewriteNames(s, imported, paramCounts));
+      }
+    }
+    return result;
+  }
+
+  // (global (mut i64) (i64.const 0)) (global (mut i32) (i32.const 0))
+  private static final byte[] NEW_GLOBALS = {0x7E, 0x01, 0x42, 0x00, 0x0B, 0x7F, 0x01, 0x41, 0x00, 0x0B};
+
+  private static byte[] rewriteExports(
+      List<ModuleDecoder.Export> exports, IntUnaryOperator toWrapper, int counterGlobal, int depthGlobal, long startFunction) {
+    ByteSink out = new ByteSink(128 + exports.size() * 16);
+    out.writeU32(exports.size() + (startFunction >= 0 ? 3 : 2));
+    for (ModuleDecoder.Export export : exports) {
+      long index = export.kind() == EXPORT_KIND_FUNCTION ? toWrapper.applyAsInt((int) export.index()) : export.index();
+      out.writeName(export.name()).writeByte(export.kind()).writeU32(index);
     }
     if (startFunction >= 0) {
       out.writeName(START_FUNCTION_EXPORT).writeByte(EXPORT_KIND_FUNCTION).writeU32(startFunction);

@@ -13,7 +13,16 @@ final class ModuleDecoder {
   /** wasmparser's limit on a function's locals, which the IC's validation applies too. */
   static final long MAX_LOCALS_PER_FUNCTION = 50_000;
 
-  record FunctionType(int paramCount, int resultCount) {}
+  /** A function type as its parameter and result value-type bytes (every value type is one byte here). */
+  record FunctionType(byte[] params, byte[] results) {
+    int paramCount() {
+      return params.length;
+    }
+
+    int resultCount() {
+      return results.length;
+    }
+  }
 
   record Export(String name, int kind, long index) {}
 
@@ -175,13 +184,13 @@ final class ModuleDecoder {
       if (form != 0x60) {
         throw InvalidWasmException.at(at, "expected a function type (0x60), found 0x" + Integer.toHexString(form));
       }
-      int params = r.readCount("parameter count", 1);
-      for (int p = 0; p < params; p++) {
-        readValueType(r);
+      byte[] params = new byte[r.readCount("parameter count", 1)];
+      for (int p = 0; p < params.length; p++) {
+        params[p] = (byte) readValueType(r);
       }
-      int results = r.readCount("result count", 1);
-      for (int p = 0; p < results; p++) {
-        readValueType(r);
+      byte[] results = new byte[r.readCount("result count", 1)];
+      for (int p = 0; p < results.length; p++) {
+        results[p] = (byte) readValueType(r);
       }
       types.add(new FunctionType(params, results));
     }

@@ -217,6 +217,17 @@ public final class WasmModule {
     return new WasmModule(result);
   }
 
+  /** This module with the section at {@code position} replaced by a custom section, or removed (null). */
+  WasmModule withCustomSectionAt(int position, byte[] payloadOrNull) {
+    List<Section> result = new ArrayList<>(sections);
+    if (payloadOrNull == null) {
+      result.remove(position);
+    } else {
+      result.set(position, Section.of(CUSTOM, payloadOrNull));
+    }
+    return new WasmModule(result);
+  }
+
   public byte[] encode() {
     int total = PREAMBLE.length;
     for (Section s : sections) {

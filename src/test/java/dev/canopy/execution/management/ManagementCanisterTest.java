@@ -2,6 +2,7 @@ package dev.canopy.execution.management;
 
 import static dev.canopy.execution.management.ManagementTestSupport.ALICE;
 import static dev.canopy.execution.management.ManagementTestSupport.BOB;
+import static dev.canopy.execution.management.ManagementTestSupport.FEES;
 import static dev.canopy.execution.management.ManagementTestSupport.T;
 import static dev.canopy.execution.management.ManagementTestSupport.TIME_NS;
 import static dev.canopy.execution.management.ManagementTestSupport.context;
@@ -246,15 +247,14 @@ class ManagementCanisterTest {
   }
 
   @Test
-  void aSenderCanisterVersionMustMatchTheCallersVersion() {
+  void aSenderCanisterVersionIsRecordedInTheHistory() {
     Created parent = create(genesis(), ALICE, CanisterSettings.NONE);
     ManagementOutcome out = ic.execute(parent.state(), fromCanister(parent.id(),
         "create_canister", new CreateCanisterArgs(null, 5L).encode(), T), context());
-    assertReject(out, ErrorCode.CANISTER_CONTRACT_VIOLATION,
-        "sender canister version 5 that does not match the actual sender canister version 0");
-    ManagementOutcome ok = ic.execute(parent.state(), fromCanister(parent.id(),
-        "create_canister", new CreateCanisterArgs(null, 0L).encode(), T), context());
-    replyOf(ok);
+    CanisterId child = CreateCanisterResult.decode(replyOf(out)).canisterId();
+    assertThat(out.state().canister(child).orElseThrow().system().history().recentChanges()
+        .get(0).origin()).isEqualTo(new CanisterChange.Origin.FromCanister(
+            parent.id().principal(), java.util.OptionalLong.of(5)));
   }
 
   // ---- settings
@@ -517,7 +517,7 @@ class ManagementCanisterTest {
     Created c = create(genesis(), ALICE, open);
     replyOf(call(c.state(), BOB, "canister_status", new CanisterIdArgs(c.id()).encode()));
     CallOutcome q = ic.query(c.state(), BOB, "canister_status",
-        new CanisterIdArgs(c.id()).encode(), context());
+        new CanisterIdArgs(c.id()).encode(), FEES);
     assertThat(q).isInstanceOf(CallOutcome.Reply.class);
   }
 
@@ -659,12 +659,12 @@ class ManagementCanisterTest {
     byte[] arg = new CanisterIdArgs(c.id()).encode();
     assertReject(call(c.state(), ALICE, "fetch_canister_logs", arg),
         ErrorCode.CANISTER_REJECTED_MESSAGE, "only accessible in non-replicated mode");
-    CallOutcome logs = ic.query(c.state(), ALICE, "fetch_canister_logs", arg, context());
+    CallOutcome logs = ic.query(c.state(), ALICE, "fetch_canister_logs", arg, FEES);
     CandidValue.Record r = record("fetch_canister_logs", ((CallOutcome.Reply) logs).payload());
     CandidValue.Vec records = (CandidValue.Vec) r.get("canister_log_records");
     assertThat(((CandidValue.Record) records.elements().get(0)).get("content"))
         .isEqualTo(CandidValue.blob("hello".getBytes()));
-    CallOutcome denied = ic.query(c.state(), BOB, "fetch_canister_logs", arg, context());
+    CallOutcome denied = ic.query(c.state(), BOB, "fetch_canister_logs", arg, FEES);
     assertThat(((CallOutcome.Reject) denied).errorCode())
         .contains(ErrorCode.CANISTER_REJECTED_MESSAGE);
     assertThat(CanisterLog.EMPTY.records()).isEmpty();

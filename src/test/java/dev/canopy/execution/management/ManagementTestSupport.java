@@ -9,7 +9,7 @@ import dev.canopy.execution.ManagementCall;
 import dev.canopy.execution.ManagementContext;
 import dev.canopy.execution.ManagementOutcome;
 import dev.canopy.execution.ReplicatedState;
-import dev.canopy.state.CanisterIdRange;
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.state.IngressHistorySettings;
 import dev.canopy.types.RequestId;
 import dev.canopy.state.SubnetInfo;

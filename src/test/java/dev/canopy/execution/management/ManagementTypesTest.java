@@ -49,8 +49,9 @@ class ManagementTypesTest {
 
   @Test
   void absentOptFieldsDecodeAsNullAndUnknownFieldsAreIgnored() {
-    byte[] payload = textArg("(record { settings = opt record { freezing_threshold = opt 7 : opt nat;"
-            + " unknown_setting = 5 : nat }; extra = \"x\" })",
+    byte[] payload = textArg("(record { settings = opt record {"
+            + " freezing_threshold = opt 7 : opt nat; unknown_setting = 5 : nat };"
+            + " extra = \"x\" })",
         "record { settings : opt record { freezing_threshold : opt nat; unknown_setting : nat };"
             + " extra : text }");
     CreateCanisterArgs args = CreateCanisterArgs.decode(payload);
@@ -83,7 +84,8 @@ class ManagementTypesTest {
         .isInstanceOfSatisfying(ManagementReject.class,
             r -> assertThat(r.getMessage()).contains("install_code").contains("missing"));
     // A field of the wrong type.
-    byte[] wrongType = textArg("(record { canister_id = \"abc\" })", "record { canister_id : text }");
+    byte[] wrongType =
+        textArg("(record { canister_id = \"abc\" })", "record { canister_id : text }");
     assertThatThrownBy(() -> CanisterIdArgs.decode("start_canister", wrongType))
         .isInstanceOf(ManagementReject.class).hasMessageContaining("start_canister");
   }

@@ -20,6 +20,8 @@ final class ChicoryRunner {
     }
   }
 
+  private static final long WASM_STACK_BYTES = 256L << 20;
+
   private final Instance instance;
   private final boolean metered;
 
@@ -51,16 +53,40 @@ final class ChicoryRunner {
       instance.exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT).setValue(budget);
       instance.exports().global(MeteringInstrumenter.CALL_DEPTH_EXPORT).setValue(0);
     }
-    long[] results = null;
-    String trap = null;
+    long[][] results = new long[1][];
+    String[] trap = new String[1];
+    RuntimeException[] failure = new RuntimeException[1];
+    // Note: like the engine, run Wasm on a thread with a large, known stack, so that the
+    // instrumented depth limit (not the JVM's stack, which the interpreter's frames fill several
+    // times faster than compiled code) decides where recursion stops, whatever the test thread's
+    // stack size.
+    Thread runner =
+        new Thread(
+            null,
+            () -> {
+              try {
+                results[0] = instance.export(export).apply(args);
+              } catch (TrapException | WasmRuntimeException e) {
+                trap[0] = e.getMessage();
+              } catch (RuntimeException e) {
+                failure[0] = e;
+              }
+            },
+            "wasm-test-runner",
+            WASM_STACK_BYTES);
+    runner.start();
     try {
-      results = instance.export(export).apply(args);
-    } catch (TrapException | WasmRuntimeException e) {
-      trap = e.getMessage();
+      runner.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    if (failure[0] != null) {
+      throw failure[0];
     }
     long left = metered ? instance.exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT).getValue() : 0;
     long depth = metered ? instance.exports().global(MeteringInstrumenter.CALL_DEPTH_EXPORT).getValue() : 0;
-    return new Outcome(results, trap != null, trap, left, depth);
+    return new Outcome(results[0], trap[0] != null, trap[0], left, depth);
   }
 
   /** Instructions consumed by a call that must not trap under a large budget. */

@@ -1,13 +1,12 @@
-package dev.canopy.state;
+package dev.canopy.types;
 
-import dev.canopy.types.CanisterId;
-import dev.canopy.types.Principal;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * A closed interval {@code [start, end]} of canister ids in the principals' byte-lexicographic
- * order (spec "Subnet information": {@code canister_range = [principal principal]}).
+ * A closed interval {@code [start, end]} of canister ids in the principals' unsigned
+ * byte-lexicographic order, as in a subnet's {@code canister_ranges} and the routing table (spec
+ * "Subnet information": {@code canister_range = [principal principal]}).
  */
 public record CanisterIdRange(CanisterId start, CanisterId end) {
   public CanisterIdRange {
@@ -22,8 +21,12 @@ public record CanisterIdRange(CanisterId start, CanisterId end) {
     return start.principal().compareTo(id) <= 0 && id.compareTo(end.principal()) <= 0;
   }
 
+  public boolean contains(CanisterId id) {
+    return contains(id.principal());
+  }
+
   /** Checks that {@code ranges} are sorted and disjoint, as the state tree requires. */
-  static List<CanisterIdRange> checkSortedDisjoint(List<CanisterIdRange> ranges) {
+  public static List<CanisterIdRange> checkSortedDisjoint(List<CanisterIdRange> ranges) {
     for (int i = 1; i < ranges.size(); i++) {
       if (ranges.get(i - 1).end().compareTo(ranges.get(i).start()) >= 0) {
         throw new IllegalArgumentException(
@@ -34,8 +37,8 @@ public record CanisterIdRange(CanisterId start, CanisterId end) {
     return List.copyOf(ranges);
   }
 
-  /** Whether any of the sorted, disjoint {@code ranges} contains {@code id}. */
-  static boolean anyContains(List<CanisterIdRange> ranges, Principal id) {
+  /** Whether any of the sorted, disjoint {@code ranges} contains {@code id} (binary search). */
+  public static boolean anyContains(List<CanisterIdRange> ranges, Principal id) {
     int lo = 0;
     int hi = ranges.size() - 1;
     while (lo <= hi) {
@@ -50,5 +53,10 @@ public record CanisterIdRange(CanisterId start, CanisterId end) {
       }
     }
     return false;
+  }
+
+  @Override
+  public String toString() {
+    return "[" + start + ", " + end + "]";
   }
 }
