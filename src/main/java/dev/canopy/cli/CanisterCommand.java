@@ -209,7 +209,8 @@ final class CanisterCommand implements Runnable {
       if (did.isPresent()) {
         out.println("  interface:");
         for (CandidType.Method m : did.get().serviceType().methods()) {
-          out.printf("    %s : %s%n", m.name(), CandidPrinter.type(m.type()));
+          String type = CandidPrinter.type(m.type());
+          out.printf("    %s : %s%n", m.name(), type.startsWith("func ") ? type.substring(5) : type);
         }
       } else if (hash.isPresent()) {
         out.println("  interface:    not published (no candid:service metadata)");

@@ -110,7 +110,7 @@ final class DeployCommand extends AgentCommand implements Callable<Integer> {
     if (mode == ManagementClient.InstallMode.UPGRADE) {
       checkCompatibility(agent, canister, canisterName, newInterface);
     }
-    byte[] initArg = initArgument(newInterface);
+    byte[] initArg = initArgument(initTypes(module, newInterface));
 
     if (wasm.length > ManagementClient.MAX_DIRECT_INSTALL_BYTES) {
       int chunks = (wasm.length + ManagementClient.CHUNK_SIZE_BYTES - 1)
@@ -231,17 +231,46 @@ final class DeployCommand extends AgentCommand implements Callable<Integer> {
     return out;
   }
 
-  private byte[] initArgument(Optional<DidFile> did) {
+  /**
+   * The init argument types: from the service's own init arguments, else from the
+   * {@code candid:args} metadata (Motoko publishes them there, not in {@code candid:service}).
+   */
+  private Optional<List<CandidType>> initTypes(CanisterModule module, Optional<DidFile> did) {
+    Optional<List<CandidType>> fromService = did.flatMap(DidFile::initArgs);
+    if (fromService.isPresent() && !fromService.get().isEmpty()) {
+      return fromService;
+    }
+    Optional<byte[]> args = module.publicMetadata("candid:args");
+    if (args.isEmpty()) {
+      return fromService;
+    }
+    String tuple = new String(args.get(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    StringBuilder text = new StringBuilder();
+    try {
+      // The tuple may name types the service defines; parse it with those definitions.
+      String defs = did.map(d -> {
+        String printed = d.toString();
+        int service = printed.lastIndexOf("service");
+        return service < 0 ? printed : printed.substring(0, service);
+      }).orElse("");
+      text.append(defs).append("service : ").append(tuple).append(" -> {}");
+      return DidFile.parse(text.toString()).initArgs();
+    } catch (InvalidInputException e) {
+      throw new CanopyException(wasmFile + " has candid:args metadata that is not a Candid argument"
+          + " list (" + tuple + "): " + e.getMessage());
+    }
+  }
+
+  private byte[] initArgument(Optional<List<CandidType>> types) {
     String text = arg == null ? "()" : arg;
     try {
-      Optional<List<CandidType>> types = did.flatMap(DidFile::initArgs);
       if (types.isPresent()) {
         return new CandidArgs(new ArrayList<>(types.get()),
             CandidText.parseArgs(text, types.get())).encode();
       }
       return CandidText.parseUntypedArgs(text).encode();
     } catch (InvalidInputException e) {
-      String expected = did.flatMap(DidFile::initArgs).map(CandidPrinter::tupleType).orElse("()");
+      String expected = types.map(CandidPrinter::tupleType).orElse("()");
       throw new CanopyException("the init argument " + text + " does not match the module's"
           + " init type: " + e.getMessage() + "; expected " + expected
           + (arg == null ? " (pass it with --arg '(…)')" : ""));
