@@ -1,12 +1,20 @@
 package dev.canopy.cli;
 
+import dev.canopy.agent.Agent;
 import dev.canopy.node.Node;
 import dev.canopy.node.NodeConfig;
 import dev.canopy.node.NodeStartupException;
+import dev.canopy.node.StoreSettings;
+import dev.canopy.types.CanopyException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -15,15 +23,18 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code canopy start}: runs a node in the foreground until Ctrl-C (or SIGTERM), which stops it
- * cleanly through Pekko's coordinated shutdown.
+ * cleanly through Pekko's coordinated shutdown; with {@code --background}, starts it as a separate
+ * process, waits until it is healthy, and returns ({@code canopy stop} ends it).
  */
 @Command(
     name = "start",
     mixinStandardHelpOptions = true,
-    description = "Run a node in the foreground; Ctrl-C stops it.")
+    description = "Run a node in the foreground (Ctrl-C stops it), or in the background.")
 final class StartCommand implements Callable<Integer> {
   /** Exit status when the node cannot start for a reason the message explains. */
   static final int EXIT_STARTUP_FAILED = 1;
+  static final String LOG_FILE = "canopy.log";
+  static final long BACKGROUND_STARTUP_TIMEOUT_MS = 180_000;
 
   @Option(
       names = "--port",
@@ -45,15 +56,34 @@ final class StartCommand implements Callable<Integer> {
               + " directory).")
   Path configFile;
 
+  @Option(
+      names = "--background",
+      description = "Start the node as a separate process and return once it is healthy.")
+  boolean background;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    CliEnvironment env = Main.environment(spec);
+    NodeConfig config;
+    try {
+      config = NodeConfig.load(configFile(env, configFile), overrides(env));
+    } catch (NodeStartupException e) {
+      err.println("canopy: cannot start the node: " + e.getMessage());
+      err.flush();
+      return EXIT_STARTUP_FAILED;
+    }
+    if (background) {
+      return startInBackground(config, env, out, err);
+    }
+    out.println(effectiveConfiguration(config));
+    out.flush();
     Node node;
     try {
-      node = Node.start(NodeConfig.load(configFile(), overrides()));
+      node = Node.start(config);
     } catch (NodeStartupException e) {
       err.println("canopy: cannot start the node: " + e.getMessage());
       err.flush();
@@ -69,22 +99,122 @@ final class StartCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Path configFile() {
-    if (configFile != null) {
-      return configFile;
+  /** The values people check first: where it listens, where it keeps its data, which store. */
+  static String effectiveConfiguration(NodeConfig config) {
+    String store = config.store() instanceof StoreSettings.H2 h2
+        ? "h2 (" + h2.databaseDir() + ")"
+        : "postgres";
+    return "Configuration: HTTP " + config.http().host() + ":" + config.http().port()
+        + ", management (/ready, /alive) " + config.management().host() + ":"
+        + config.management().port() + ", data directory " + config.dataDir().toAbsolutePath()
+        + ", store " + store + ", request timeout " + config.requestTimeoutMs() + " ms";
+  }
+
+  /**
+   * Runs {@code canopy start} (same JVM, class path and options) as a child process with its
+   * output in {@code <data-dir>/canopy.log}, and waits until the node answers healthy or the child
+   * exits.
+   */
+  private int startInBackground(NodeConfig config, CliEnvironment env, PrintWriter out, PrintWriter err) {
+    Path dir = config.dataDir().toAbsolutePath().normalize();
+    if (StopCommand.runningNode(dir).isPresent()) {
+      err.println("canopy: a node already runs on " + dir + "; stop it with: scripts/canopy stop"
+          + (dataDir == null ? "" : " --data-dir " + dataDir)
+          + ", or pick another directory with --data-dir");
+      err.flush();
+      return EXIT_STARTUP_FAILED;
     }
-    String home = System.getenv("CANOPY_HOME");
-    Path base = home == null || home.isBlank() ? Path.of("") : Path.of(home);
+    Path log = dir.resolve(LOG_FILE);
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.add("start");
+    command.add("--data-dir");
+    command.add(dir.toString());
+    if (port != null) {
+      command.add("--port");
+      command.add(port.toString());
+    }
+    command.add("--config");
+    command.add(configFile(env, configFile).toAbsolutePath().toString());
+    Process child;
+    try {
+      Files.createDirectories(dir);
+      ProcessBuilder pb = new ProcessBuilder(command)
+          .directory(env.workingDir().toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      child = pb.start();
+    } catch (IOException e) {
+      err.println("canopy: cannot start the node process: " + e.getMessage());
+      err.flush();
+      return EXIT_STARTUP_FAILED;
+    }
+    out.println(effectiveConfiguration(config));
+    out.flush();
+    String url = "http://" + config.http().host() + ":" + config.http().port();
+    Agent agent = Agent.builder().withUrl(url).fetchRootKey().withRequestTimeoutMs(5_000).build();
+    long deadline = System.nanoTime() + BACKGROUND_STARTUP_TIMEOUT_MS * 1_000_000;
+    while (System.nanoTime() < deadline) {
+      if (!child.isAlive()) {
+        err.println("canopy: the node did not start (exit status " + child.exitValue() + "):");
+        err.println(tail(log));
+        err.flush();
+        return EXIT_STARTUP_FAILED;
+      }
+      try {
+        if (agent.status().isHealthy()) {
+          out.printf("Canopy node is healthy at %s (pid %d); its log is %s.%n"
+              + "Stop it with: scripts/canopy stop%s%n", url, child.pid(), log,
+              dataDir == null ? "" : " --data-dir " + dataDir);
+          out.flush();
+          return 0;
+        }
+      } catch (CanopyException e) {
+        // not up yet (or some other process answers): keep waiting while the child lives
+      }
+      try {
+        child.waitFor(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return EXIT_STARTUP_FAILED;
+      }
+    }
+    err.println("canopy: the node (pid " + child.pid() + ") did not become healthy within "
+        + BACKGROUND_STARTUP_TIMEOUT_MS / 1000 + " s; see " + log);
+    err.flush();
+    return EXIT_STARTUP_FAILED;
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    } catch (IOException e) {
+      return "(cannot read " + log + ": " + e.getMessage() + ")";
+    }
+  }
+
+  static Path configFile(CliEnvironment env, Path given) {
+    if (given != null) {
+      return given.isAbsolute() ? given : env.workingDir().resolve(given);
+    }
+    String home = env.get("CANOPY_HOME");
+    Path base = home == null || home.isBlank() ? env.workingDir() : Path.of(home);
     return base.resolve("conf").resolve("application.conf");
   }
 
-  private Map<String, Object> overrides() {
+  private Map<String, Object> overrides(CliEnvironment env) {
     Map<String, Object> overrides = new LinkedHashMap<>();
     if (port != null) {
       overrides.put("canopy.node.http.port", port);
     }
     if (dataDir != null) {
-      overrides.put("canopy.node.data-dir", dataDir.toAbsolutePath().toString());
+      overrides.put("canopy.node.data-dir", env.workingDir().resolve(dataDir).toAbsolutePath().toString());
     }
     return overrides;
   }
