@@ -224,7 +224,13 @@ public final class CandidEncoder {
         }
         Object top = open[openTop - 1];
         if (top instanceof VecEntry ve) {
-          if (ve.next < ve.elements.size()) {
+          if (ve.element.resolve() instanceof Prim p) {
+            // Elements without parts are written here, without a round through the loop.
+            while (ve.next < ve.elements.size()) {
+              writePrim(out, p, ve.elements.get(ve.next++));
+            }
+            pop();
+          } else if (ve.next < ve.elements.size()) {
             t = ve.element;
             v = ve.elements.get(ve.next++);
           } else {
@@ -260,7 +266,13 @@ public final class CandidEncoder {
       }
       if (re.nextValue < values.size() && values.get(re.nextValue).id() == f.id()) {
         re.current = f;
-        return f;
+        if (!(f.type().resolve() instanceof Prim p)) {
+          return f;
+        }
+        // A field without parts is written here, without a round through the loop.
+        writePrim(out, p, values.get(re.nextValue++).value());
+        re.current = null;
+        continue;
       }
       // A missing null, opt or reserved field is sent as its absent value.
       CandidType ft = f.type().resolve();
