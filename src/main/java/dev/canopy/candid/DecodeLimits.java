@@ -29,7 +29,8 @@ public record DecodeLimits(
    *
    * <p>Note: the decoder keeps open values on a heap stack, not the Java stack, so no limit here
    * depends on a thread's stack size (which differs between replicas). The depth limit bounds
-   * that stack's memory (roughly 100 bytes per level, so about 50 MiB at the limit) for values
+   * that stack's memory (an object or two per level, estimated at about 100 bytes, so some tens
+   * of MiB at the limit) for values
    * that nest without consuming input, such as {@code type T = record { T }}: a recursive list
    * ({@code opt record { head; tail }}) opens two levels per element, so lists of a quarter of a
    * million elements decode. The cost budget, not the depth, bounds the work.
