@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Decodes binary Candid (spec "Deserialisation"): reads the type table and argument types, then
@@ -30,7 +31,8 @@ import java.util.Map;
  * <p>Note: a coercion that fails under an {@code opt} turns into {@code null} (spec "Options"); the
  * decoder then rewinds to the start of that value and skips it at its wire type, so malformed
  * data still fails the whole message. Every value read or skipped costs one unit of the budget in
- * {@link DecodeLimits}; nesting is bounded by its depth limit.
+ * {@link DecodeLimits}; nesting is bounded by its depth limit, on a heap stack, so the outcome
+ * does not depend on the calling thread's stack size.
  */
 public final class CandidDecoder {
   static final byte[] MAGIC = {'D', 'I', 'D', 'L'};
@@ -40,8 +42,17 @@ public final class CandidDecoder {
 
   /** A failed coercion: recoverable under an opt, fatal at the top. */
   private static final class Mismatch extends RuntimeException {
-    Mismatch(String message) {
-      super(message, null, false, false);
+    private final transient Supplier<String> message;
+
+    /** The message is built only if the mismatch reaches the top (most are caught under an opt). */
+    Mismatch(Supplier<String> message) {
+      super(null, null, false, false);
+      this.message = message;
+    }
+
+    @Override
+    public String getMessage() {
+      return message.get();
     }
   }
 
@@ -66,23 +77,15 @@ public final class CandidDecoder {
   public static List<CandidValue> decode(
       byte[] input, List<? extends CandidType> expected, DecodeLimits limits) {
     CandidDecoder d = new CandidDecoder(input, limits);
-    try {
-      List<CandidType> wire = d.readHeader();
-      return d.readArgs(wire, List.copyOf(expected));
-    } catch (StackOverflowError e) {
-      throw new CandidDecodeException(d.pos, "values nest too deeply for the stack");
-    }
+    List<CandidType> wire = d.readHeader();
+    return d.readArgs(wire, List.copyOf(expected));
   }
 
   /** Decodes a message at the types it was sent with (no expected type known). */
   public static Decoded decode(byte[] input, DecodeLimits limits) {
     CandidDecoder d = new CandidDecoder(input, limits);
-    try {
-      List<CandidType> wire = d.readHeader();
-      return new Decoded(wire, d.readArgs(wire, wire));
-    } catch (StackOverflowError e) {
-      throw new CandidDecodeException(d.pos, "values nest too deeply for the stack");
-    }
+    List<CandidType> wire = d.readHeader();
+    return new Decoded(wire, d.readArgs(wire, wire));
   }
 
   // ---- header: magic, type table, argument types ------------------------------------------
@@ -232,6 +235,72 @@ public final class CandidDecoder {
   }
 
   // ---- values -----------------------------------------------------------------------------
+  //
+  // Note: values are read, coerced and skipped with explicit stacks on the heap, not by recursion
+  // on the Java stack: how deeply a recursive type (such as a list) may nest must not depend on a
+  // thread's stack size or JIT state, which differ between replicas. Work is bounded by the cost
+  // budget (one unit per value), the stacks by DecodeLimits.maxDepth.
+
+  /** A composite value being read, waiting for the value of its next part. */
+  private abstract static sealed class Frame
+      permits OptFrame, VecFrame, RecordFrame, VariantFrame {}
+
+  /**
+   * The content of an {@code opt}. A coercion that fails inside it rewinds to {@code mark} and
+   * skips a value of type {@code wire} there (spec "Options").
+   */
+  private static final class OptFrame extends Frame {
+    final int mark;
+    final CandidType wire;
+
+    OptFrame(int mark, CandidType wire) {
+      this.mark = mark;
+      this.wire = wire;
+    }
+  }
+
+  private static final class VecFrame extends Frame {
+    final CandidType wireElement;
+    final CandidType expectedElement;
+    final List<CandidValue> out;
+    int remaining;
+
+    VecFrame(CandidType wireElement, CandidType expectedElement, int length) {
+      this.wireElement = wireElement;
+      this.expectedElement = expectedElement;
+      this.out = new ArrayList<>(Math.min(length, 1024));
+      this.remaining = length;
+    }
+  }
+
+  private static final class RecordFrame extends Frame {
+    final List<Field> wireFields;
+    final List<Field> expectedFields;
+    final List<FieldValue> out;
+    int wireIndex;
+    int expectedIndex;
+    long readingId;
+
+    RecordFrame(List<Field> wireFields, List<Field> expectedFields) {
+      this.wireFields = wireFields;
+      this.expectedFields = expectedFields;
+      this.out = new ArrayList<>(expectedFields.size());
+    }
+  }
+
+  private static final class VariantFrame extends Frame {
+    final long id;
+
+    VariantFrame(long id) {
+      this.id = id;
+    }
+  }
+
+  private Frame[] frames = new Frame[16];
+  private int framesTop;
+  /** The part a composite asked for next (set when {@link #start} or {@link #accept} returns null). */
+  private CandidType nextWire;
+  private CandidType nextExpected;
 
   private List<CandidValue> readArgs(List<CandidType> wire, List<CandidType> expected) {
     List<CandidValue> values = new ArrayList<>(expected.size());
@@ -239,13 +308,13 @@ public final class CandidDecoder {
       int at = pos;
       if (i < expected.size()) {
         try {
-          values.add(read(wire.get(i), expected.get(i), 0));
+          values.add(read(wire.get(i), expected.get(i)));
         } catch (Mismatch m) {
           throw failAt(at, "argument " + i + " does not fit the expected type: "
               + m.getMessage());
         }
       } else {
-        skip(wire.get(i), 0);
+        skip(wire.get(i));
       }
     }
     for (int i = wire.size(); i < expected.size(); i++) {
@@ -277,16 +346,64 @@ public final class CandidDecoder {
     return null;
   }
 
-  private CandidValue read(CandidType wire, CandidType expected, int depth) {
-    enter(depth);
+  /**
+   * Reads one value of type {@code wire}, coerced to {@code expected}: starts a value, and each
+   * time one is complete hands it to the innermost open composite, until none is open.
+   */
+  private CandidValue read(CandidType wire, CandidType expected) {
+    CandidType w = wire;
+    CandidType e = expected;
+    CandidValue v = null;
+    while (true) {
+      try {
+        if (v == null) {
+          v = start(w, e);
+        }
+        while (v != null) {
+          if (framesTop == 0) {
+            return v;
+          }
+          v = accept(frames[framesTop - 1], v);
+        }
+      } catch (Mismatch m) {
+        v = recover(m);
+        continue;
+      }
+      w = nextWire;
+      e = nextExpected;
+    }
+  }
+
+  /**
+   * Unwinds to the innermost open {@code opt}, whose content becomes {@code null} after it is
+   * skipped at its wire type (so malformed data still fails); rethrows at the top.
+   */
+  private CandidValue recover(Mismatch m) {
+    while (framesTop > 0) {
+      Frame f = pop();
+      if (f instanceof OptFrame o) {
+        pos = o.mark;
+        skip(o.wire);
+        return CandidValue.NONE;
+      }
+    }
+    throw m;
+  }
+
+  /**
+   * Starts reading a value: returns it if it has no parts, or opens a composite and returns null
+   * with the first part in {@link #nextWire} and {@link #nextExpected}.
+   */
+  private CandidValue start(CandidType wire, CandidType expected) {
+    enter(framesTop);
     CandidType w = wire.resolve();
     CandidType e = expected.resolve();
     if (e == Prim.RESERVED) {
-      skipResolved(w, depth);
+      skip(w, true);
       return CandidValue.RESERVED;
     }
     if (e instanceof CandidType.Opt eo) {
-      return readIntoOpt(w, eo, depth);
+      return startOpt(w, eo);
     }
     if (w instanceof Prim wp) {
       if (wp == Prim.EMPTY) {
@@ -301,13 +418,27 @@ public final class CandidDecoder {
       throw mismatch(w, e);
     }
     if (w instanceof CandidType.Vec wv && e instanceof CandidType.Vec ev) {
-      return readVec(wv, ev, depth);
+      return startVec(wv, ev);
     }
     if (w instanceof CandidType.Record wr && e instanceof CandidType.Record er) {
-      return readRecord(wr, er, depth);
+      RecordFrame f = new RecordFrame(wr.fields(), er.fields());
+      push(f);
+      return nextField(f);
     }
     if (w instanceof CandidType.Variant wv && e instanceof CandidType.Variant ev) {
-      return readVariant(wv, ev, depth);
+      int at = pos;
+      long index = readLeb64("variant index");
+      if (index >= wv.fields().size()) {
+        throw failAt(at, "variant index " + index + " is out of range for "
+            + wv.fields().size() + " cases");
+      }
+      Field wf = wv.fields().get((int) index);
+      Field ef = ev.field(wf.id());
+      if (ef == null) {
+        throw new Mismatch(() -> "variant case " + wf.id() + " is not among the expected cases");
+      }
+      push(new VariantFrame(wf.id()));
+      return next(wf.type(), ef.type());
     }
     if (w instanceof CandidType.Func && e instanceof CandidType.Func) {
       requireSubtype(wire, expected, w, e);
@@ -323,7 +454,7 @@ public final class CandidDecoder {
     throw mismatch(w, e);
   }
 
-  private CandidValue readIntoOpt(CandidType w, CandidType.Opt eo, int depth) {
+  private CandidValue startOpt(CandidType w, CandidType.Opt eo) {
     if (w == Prim.NULL || w == Prim.RESERVED) {
       return CandidValue.NONE;
     }
@@ -335,29 +466,19 @@ public final class CandidDecoder {
       if (tag != 1) {
         throw failAt(pos - 1, "an opt value starts with 0 or 1, not " + tag);
       }
-      return readOrNone(wo.inner(), eo.inner(), depth);
+      push(new OptFrame(pos, wo.inner()));
+      return next(wo.inner(), eo.inner());
     }
     // Note: spec "Options": a value of a type that is not null, opt or reserved coerces to opt t'
     // if it coerces to t', and to null otherwise.
-    return readOrNone(w, eo.inner(), depth);
+    push(new OptFrame(pos, w));
+    return next(w, eo.inner());
   }
 
-  private CandidValue readOrNone(CandidType w, CandidType e, int depth) {
-    int mark = pos;
-    try {
-      return new CandidValue.Opt(read(w, e, depth + 1));
-    } catch (Mismatch m) {
-      pos = mark;
-      skip(w, depth + 1);
-      return CandidValue.NONE;
-    }
-  }
-
-  private CandidValue readVec(CandidType.Vec wv, CandidType.Vec ev, int depth) {
+  private CandidValue startVec(CandidType.Vec wv, CandidType.Vec ev) {
     int n = readCount("vector length", minSize(wv.element()));
-    CandidType we = wv.element().resolve();
     if (ev.element().resolve() == Prim.NAT8) {
-      if (we == Prim.NAT8) {
+      if (wv.element().resolve() == Prim.NAT8) {
         byte[] bytes = Arrays.copyOfRange(in, pos, pos + n);
         pos += n;
         return new CandidValue.Blob(bytes);
@@ -366,56 +487,84 @@ public final class CandidDecoder {
         return new CandidValue.Blob(new byte[0]);
       }
     }
-    List<CandidValue> out = new ArrayList<>(Math.min(n, 1024));
-    for (int i = 0; i < n; i++) {
-      out.add(read(wv.element(), ev.element(), depth + 1));
+    if (n == 0) {
+      return new CandidValue.Vec(List.of());
     }
-    return new CandidValue.Vec(out);
+    push(new VecFrame(wv.element(), ev.element(), n));
+    return next(wv.element(), ev.element());
   }
 
-  private CandidValue readRecord(CandidType.Record wr, CandidType.Record er, int depth) {
-    List<Field> want = er.fields();
-    List<FieldValue> out = new ArrayList<>(want.size());
-    int j = 0;
-    for (Field wf : wr.fields()) {
-      while (j < want.size() && want.get(j).id() < wf.id()) {
-        out.add(absentField(want.get(j++)));
+  /** Gives a finished part to its composite; returns the composite when that is finished too. */
+  private CandidValue accept(Frame f, CandidValue part) {
+    if (f instanceof VecFrame vf) {
+      vf.out.add(part);
+      if (--vf.remaining > 0) {
+        return next(vf.wireElement, vf.expectedElement);
       }
-      if (j < want.size() && want.get(j).id() == wf.id()) {
-        out.add(new FieldValue(wf.id(), read(wf.type(), want.get(j).type(), depth + 1)));
-        j++;
-      } else {
-        skip(wf.type(), depth + 1);
+      pop();
+      return new CandidValue.Vec(vf.out);
+    }
+    if (f instanceof RecordFrame rf) {
+      rf.out.add(new FieldValue(rf.readingId, part));
+      return nextField(rf);
+    }
+    pop();
+    if (f instanceof OptFrame) {
+      return new CandidValue.Opt(part);
+    }
+    return new CandidValue.Variant(((VariantFrame) f).id, part);
+  }
+
+  /**
+   * Moves a record to its next wanted field, skipping unwanted ones and filling in absent ones;
+   * returns the record when no field is left.
+   */
+  private CandidValue nextField(RecordFrame f) {
+    List<Field> want = f.expectedFields;
+    while (f.wireIndex < f.wireFields.size()) {
+      Field wf = f.wireFields.get(f.wireIndex++);
+      while (f.expectedIndex < want.size() && want.get(f.expectedIndex).id() < wf.id()) {
+        f.out.add(absentField(want.get(f.expectedIndex++)));
       }
+      if (f.expectedIndex < want.size() && want.get(f.expectedIndex).id() == wf.id()) {
+        f.readingId = wf.id();
+        return next(wf.type(), want.get(f.expectedIndex++).type());
+      }
+      skip(wf.type());
     }
-    while (j < want.size()) {
-      out.add(absentField(want.get(j++)));
+    while (f.expectedIndex < want.size()) {
+      f.out.add(absentField(want.get(f.expectedIndex++)));
     }
-    return new CandidValue.Record(out);
+    pop();
+    return new CandidValue.Record(f.out);
+  }
+
+  private CandidValue next(CandidType wire, CandidType expected) {
+    nextWire = wire;
+    nextExpected = expected;
+    return null;
+  }
+
+  private void push(Frame f) {
+    if (framesTop == frames.length) {
+      frames = Arrays.copyOf(frames, frames.length * 2);
+    }
+    frames[framesTop++] = f;
+  }
+
+  private Frame pop() {
+    Frame f = frames[--framesTop];
+    frames[framesTop] = null;
+    return f;
   }
 
   private FieldValue absentField(Field f) {
     CandidValue absent = absentValue(f.type());
     if (absent == null) {
-      throw new Mismatch("record field " + fieldName(f) + " of type "
-          + CandidPrinter.type(f.type()) + " is missing");
+      throw new Mismatch(() -> "record field " + fieldName(f) + " of type "
+          + CandidPrinter.typeForMessage(f.type()) + " is missing");
     }
     return new FieldValue(f.id(), absent);
-  }
-
-  private CandidValue readVariant(CandidType.Variant wv, CandidType.Variant ev, int depth) {
-    int at = pos;
-    long index = readLeb64("variant index");
-    if (index >= wv.fields().size()) {
-      throw failAt(at, "variant index " + index + " is out of range for "
-          + wv.fields().size() + " cases");
-    }
-    Field wf = wv.fields().get((int) index);
-    Field ef = ev.field(wf.id());
-    if (ef == null) {
-      throw new Mismatch("variant case " + wf.id() + " is not among the expected cases");
-    }
-    return new CandidValue.Variant(wf.id(), read(wf.type(), ef.type(), depth + 1));
   }
 
   private void requireSubtype(CandidType wire, CandidType expected, CandidType w, CandidType e) {
@@ -430,7 +579,8 @@ public final class CandidDecoder {
       subtypeCache.put(key, holds);
     }
     if (!holds) {
-      throw new Mismatch(CandidPrinter.type(w) + " is not a subtype of " + CandidPrinter.type(e));
+      throw new Mismatch(() -> CandidPrinter.typeForMessage(w) + " is not a subtype of "
+          + CandidPrinter.typeForMessage(e));
     }
   }
 
@@ -517,83 +667,129 @@ public final class CandidDecoder {
     return new CandidValue.Func(service, method);
   }
 
+
   // ---- skipping ---------------------------------------------------------------------------
 
-  private void skip(CandidType wire, int depth) {
-    enter(depth);
-    skipResolved(wire.resolve(), depth);
+  /*
+   * Values to skip wait on a stack of (composite, counter) pairs: a record type with the index of
+   * its next field, or a vector's element type with the number of elements left. An opt or variant
+   * continues with its content in place, so the stack grows only with records and vectors.
+   */
+  private Object[] skipOwners = new Object[16];
+  private int[] skipCounters = new int[16];
+  private int skipTop;
+
+  /** Reads past one value of wire type {@code wire}, validating it. */
+  private void skip(CandidType wire) {
+    skip(wire, false);
   }
 
-  /** Reads past one value of wire type {@code w} (already resolved), validating it. */
-  private void skipResolved(CandidType w, int depth) {
-    if (w instanceof Prim p) {
-      switch (p) {
-        case NULL:
-        case RESERVED:
-          return;
-        case EMPTY:
-          throw fail("no value can have type empty");
-        case NAT:
-        case INT:
-          skipLeb();
-          return;
-        case NAT8:
-        case NAT16:
-        case NAT32:
-        case NAT64:
-        case INT8:
-        case INT16:
-        case INT32:
-        case INT64:
-        case FLOAT32:
-        case FLOAT64:
-          need(p.bits() / 8, p.keyword());
-          pos += p.bits() / 8;
-          return;
-        default:
-          readPrim(p);
-          return;
-      }
-    }
-    if (w instanceof CandidType.Opt o) {
-      int tag = readByte();
-      if (tag == 1) {
-        skip(o.inner(), depth + 1);
-      } else if (tag != 0) {
-        throw failAt(pos - 1, "an opt value starts with 0 or 1, not " + tag);
-      }
-      return;
-    }
-    if (w instanceof CandidType.Vec v) {
-      int n = readCount("vector length", minSize(v.element()));
-      CandidType e = v.element().resolve();
-      if (e == Prim.NULL || e == Prim.RESERVED) {
-        charge(n);
-      } else if (e instanceof Prim p && p.bits() > 0) {
-        pos += n * (p.bits() / 8);
+  private void skip(CandidType wire, boolean charged) {
+    int base = skipTop;
+    skipOne(wire, charged);
+    while (skipTop > base) {
+      int i = skipTop - 1;
+      CandidType t;
+      if (skipOwners[i] instanceof CandidType.Record r) {
+        int k = skipCounters[i]++;
+        if (k + 1 == r.fields().size()) {
+          popSkip();
+        }
+        t = r.fields().get(k).type();
       } else {
-        for (int i = 0; i < n; i++) {
-          skip(v.element(), depth + 1);
+        t = (CandidType) skipOwners[i];
+        if (--skipCounters[i] == 0) {
+          popSkip();
         }
       }
-      return;
+      skipOne(t, false);
     }
-    if (w instanceof CandidType.Record r) {
-      for (Field f : r.fields()) {
-        skip(f.type(), depth + 1);
+  }
+
+  /** Reads past a primitive value, or opens a composite on the skip stack. */
+  private void skipOne(CandidType wire, boolean charged) {
+    CandidType w = wire;
+    boolean enter = !charged;
+    while (true) {
+      if (enter) {
+        enter(framesTop + skipTop);
       }
-      return;
-    }
-    if (w instanceof CandidType.Variant v) {
-      int at = pos;
-      long index = readLeb64("variant index");
-      if (index >= v.fields().size()) {
-        throw failAt(at, "variant index " + index + " is out of range for "
-            + v.fields().size() + " cases");
+      enter = true;
+      w = w.resolve();
+      if (w instanceof Prim p) {
+        skipPrim(p);
+        return;
       }
-      skip(v.fields().get((int) index).type(), depth + 1);
-      return;
+      if (w instanceof CandidType.Opt o) {
+        int tag = readByte();
+        if (tag == 0) {
+          return;
+        }
+        if (tag != 1) {
+          throw failAt(pos - 1, "an opt value starts with 0 or 1, not " + tag);
+        }
+        w = o.inner();
+      } else if (w instanceof CandidType.Variant v) {
+        int at = pos;
+        long index = readLeb64("variant index");
+        if (index >= v.fields().size()) {
+          throw failAt(at, "variant index " + index + " is out of range for "
+              + v.fields().size() + " cases");
+        }
+        w = v.fields().get((int) index).type();
+      } else if (w instanceof CandidType.Record r) {
+        if (!r.fields().isEmpty()) {
+          pushSkip(r, 0);
+        }
+        return;
+      } else if (w instanceof CandidType.Vec v) {
+        int n = readCount("vector length", minSize(v.element()));
+        CandidType e = v.element().resolve();
+        if (e == Prim.NULL || e == Prim.RESERVED) {
+          charge(n);
+        } else if (e instanceof Prim p && p.bits() > 0) {
+          pos += n * (p.bits() / 8);
+        } else if (n > 0) {
+          pushSkip(v.element(), n);
+        }
+        return;
+      } else {
+        skipReference(w);
+        return;
+      }
     }
+  }
+
+  private void skipPrim(Prim p) {
+    switch (p) {
+      case NULL:
+      case RESERVED:
+        return;
+      case EMPTY:
+        throw fail("no value can have type empty");
+      case NAT:
+      case INT:
+        skipLeb();
+        return;
+      case NAT8:
+      case NAT16:
+      case NAT32:
+      case NAT64:
+      case INT8:
+      case INT16:
+      case INT32:
+      case INT64:
+      case FLOAT32:
+      case FLOAT64:
+        need(p.bits() / 8, p.keyword());
+        pos += p.bits() / 8;
+        return;
+      default:
+        readPrim(p);
+    }
+  }
+
+  private void skipReference(CandidType w) {
     if (w instanceof CandidType.Func) {
       readFuncValue();
       return;
@@ -616,9 +812,22 @@ public final class CandidDecoder {
     throw new IllegalStateException("unknown type " + w);
   }
 
+  private void pushSkip(Object owner, int counter) {
+    if (skipTop == skipOwners.length) {
+      skipOwners = Arrays.copyOf(skipOwners, skipTop * 2);
+      skipCounters = Arrays.copyOf(skipCounters, skipTop * 2);
+    }
+    skipOwners[skipTop] = owner;
+    skipCounters[skipTop++] = counter;
+  }
+
+  private void popSkip() {
+    skipOwners[--skipTop] = null;
+  }
+
   private Mismatch mismatch(CandidType w, CandidType e) {
-    return new Mismatch("a value of type " + CandidPrinter.type(w) + " cannot be read as "
-        + CandidPrinter.type(e));
+    return new Mismatch(() -> "a value of type " + CandidPrinter.typeForMessage(w)
+        + " cannot be read as " + CandidPrinter.typeForMessage(e));
   }
 
   private static String fieldName(Field f) {

@@ -126,114 +126,212 @@ public final class CandidEncoder {
   }
 
   // ---- values -----------------------------------------------------------------------------
+  //
+  // Note: values are written from an explicit stack of open records and vectors, not by
+  // recursion, so a deeply nested value (a long recursive list) encodes on any thread stack. An
+  // opt or variant continues with its content in place and needs no entry.
 
-  private void writeValue(ByteSink out, CandidType type, CandidValue v, String path) {
-    CandidType t = type.resolve();
-    if (t instanceof Prim p) {
-      writePrim(out, p, v, path);
-    } else if (t instanceof CandidType.Opt o) {
-      CandidValue.Opt opt = expect(v, CandidValue.Opt.class, t, path);
-      if (opt.value() == null) {
+  /** A vector whose elements are being written. */
+  private static final class VecEntry {
+    final CandidType element;
+    final List<CandidValue> elements;
+    int next;
+
+    VecEntry(CandidType element, List<CandidValue> elements) {
+      this.element = element;
+      this.elements = elements;
+    }
+  }
+
+  /** A record whose fields are being written; {@code current} is the field being written. */
+  private static final class RecordEntry {
+    final CandidType.Record type;
+    final List<FieldValue> values;
+    int nextField;
+    int nextValue;
+    Field current;
+
+    RecordEntry(CandidType.Record type, List<FieldValue> values) {
+      this.type = type;
+      this.values = values;
+    }
+  }
+
+  private Object[] open = new Object[16];
+  private int openTop;
+  private String argument;
+
+  private void writeValue(ByteSink out, CandidType type, CandidValue value, String argument) {
+    this.argument = argument;
+    CandidType t = type;
+    CandidValue v = value;
+    while (true) {
+      while (t != null) {
+        CandidType r = t.resolve();
+        t = null;
+        if (r instanceof Prim p) {
+          writePrim(out, p, v);
+        } else if (r instanceof CandidType.Opt o) {
+          CandidValue.Opt opt = expect(v, CandidValue.Opt.class, r);
+          if (opt.value() == null) {
+            out.write(0);
+          } else {
+            out.write(1);
+            t = o.inner();
+            v = opt.value();
+          }
+        } else if (r instanceof CandidType.Vec vt) {
+          if (v instanceof CandidValue.Blob b && vt.isBlob()) {
+            byte[] bytes = b.bytesUnsafe();
+            writeLeb(out, bytes.length);
+            out.write(bytes, 0, bytes.length);
+          } else {
+            CandidValue.Vec vec = expect(v, CandidValue.Vec.class, r);
+            writeLeb(out, vec.elements().size());
+            if (!vec.elements().isEmpty()) {
+              push(new VecEntry(vt.element(), vec.elements()));
+            }
+          }
+        } else if (r instanceof CandidType.Record rt) {
+          push(new RecordEntry(rt, expect(v, CandidValue.Record.class, r).fields()));
+        } else if (r instanceof CandidType.Variant vt) {
+          CandidValue.Variant variant = expect(v, CandidValue.Variant.class, r);
+          List<Field> fields = vt.fields();
+          int index = indexOf(fields, variant.id());
+          if (index < 0) {
+            throw fail("variant case " + variant.id() + " is not a case of "
+                + CandidPrinter.type(r));
+          }
+          writeLeb(out, index);
+          t = fields.get(index).type();
+          v = variant.value();
+        } else if (r instanceof CandidType.Func) {
+          CandidValue.Func f = expect(v, CandidValue.Func.class, r);
+          out.write(1);
+          writePrincipalRef(out, f.service());
+          writeText(out, f.method());
+        } else if (r instanceof CandidType.Service) {
+          CandidValue.Service s = expect(v, CandidValue.Service.class, r);
+          writePrincipalRef(out, s.id());
+        } else {
+          throw fail("cannot encode values of type " + CandidPrinter.type(r));
+        }
+      }
+      // The value is written: continue with the next part of the innermost open composite.
+      while (t == null) {
+        if (openTop == 0) {
+          return;
+        }
+        Object top = open[openTop - 1];
+        if (top instanceof VecEntry ve) {
+          if (ve.element.resolve() instanceof Prim p) {
+            // Elements without parts are written here, without a round through the loop.
+            while (ve.next < ve.elements.size()) {
+              writePrim(out, p, ve.elements.get(ve.next++));
+            }
+            pop();
+          } else if (ve.next < ve.elements.size()) {
+            t = ve.element;
+            v = ve.elements.get(ve.next++);
+          } else {
+            pop();
+          }
+        } else {
+          RecordEntry re = (RecordEntry) top;
+          Field f = nextField(out, re);
+          if (f == null) {
+            pop();
+          } else {
+            t = f.type();
+            v = re.values.get(re.nextValue++).value();
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The record's next field that has a value, after writing the absent value of each missing
+   * null, opt or reserved field before it; null when the record is done.
+   */
+  private Field nextField(ByteSink out, RecordEntry re) {
+    re.current = null;
+    List<Field> fields = re.type.fields();
+    List<FieldValue> values = re.values;
+    while (re.nextField < fields.size()) {
+      Field f = fields.get(re.nextField++);
+      if (re.nextValue < values.size() && values.get(re.nextValue).id() < f.id()) {
+        throw fail("field " + values.get(re.nextValue).id() + " is not a field of "
+            + CandidPrinter.type(re.type));
+      }
+      if (re.nextValue < values.size() && values.get(re.nextValue).id() == f.id()) {
+        re.current = f;
+        if (!(f.type().resolve() instanceof Prim p)) {
+          return f;
+        }
+        // A field without parts is written here, without a round through the loop.
+        writePrim(out, p, values.get(re.nextValue++).value());
+        re.current = null;
+        continue;
+      }
+      // A missing null, opt or reserved field is sent as its absent value.
+      CandidType ft = f.type().resolve();
+      if (ft instanceof CandidType.Opt) {
         out.write(0);
-      } else {
-        out.write(1);
-        writeValue(out, o.inner(), opt.value(), path);
+      } else if (ft != Prim.NULL && ft != Prim.RESERVED) {
+        throw fail("field " + label(f) + " of type " + CandidPrinter.type(f.type())
+            + " is missing");
       }
-    } else if (t instanceof CandidType.Vec vt) {
-      if (v instanceof CandidValue.Blob b && vt.isBlob()) {
-        byte[] bytes = b.bytesUnsafe();
-        writeLeb(out, bytes.length);
-        out.write(bytes, 0, bytes.length);
-      } else {
-        CandidValue.Vec vec = expect(v, CandidValue.Vec.class, t, path);
-        writeLeb(out, vec.elements().size());
-        for (CandidValue e : vec.elements()) {
-          writeValue(out, vt.element(), e, path);
-        }
-      }
-    } else if (t instanceof CandidType.Record r) {
-      writeRecord(out, r, expect(v, CandidValue.Record.class, t, path), path);
-    } else if (t instanceof CandidType.Variant vt) {
-      CandidValue.Variant variant = expect(v, CandidValue.Variant.class, t, path);
-      List<Field> fields = vt.fields();
-      int index = indexOf(fields, variant.id());
-      if (index < 0) {
-        throw new CandidEncodeException(path + ": variant case " + variant.id()
-            + " is not a case of " + CandidPrinter.type(t));
-      }
-      writeLeb(out, index);
-      writeValue(out, fields.get(index).type(), variant.value(), path);
-    } else if (t instanceof CandidType.Func) {
-      CandidValue.Func f = expect(v, CandidValue.Func.class, t, path);
-      out.write(1);
-      writePrincipalRef(out, f.service());
-      writeText(out, f.method());
-    } else if (t instanceof CandidType.Service) {
-      CandidValue.Service s = expect(v, CandidValue.Service.class, t, path);
-      writePrincipalRef(out, s.id());
-    } else {
-      throw new CandidEncodeException(path + ": cannot encode values of type "
-          + CandidPrinter.type(t));
     }
+    if (re.nextValue < values.size()) {
+      throw fail("field " + values.get(re.nextValue).id() + " is not a field of "
+          + CandidPrinter.type(re.type));
+    }
+    return null;
   }
 
-  private void writeRecord(ByteSink out, CandidType.Record r, CandidValue.Record rec, String path) {
-    List<FieldValue> values = rec.fields();
-    int j = 0;
-    for (Field f : r.fields()) {
-      while (j < values.size() && values.get(j).id() < f.id()) {
-        throw new CandidEncodeException(path + ": field " + values.get(j).id()
-            + " is not a field of " + CandidPrinter.type(r));
-      }
-      if (j < values.size() && values.get(j).id() == f.id()) {
-        writeField(out, f, values.get(j).value(), path);
-        j++;
-      } else {
-        // A missing null, opt or reserved field is sent as its absent value.
-        CandidType ft = f.type().resolve();
-        if (ft instanceof CandidType.Opt) {
-          out.write(0);
-        } else if (ft != Prim.NULL && ft != Prim.RESERVED) {
-          throw new CandidEncodeException(path + ": field " + label(f) + " of type "
-              + CandidPrinter.type(f.type()) + " is missing");
-        }
-      }
+  private void push(Object entry) {
+    if (openTop == open.length) {
+      open = Arrays.copyOf(open, openTop * 2);
     }
-    if (j < values.size()) {
-      throw new CandidEncodeException(path + ": field " + values.get(j).id()
-          + " is not a field of " + CandidPrinter.type(r));
-    }
+    open[openTop++] = entry;
   }
 
-  /** Writes a field's value; on error, names the field in the message (built only then). */
-  private void writeField(ByteSink out, Field f, CandidValue v, String path) {
-    try {
-      writeValue(out, f.type(), v, "");
-    } catch (CandidEncodeException e) {
-      String inner = e.getMessage();
-      throw new CandidEncodeException(path + "." + label(f) + inner);
-    }
+  private void pop() {
+    open[--openTop] = null;
   }
 
-  private static void writePrim(ByteSink out, Prim p, CandidValue v, String path) {
+  /** An error naming where it happened: the argument, then the fields being written. */
+  private CandidEncodeException fail(String message) {
+    StringBuilder path = new StringBuilder(argument);
+    for (int i = 0; i < openTop; i++) {
+      if (open[i] instanceof RecordEntry re && re.current != null) {
+        path.append('.').append(label(re.current));
+      }
+    }
+    openTop = 0;
+    return new CandidEncodeException(path + ": " + message);
+  }
+
+  private void writePrim(ByteSink out, Prim p, CandidValue v) {
     switch (p) {
       case NULL:
-        expect(v, CandidValue.Null.class, p, path);
+        expect(v, CandidValue.Null.class, p);
         return;
       case RESERVED:
         return;
       case EMPTY:
-        throw new CandidEncodeException(path + ": no value has type empty");
+        throw fail("no value has type empty");
       case BOOL:
-        out.write(expect(v, CandidValue.Bool.class, p, path).value() ? 1 : 0);
+        out.write(expect(v, CandidValue.Bool.class, p).value() ? 1 : 0);
         return;
       case NAT:
-        writeNat(out, expect(v, CandidValue.Nat.class, p, path).value());
+        writeNat(out, expect(v, CandidValue.Nat.class, p).value());
         return;
       case INT: {
         BigInteger i = v instanceof CandidValue.Nat n
             ? n.value()
-            : expect(v, CandidValue.Int.class, p, path).value();
+            : expect(v, CandidValue.Int.class, p).value();
         writeInt(out, i);
         return;
       }
@@ -241,8 +339,8 @@ public final class CandidEncoder {
       case NAT16:
       case NAT32:
       case NAT64: {
-        CandidValue.FixedNat n = expect(v, CandidValue.FixedNat.class, p, path);
-        checkWidth(n.bits(), p, path);
+        CandidValue.FixedNat n = expect(v, CandidValue.FixedNat.class, p);
+        checkWidth(n.bits(), p);
         out.writeLittleEndian(n.value(), p.bits() / 8);
         return;
       }
@@ -250,27 +348,27 @@ public final class CandidEncoder {
       case INT16:
       case INT32:
       case INT64: {
-        CandidValue.FixedInt n = expect(v, CandidValue.FixedInt.class, p, path);
-        checkWidth(n.bits(), p, path);
+        CandidValue.FixedInt n = expect(v, CandidValue.FixedInt.class, p);
+        checkWidth(n.bits(), p);
         out.writeLittleEndian(n.value(), p.bits() / 8);
         return;
       }
       case FLOAT32:
         out.writeLittleEndian(
-            Float.floatToRawIntBits(expect(v, CandidValue.Float32.class, p, path).value()), 4);
+            Float.floatToRawIntBits(expect(v, CandidValue.Float32.class, p).value()), 4);
         return;
       case FLOAT64:
         out.writeLittleEndian(
-            Double.doubleToRawLongBits(expect(v, CandidValue.Float64.class, p, path).value()), 8);
+            Double.doubleToRawLongBits(expect(v, CandidValue.Float64.class, p).value()), 8);
         return;
       case TEXT:
-        writeText(out, expect(v, CandidValue.Text.class, p, path).value());
+        writeText(out, expect(v, CandidValue.Text.class, p).value());
         return;
       case PRINCIPAL:
         if (v instanceof CandidValue.Service s) {
           writePrincipalRef(out, s.id());
         } else {
-          writePrincipalRef(out, expect(v, CandidValue.PrincipalValue.class, p, path).principal());
+          writePrincipalRef(out, expect(v, CandidValue.PrincipalValue.class, p).principal());
         }
         return;
       default:
@@ -278,16 +376,15 @@ public final class CandidEncoder {
     }
   }
 
-  private static void checkWidth(int bits, Prim p, String path) {
+  private void checkWidth(int bits, Prim p) {
     if (bits != p.bits()) {
-      throw new CandidEncodeException(path + ": a " + bits + "-bit number is not a " + p.keyword());
+      throw fail("a " + bits + "-bit number is not a " + p.keyword());
     }
   }
 
-  private static <V extends CandidValue> V expect(
-      CandidValue v, Class<V> kind, CandidType t, String path) {
+  private <V extends CandidValue> V expect(CandidValue v, Class<V> kind, CandidType t) {
     if (!kind.isInstance(v)) {
-      throw new CandidEncodeException(path + ": expected a value of type " + CandidPrinter.type(t)
+      throw fail("expected a value of type " + CandidPrinter.type(t)
           + ", got " + (v == null ? "nothing" : v.getClass().getSimpleName()));
     }
     return kind.cast(v);

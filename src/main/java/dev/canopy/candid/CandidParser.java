@@ -31,8 +31,16 @@ import java.util.Set;
  * bare variant tags to {@code null}, {@code blob} to {@code vec nat8}.
  */
 final class CandidParser {
-  /** The deepest nesting of types or values accepted, so parsing cannot overflow the stack. */
-  static final int MAX_NESTING = 500;
+  /**
+   * The deepest nesting of types or values accepted, so parsing cannot overflow the stack.
+   *
+   * <p>Note: text is parsed (and typed) by recursion, so this bound must fit the smallest thread
+   * stack in use, whatever the JIT has made of the frames: 128 levels parse and type on a 256 KiB
+   * stack with about twice the room they need, where 256 and 500 overflowed once compiled. Text
+   * comes from people and tools, not from the replicated path; binary values have no such bound
+   * (see {@link CandidDecoder}).
+   */
+  static final int MAX_NESTING = 128;
 
   private static final Set<String> KEYWORDS = Set.of(
       "type", "import", "service", "func", "opt", "vec", "record", "variant", "blob",

@@ -7,6 +7,8 @@ import dev.canopy.candid.CandidType.Named;
 import dev.canopy.candid.CandidType.Prim;
 import dev.canopy.candid.CandidValue.FieldValue;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -28,33 +30,113 @@ public final class CandidPrinter {
       "nat16", "nat32", "nat64", "int", "int8", "int16", "int32", "int64", "float32", "float64",
       "bool", "text", "reserved", "empty");
 
+  /** Types in error messages are cut after this many characters. */
+  static final int MESSAGE_TYPE_MAX_CHARS = 500;
+
   private final StringBuilder out = new StringBuilder();
   private final Set<Named> printing = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final int maxChars;
 
-  private CandidPrinter() {}
+  // Note: types and values print from an explicit stack of pending parts (text to append, a type
+  // or a value to print, the end of a named type's expansion), not by recursion, so deeply nested
+  // values (long recursive lists) print on any thread stack.
+  private final ArrayDeque<Object> work = new ArrayDeque<>();
+  private final List<Object> parts = new ArrayList<>();
+
+  /** A value still to print, at a type that gives field names (or null). */
+  private record ValuePart(CandidValue value, CandidType type) {}
+
+  /** The end of printing a wire type's definition, which may appear again after it. */
+  private record EndOfNamed(Named named) {}
+
+  /** A function type's signature without the {@code func} keyword. */
+  private record Signature(CandidType.Func func) {}
+
+  /** A service type's methods in braces. */
+  private record Methods(CandidType.Service service) {}
+
+  private CandidPrinter() {
+    this(Integer.MAX_VALUE);
+  }
+
+  private CandidPrinter(int maxChars) {
+    this.maxChars = maxChars;
+  }
 
   // ---- types ------------------------------------------------------------------------------
 
   /** A type in Candid syntax; named types print by name, wire types structurally. */
   public static String type(CandidType t) {
     CandidPrinter p = new CandidPrinter();
-    p.printType(t);
+    p.print(t);
+    return p.out.toString();
+  }
+
+  /**
+   * A type for an error message: cut after {@link #MESSAGE_TYPE_MAX_CHARS} characters, since a
+   * wire type printed structurally can be far larger than the message that carried it.
+   */
+  static String typeForMessage(CandidType t) {
+    CandidPrinter p = new CandidPrinter(MESSAGE_TYPE_MAX_CHARS);
+    p.print(t);
     return p.out.toString();
   }
 
   /** {@code (t1, t2)}. */
   public static String tupleType(List<? extends CandidType> types) {
     CandidPrinter p = new CandidPrinter();
-    p.printTuple(types);
+    p.addTuple(types);
+    p.flushParts();
+    p.run();
     return p.out.toString();
   }
 
-  private void printType(CandidType t) {
+  /** Prints one type, value part or signature, and everything it contains. */
+  private void print(Object root) {
+    work.push(root);
+    run();
+  }
+
+  private void run() {
+    while (!work.isEmpty()) {
+      if (out.length() > maxChars) {
+        out.setLength(maxChars);
+        out.append("...");
+        work.clear();
+        return;
+      }
+      Object item = work.pop();
+      if (item instanceof String s) {
+        out.append(s);
+      } else if (item instanceof EndOfNamed e) {
+        printing.remove(e.named());
+      } else if (item instanceof CandidType t) {
+        expandType(t);
+      } else if (item instanceof ValuePart v) {
+        expandValue(v.value(), v.type());
+      } else if (item instanceof Signature s) {
+        addSignature(s.func());
+      } else if (item instanceof Methods m) {
+        addMethods(m.service());
+      }
+      flushParts();
+    }
+  }
+
+  /** Schedules the parts collected by an expansion, first part first. */
+  private void flushParts() {
+    for (int i = parts.size() - 1; i >= 0; i--) {
+      work.push(parts.get(i));
+    }
+    parts.clear();
+  }
+
+  private void expandType(CandidType t) {
     if (t instanceof Named n) {
       if (n.name().startsWith(WIRE_NAME_PREFIX) && !printing.contains(n)) {
         printing.add(n);
-        printType(n.target());
-        printing.remove(n);
+        parts.add(n.target());
+        parts.add(new EndOfNamed(n));
       } else {
         out.append(n.name());
       }
@@ -62,87 +144,81 @@ public final class CandidPrinter {
       out.append(p.keyword());
     } else if (t instanceof CandidType.Opt o) {
       out.append("opt ");
-      printType(o.inner());
+      parts.add(o.inner());
     } else if (t instanceof CandidType.Vec v) {
       if (v.element() == Prim.NAT8) {
         out.append("blob");
       } else {
         out.append("vec ");
-        printType(v.element());
+        parts.add(v.element());
       }
     } else if (t instanceof CandidType.Record r) {
       out.append("record {");
       boolean tuple = r.isTuple();
       String sep = " ";
       for (Field f : r.fields()) {
-        out.append(sep);
-        if (!tuple) {
-          out.append(label(f.id(), f.name())).append(" : ");
-        }
-        printType(f.type());
+        parts.add(tuple ? sep : sep + label(f.id(), f.name()) + " : ");
+        parts.add(f.type());
         sep = "; ";
       }
-      out.append(r.fields().isEmpty() ? "}" : " }");
+      parts.add(r.fields().isEmpty() ? "}" : " }");
     } else if (t instanceof CandidType.Variant v) {
       out.append("variant {");
       String sep = " ";
       for (Field f : v.fields()) {
-        out.append(sep).append(label(f.id(), f.name()));
         if (f.type() != Prim.NULL) {
-          out.append(" : ");
-          printType(f.type());
+          parts.add(sep + label(f.id(), f.name()) + " : ");
+          parts.add(f.type());
+        } else {
+          parts.add(sep + label(f.id(), f.name()));
         }
         sep = "; ";
       }
-      out.append(v.fields().isEmpty() ? "}" : " }");
+      parts.add(v.fields().isEmpty() ? "}" : " }");
     } else if (t instanceof CandidType.Func f) {
       out.append("func ");
-      printFuncType(f);
+      addSignature(f);
     } else if (t instanceof CandidType.Service s) {
       out.append("service ");
-      printActorType(s, "");
+      addMethods(s);
     } else if (t instanceof CandidType.Future f) {
       out.append("<future type ").append(f.opcode()).append('>');
     }
   }
 
-  private void printTuple(List<? extends CandidType> types) {
-    out.append('(');
+  private void addTuple(List<? extends CandidType> types) {
+    parts.add("(");
     for (int i = 0; i < types.size(); i++) {
       if (i > 0) {
-        out.append(", ");
+        parts.add(", ");
       }
-      printType(types.get(i));
+      parts.add(types.get(i));
     }
-    out.append(')');
+    parts.add(")");
   }
 
-  private void printFuncType(CandidType.Func f) {
-    printTuple(f.args());
-    out.append(" -> ");
-    printTuple(f.results());
+  private void addSignature(CandidType.Func f) {
+    addTuple(f.args());
+    parts.add(" -> ");
+    addTuple(f.results());
     for (FuncMode m : f.modes()) {
-      out.append(' ').append(m.keyword());
+      parts.add(" " + m.keyword());
     }
   }
 
-  /** {@code { m : (..) -> (..); }}, one method per line after {@code indent}. */
-  private void printActorType(CandidType.Service s, String indent) {
+  /** {@code { m : (..) -> (..); }}, one method per line. */
+  private void addMethods(CandidType.Service s) {
     if (s.methods().isEmpty()) {
-      out.append("{}");
+      parts.add("{}");
       return;
     }
-    out.append("{\n");
+    parts.add("{\n");
     for (Method m : s.methods()) {
-      out.append(indent).append("  ").append(name(m.name())).append(" : ");
-      if (m.type() instanceof CandidType.Func f) {
-        printFuncType(f);
-      } else {
-        printType(m.type());
-      }
-      out.append(";\n");
+      parts.add("  " + name(m.name()) + " : ");
+      parts.add(m.type() instanceof CandidType.Func f ? new Signature(f) : m.type());
+      parts.add(";\n");
     }
-    out.append(indent).append('}');
+    parts.add("}");
   }
 
   // ---- service descriptions ---------------------------------------------------------------
@@ -155,24 +231,22 @@ public final class CandidPrinter {
       CandidType target = ((Named) def.getValue()).target();
       if (target instanceof CandidType.Service s) {
         p.out.append("service ");
-        p.printActorType(s, "");
+        p.print(new Methods(s));
       } else {
-        p.printType(target);
+        p.print(target);
       }
       p.out.append(";\n");
     }
     if (did.service().isPresent()) {
       p.out.append("service : ");
       if (did.initArgs().isPresent()) {
-        p.printTuple(did.initArgs().get());
+        p.addTuple(did.initArgs().get());
+        p.flushParts();
+        p.run();
         p.out.append(" -> ");
       }
       CandidType service = did.service().get();
-      if (service instanceof CandidType.Service s) {
-        p.printActorType(s, "");
-      } else {
-        p.printType(service);
-      }
+      p.print(service instanceof CandidType.Service s ? new Methods(s) : service);
       p.out.append(";\n");
     }
     return p.out.toString();
@@ -188,7 +262,7 @@ public final class CandidPrinter {
       if (i > 0) {
         p.out.append(", ");
       }
-      p.printValue(values.get(i), i < types.size() ? types.get(i) : null);
+      p.print(new ValuePart(values.get(i), i < types.size() ? types.get(i) : null));
     }
     p.out.append(')');
     return p.out.toString();
@@ -197,7 +271,7 @@ public final class CandidPrinter {
   /** A value printed at its type (field names from the type). */
   public static String value(CandidValue v, CandidType t) {
     CandidPrinter p = new CandidPrinter();
-    p.printValue(v, t);
+    p.print(new ValuePart(v, t));
     return p.out.toString();
   }
 
@@ -206,7 +280,7 @@ public final class CandidPrinter {
     return value(v, null);
   }
 
-  private void printValue(CandidValue v, CandidType type) {
+  private void expandValue(CandidValue v, CandidType type) {
     CandidType t = type == null ? null : type.resolve();
     if (v instanceof CandidValue.Null || v instanceof CandidValue.Reserved) {
       out.append("null");
@@ -234,7 +308,7 @@ public final class CandidPrinter {
         out.append("null");
       } else {
         out.append("opt ");
-        printValue(o.value(), t instanceof CandidType.Opt ot ? ot.inner() : null);
+        parts.add(new ValuePart(o.value(), t instanceof CandidType.Opt ot ? ot.inner() : null));
       }
     } else if (v instanceof CandidValue.Blob b) {
       out.append("blob ");
@@ -244,21 +318,21 @@ public final class CandidPrinter {
       out.append("vec {");
       String sep = " ";
       for (CandidValue e : vec.elements()) {
-        out.append(sep);
-        printValue(e, element);
+        parts.add(sep);
+        parts.add(new ValuePart(e, element));
         sep = "; ";
       }
-      out.append(vec.elements().isEmpty() ? "}" : " }");
+      parts.add(vec.elements().isEmpty() ? "}" : " }");
     } else if (v instanceof CandidValue.Record r) {
-      printRecord(r, t instanceof CandidType.Record rt ? rt : null);
+      addRecord(r, t instanceof CandidType.Record rt ? rt : null);
     } else if (v instanceof CandidValue.Variant variant) {
       Field f = t instanceof CandidType.Variant vt ? vt.field(variant.id()) : null;
       out.append("variant { ").append(label(variant.id(), f == null ? null : f.name()));
       if (!(variant.value() instanceof CandidValue.Null)) {
-        out.append(" = ");
-        printValue(variant.value(), f == null ? null : f.type());
+        parts.add(" = ");
+        parts.add(new ValuePart(variant.value(), f == null ? null : f.type()));
       }
-      out.append(" }");
+      parts.add(" }");
     } else if (v instanceof CandidValue.PrincipalValue p) {
       out.append("principal \"").append(p.principal().toText()).append('"');
     } else if (v instanceof CandidValue.Service s) {
@@ -268,20 +342,17 @@ public final class CandidPrinter {
     }
   }
 
-  private void printRecord(CandidValue.Record r, CandidType.Record type) {
+  private void addRecord(CandidValue.Record r, CandidType.Record type) {
     boolean tuple = type != null ? type.isTuple() && !r.fields().isEmpty() : isTuple(r);
     out.append("record {");
     String sep = " ";
     for (FieldValue f : r.fields()) {
-      out.append(sep);
       Field ft = type == null ? null : type.field(f.id());
-      if (!tuple) {
-        out.append(label(f.id(), ft == null ? null : ft.name())).append(" = ");
-      }
-      printValue(f.value(), ft == null ? null : ft.type());
+      parts.add(tuple ? sep : sep + label(f.id(), ft == null ? null : ft.name()) + " = ");
+      parts.add(new ValuePart(f.value(), ft == null ? null : ft.type()));
       sep = "; ";
     }
-    out.append(r.fields().isEmpty() ? "}" : " }");
+    parts.add(r.fields().isEmpty() ? "}" : " }");
   }
 
   private static boolean isTuple(CandidValue.Record r) {
