@@ -16,6 +16,16 @@ package dev.canopy.execution;
 public interface ManagementCanister {
   ManagementOutcome execute(ReplicatedState state, ManagementCall call, ManagementContext context);
 
+  /**
+   * A non-replicated call to {@code aaaaa-aa} (a user's query, or a composite query's call): reads
+   * {@code state} only. By default no method is callable this way.
+   */
+  default CallOutcome query(ReplicatedState state, dev.canopy.types.Principal caller, String method,
+      byte[] argument, CyclesFees fees) {
+    return CallOutcome.reject(dev.canopy.types.ErrorCode.CANISTER_METHOD_NOT_FOUND,
+        "Management canister method '" + method + "' cannot be called from a query");
+  }
+
   /** A management canister that knows no method: each call is rejected, cycles refunded. */
   ManagementCanister UNSUPPORTED = (state, call, context) -> unsupported(state, call);
 

@@ -32,6 +32,7 @@ public final class QueryExecutor {
   private final EnvironmentFactory environments;
   private final CyclesFees fees;
   private final Limits limits;
+  private final ManagementCanister management;
 
   /**
    * Bounds of one query.
@@ -78,6 +79,13 @@ public final class QueryExecutor {
   public record QueryResult(CallOutcome outcome, long instructionsUsed) {}
 
   public QueryExecutor(WasmEngine engine, CyclesFees fees, byte[] rootKeyDer, Limits limits) {
+    this(engine, fees, rootKeyDer, limits, ManagementCanister.UNSUPPORTED);
+  }
+
+  /** With {@code management} answering the query methods of {@code aaaaa-aa}. */
+  public QueryExecutor(WasmEngine engine, CyclesFees fees, byte[] rootKeyDer, Limits limits,
+      ManagementCanister management) {
+    this.management = Objects.requireNonNull(management);
     this.engine = Objects.requireNonNull(engine);
     this.fees = Objects.requireNonNull(fees);
     this.environments = new EnvironmentFactory(fees, rootKeyDer);
@@ -103,8 +111,7 @@ public final class QueryExecutor {
     CallOutcome call(Principal caller, Principal calleePrincipal, String method, byte[] argument,
         int depth, Optional<byte[]> certificate) {
       if (calleePrincipal.isManagementCanister()) {
-        return CallOutcome.reject(ErrorCode.CANISTER_METHOD_NOT_FOUND,
-            "Management canister method '" + method + "' cannot be called from a query");
+        return management.query(snapshot, caller, method, argument, fees);
       }
       CanisterId id;
       try {

@@ -74,15 +74,17 @@ public final class Replica {
     this.settings = settings;
     this.engine = WasmEngine.builder().withModuleCacheDir(dataDir.resolve(MODULE_CACHE_DIR)).build();
     CyclesFees fees = CyclesFees.internetComputerDefaults();
+    IcManagementCanister management = IcManagementCanister.internetComputerDefaults();
     this.roundExecutor = RoundExecutor.builder()
         .withEngine(engine)
-        .withManagementCanister(IcManagementCanister.internetComputerDefaults())
+        .withManagementCanister(management)
         .withFees(fees)
         .withLimits(RoundLimits.defaults())
         .withRootKeyDer(keys.rootKeyDer())
         .build();
     this.queryExecutor =
-        new QueryExecutor(engine, fees, keys.rootKeyDer(), QueryExecutor.Limits.defaults());
+        new QueryExecutor(
+            engine, fees, keys.rootKeyDer(), QueryExecutor.Limits.defaults(), management);
     this.canisterRanges = List.of(new CanisterIdRange(
         CanisterId.fromIndex(settings.firstCanisterIndex()),
         CanisterId.fromIndex(settings.lastCanisterIndex())));

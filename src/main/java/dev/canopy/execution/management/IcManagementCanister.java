@@ -176,6 +176,7 @@ public final class IcManagementCanister implements ManagementCanister {
    * {@code canister_info} and {@code fetch_canister_logs} (spec: callable as queries by users).
    * Reads {@code state} only.
    */
+  @Override
   public CallOutcome query(ReplicatedState state, Principal caller, String method,
       byte[] argument, CyclesFees fees) {
     try {

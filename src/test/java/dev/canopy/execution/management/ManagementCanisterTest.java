@@ -1,11 +1,13 @@
 package dev.canopy.execution.management;
 
+import dev.canopy.execution.QueryExecutor;
 import static dev.canopy.execution.management.ManagementTestSupport.ALICE;
 import static dev.canopy.execution.management.ManagementTestSupport.BOB;
 import static dev.canopy.execution.management.ManagementTestSupport.FEES;
 import static dev.canopy.execution.management.ManagementTestSupport.T;
 import static dev.canopy.execution.management.ManagementTestSupport.TIME_NS;
 import static dev.canopy.execution.management.ManagementTestSupport.context;
+import static dev.canopy.execution.management.ManagementTestSupport.engine;
 import static dev.canopy.execution.management.ManagementTestSupport.fromCanister;
 import static dev.canopy.execution.management.ManagementTestSupport.genesis;
 import static dev.canopy.execution.management.ManagementTestSupport.ingress;
@@ -668,5 +670,29 @@ class ManagementCanisterTest {
     assertThat(((CallOutcome.Reject) denied).errorCode())
         .contains(ErrorCode.CANISTER_REJECTED_MESSAGE);
     assertThat(CanisterLog.EMPTY.records()).isEmpty();
+  }
+
+  @Test
+  void userQueriesToTheManagementCanisterReachItThroughTheQueryExecutor() {
+    Created c = createInstalled();
+    byte[] arg = new CanisterIdArgs(c.id()).encode();
+    QueryExecutor queries = new QueryExecutor(engine(), FEES, new byte[0],
+        QueryExecutor.Limits.defaults(), ic);
+    CallOutcome logs = queries.query(c.state(), new QueryExecutor.Query(ALICE,
+        CanisterId.MANAGEMENT, "fetch_canister_logs", arg, Optional.empty())).outcome();
+    CandidValue.Record r = record("fetch_canister_logs", ((CallOutcome.Reply) logs).payload());
+    assertThat(((CandidValue.Vec) r.get("canister_log_records")).elements()).hasSize(1);
+    CallOutcome status = queries.query(c.state(), new QueryExecutor.Query(ALICE,
+        CanisterId.MANAGEMENT, "canister_status", arg, Optional.empty())).outcome();
+    assertThat(status).isInstanceOf(CallOutcome.Reply.class);
+    CallOutcome update = queries.query(c.state(), new QueryExecutor.Query(ALICE,
+        CanisterId.MANAGEMENT, "install_code", arg, Optional.empty())).outcome();
+    assertThat(((CallOutcome.Reject) update).errorCode())
+        .contains(ErrorCode.CANISTER_METHOD_NOT_FOUND);
+    // Without a management canister, the executor refuses every such call.
+    CallOutcome refused = new QueryExecutor(engine(), FEES, new byte[0],
+        QueryExecutor.Limits.defaults()).query(c.state(), new QueryExecutor.Query(ALICE,
+        CanisterId.MANAGEMENT, "fetch_canister_logs", arg, Optional.empty())).outcome();
+    assertThat(refused).isInstanceOf(CallOutcome.Reject.class);
   }
 }
