@@ -1,5 +1,10 @@
 package dev.canopy.bench;
 
+import static dev.canopy.bench.BenchTiming.check;
+import static dev.canopy.bench.BenchTiming.compare;
+
+import dev.canopy.bench.BenchTiming.Comparison;
+import dev.canopy.bench.BenchTiming.Op;
 import dev.canopy.crypto.BlsSecretKey;
 import dev.canopy.crypto.BlsSignatureScheme;
 import dev.canopy.crypto.DeterministicRandom;
@@ -34,22 +39,16 @@ import java.util.Map;
  *   <li>threshold combination of t signature shares against one BLS verify.
  * </ul>
  *
- * Each row runs a warm-up round of both, then three timed rounds of fixed iteration counts,
- * alternating baseline and operation; the best round of each counts (the machine is shared, so
- * slow rounds are interference).
+ * Timed by {@link BenchTiming}: each row runs a warm-up round of both, then three timed rounds of
+ * fixed iteration counts, alternating baseline and operation; the best round of each counts (the
+ * machine is shared, so slow rounds are interference).
  */
 public final class CryptoBench {
-  private static long sink;
-
   private CryptoBench() {}
-
-  interface Op {
-    Object run() throws Exception;
-  }
 
   public static void main(String[] args) throws Exception {
     DeterministicRandom random = DeterministicRandom.fromSeed(1);
-    List<String[]> rows = new ArrayList<>();
+    List<Comparison> rows = new ArrayList<>();
 
     // Request id of a realistic call.
     Map<String, Object> content = new LinkedHashMap<>();
@@ -65,7 +64,7 @@ public final class CryptoBench {
     random.nextBytes(nonce);
     content.put("nonce", nonce);
     byte[] thirtyTwo = new byte[32];
-    rows.add(pair("request id (hash_of_map, 7 fields)", 100_000, () -> RepresentationIndependentHash.hashOfMap(content),
+    rows.add(compare("request id (hash_of_map, 7 fields)", 100_000, () -> RepresentationIndependentHash.hashOfMap(content),
         "SHA-256 of 32 bytes", 300_000, () -> Hashing.sha256(thirtyTwo)));
 
     byte[] message = Hashing.sha256(new byte[] {1});
@@ -82,7 +81,7 @@ public final class CryptoBench {
       return check(jdkEd.verify(edSig));
     };
     Op edVerify = () -> check(edKey.isValidSignature(message, edSig));
-    rows.add(pair("Ed25519 verify (BouncyCastle)", 10_000, edVerify, "JDK Ed25519 verify", 2_000, jdkEdVerify));
+    rows.add(compare("Ed25519 verify (BouncyCastle)", 10_000, edVerify, "JDK Ed25519 verify", 2_000, jdkEdVerify));
 
     // ECDSA: ours against the JDK's P-256.
     EcdsaSigningKey p256 = EcdsaSigningKey.generate(EcdsaCurve.P256, random);
@@ -96,12 +95,12 @@ public final class CryptoBench {
       jdkEc.update(message);
       return check(jdkEc.verify(p256Sig));
     };
-    rows.add(pair("ECDSA P-256 verify (BouncyCastle)", 4_000, () -> check(p256Key.isValidSignature(message, p256Sig)),
+    rows.add(compare("ECDSA P-256 verify (BouncyCastle)", 4_000, () -> check(p256Key.isValidSignature(message, p256Sig)),
         "JDK P-256 verify", 1_500, jdkP256));
     EcdsaSigningKey k1 = EcdsaSigningKey.generate(EcdsaCurve.SECP256K1, random);
     byte[] k1Sig = k1.sign(message);
     PublicKey k1Key = PublicKey.fromDer(k1.publicKey().toDer());
-    rows.add(pair("ECDSA secp256k1 verify (BouncyCastle)", 4_000, () -> check(k1Key.isValidSignature(message, k1Sig)),
+    rows.add(compare("ECDSA secp256k1 verify (BouncyCastle)", 4_000, () -> check(k1Key.isValidSignature(message, k1Sig)),
         "JDK P-256 verify", 1_500, jdkP256));
 
     // BLS verify against Ed25519 verify.
@@ -110,7 +109,7 @@ public final class CryptoBench {
     byte[] blsSig = bls.sign(stateRoot);
     dev.canopy.crypto.BlsPublicKey blsKey = bls.publicKey();
     Op blsVerify = () -> check(BlsSignatureScheme.verify(blsKey, stateRoot, blsSig));
-    rows.add(pair("BLS12-381 verify (blst)", 800, blsVerify, "Ed25519 verify (BouncyCastle)", 10_000, edVerify));
+    rows.add(compare("BLS12-381 verify (blst)", 800, blsVerify, "Ed25519 verify (BouncyCastle)", 10_000, edVerify));
 
     // Threshold combination against one BLS verify.
     for (int[] tn : new int[][] {{3, 4}, {9, 13}}) {
@@ -122,53 +121,10 @@ public final class CryptoBench {
       }
       byte[] combined = ThresholdBls.combineSignatures(parameters, shares);
       check(BlsSignatureScheme.verify(dealing.groupPublicKey(), stateRoot, combined));
-      rows.add(pair("threshold combine t=" + tn[0] + " of n=" + tn[1], tn[0] > 3 ? 400 : 1_000,
+      rows.add(compare("threshold combine t=" + tn[0] + " of n=" + tn[1], tn[0] > 3 ? 400 : 1_000,
           () -> ThresholdBls.combineSignatures(parameters, shares), "BLS12-381 verify (blst)", 800, blsVerify));
     }
 
-    System.out.printf("%-40s %12s   %-32s %12s   %s%n", "operation", "ops/s", "baseline", "ops/s", "ratio");
-    for (String[] r : rows) {
-      System.out.printf("%-40s %12s   %-32s %12s   %s%n", (Object[]) r);
-    }
-    System.out.println("(ratio = operation ops/s ÷ baseline ops/s; sink " + (sink & 1) + ")");
-  }
-
-  private static Object check(boolean verified) {
-    if (!verified) {
-      throw new IllegalStateException("a benchmark signature did not verify");
-    }
-    return Boolean.TRUE;
-  }
-
-  /**
-   * One row: a warm-up round of each, then three rounds alternating baseline and operation (so
-   * both see the same interference from the shared machine); the best round of each counts.
-   */
-  private static String[] pair(String name, int iterations, Op op, String baseline, int baselineIterations, Op baselineOp)
-      throws Exception {
-    run(baselineIterations, baselineOp);
-    run(iterations, op);
-    double best = 0;
-    double baselineBest = 0;
-    for (int round = 0; round < 3; round++) {
-      baselineBest = Math.max(baselineBest, opsPerSecond(baselineIterations, baselineOp));
-      best = Math.max(best, opsPerSecond(iterations, op));
-    }
-    return new String[] {
-      name, String.format("%,.0f", best), baseline, String.format("%,.0f", baselineBest),
-      String.format("%.2f", best / baselineBest)
-    };
-  }
-
-  private static double opsPerSecond(int iterations, Op op) throws Exception {
-    long start = System.nanoTime();
-    run(iterations, op);
-    return iterations * 1e9 / (System.nanoTime() - start);
-  }
-
-  private static void run(int iterations, Op op) throws Exception {
-    for (int i = 0; i < iterations; i++) {
-      sink += System.identityHashCode(op.run());
-    }
+    BenchTiming.print(rows, 0, 2);
   }
 }

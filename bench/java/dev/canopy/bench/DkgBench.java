@@ -1,5 +1,10 @@
 package dev.canopy.bench;
 
+import static dev.canopy.bench.BenchTiming.check;
+import static dev.canopy.bench.BenchTiming.compare;
+
+import dev.canopy.bench.BenchTiming.Comparison;
+import dev.canopy.bench.BenchTiming.Op;
 import dev.canopy.crypto.BlsSecretKey;
 import dev.canopy.crypto.BlsSignatureScheme;
 import dev.canopy.crypto.DeterministicRandom;
@@ -28,20 +33,14 @@ import java.util.List;
  *       against one BLS signature verification.
  * </ul>
  *
- * Same harness as {@link CryptoBench}: a warm-up round of each, three timed rounds alternating
- * baseline and operation, best round counts.
+ * Timed by {@link BenchTiming}: a warm-up round of each, three timed rounds alternating baseline
+ * and operation, best round counts.
  */
 public final class DkgBench {
-  private static long sink;
-
   private DkgBench() {}
 
-  interface Op {
-    Object run() throws Exception;
-  }
-
   public static void main(String[] args) throws Exception {
-    List<String[]> rows = new ArrayList<>();
+    List<Comparison> rows = new ArrayList<>();
     BlsSecretKey bls = BlsSecretKey.fromSeed(Hashing.sha256(new byte[] {2}));
     byte[] message = BlsSignatureScheme.stateRootMessage(Hashing.sha256(new byte[] {1}));
     byte[] blsSig = bls.sign(message);
@@ -67,64 +66,25 @@ public final class DkgBench {
       DeterministicRandom random = DeterministicRandom.fromSeed(7);
       ThresholdBls.Parameters parameters = new ThresholdBls.Parameters(t, n);
       int dealIterations = n > 4 ? 30 : 100;
-      rows.add(pair("DKG deal" + size, dealIterations, () -> Dkg.deal(config, 1, nodeKeys.get(0), random),
+      rows.add(compare("DKG deal" + size, dealIterations, () -> Dkg.deal(config, 1, nodeKeys.get(0), random),
           "trusted dealer (ThresholdBls.deal)", dealIterations, () -> ThresholdBls.deal(parameters, random)));
       DkgDealing dealing = dealings.get(0);
-      rows.add(pair("verify dealing" + size, 2_000, () -> {
+      rows.add(compare("verify dealing" + size, 2_000, () -> {
         Dkg.verifyDealing(config, dealing);
         return dealing;
       }, "BLS12-381 verify (blst)", 500, blsVerify));
-      rows.add(pair("check own share" + size, 300,
+      rows.add(compare("check own share" + size, 300,
           () -> Dkg.checkShare(config, dealing, n, decryptionKeys.get(n - 1), random),
           "BLS12-381 verify (blst)", 500, blsVerify));
-      rows.add(pair("transcript from " + t + " dealings" + size, n > 4 ? 20 : 60,
+      rows.add(compare("transcript from " + t + " dealings" + size, n > 4 ? 20 : 60,
           () -> Dkg.transcript(config, dealings.subList(0, t), List.of()),
           "BLS12-381 verify (blst)", 500, blsVerify));
       DkgTranscript transcript = Dkg.transcript(config, dealings.subList(0, t), List.of());
-      rows.add(pair("own key share" + size, n > 4 ? 40 : 100,
+      rows.add(compare("own key share" + size, n > 4 ? 40 : 100,
           () -> transcript.keyMaterial(n, decryptionKeys.get(n - 1)),
           "BLS12-381 verify (blst)", 500, blsVerify));
     }
 
-    System.out.printf("%-36s %10s   %-36s %10s   %s%n", "operation", "ops/s", "baseline", "ops/s", "ratio");
-    for (String[] r : rows) {
-      System.out.printf("%-36s %10s   %-36s %10s   %s%n", (Object[]) r);
-    }
-    System.out.println("(ratio = operation ops/s ÷ baseline ops/s; sink " + (sink & 1) + ")");
-  }
-
-  private static Object check(boolean verified) {
-    if (!verified) {
-      throw new IllegalStateException("a benchmark signature did not verify");
-    }
-    return Boolean.TRUE;
-  }
-
-  private static String[] pair(String name, int iterations, Op op, String baseline, int baselineIterations, Op baselineOp)
-      throws Exception {
-    run(baselineIterations, baselineOp);
-    run(iterations, op);
-    double best = 0;
-    double baselineBest = 0;
-    for (int round = 0; round < 3; round++) {
-      baselineBest = Math.max(baselineBest, opsPerSecond(baselineIterations, baselineOp));
-      best = Math.max(best, opsPerSecond(iterations, op));
-    }
-    return new String[] {
-      name, String.format("%,.1f", best), baseline, String.format("%,.1f", baselineBest),
-      String.format("%.3f", best / baselineBest)
-    };
-  }
-
-  private static double opsPerSecond(int iterations, Op op) throws Exception {
-    long start = System.nanoTime();
-    run(iterations, op);
-    return iterations * 1e9 / (System.nanoTime() - start);
-  }
-
-  private static void run(int iterations, Op op) throws Exception {
-    for (int i = 0; i < iterations; i++) {
-      sink += System.identityHashCode(op.run());
-    }
+    BenchTiming.print(rows, 1, 3);
   }
 }

@@ -1,5 +1,7 @@
 package dev.canopy.bench;
 
+import static dev.canopy.bench.BenchTiming.bestNanosPerRun;
+
 import dev.canopy.types.CanisterIdRange;
 import dev.canopy.state.CanisterCertifiedState;
 import dev.canopy.state.CertifiedStateTree;
@@ -30,7 +32,6 @@ import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.function.Supplier;
 
 /**
  * Certifying a state of 10,000 canisters and 10,000 request statuses: the cached tree builder
@@ -41,7 +42,6 @@ import java.util.function.Supplier;
 public final class StateTreeBench {
   private static final int CANISTERS = 10_000;
   private static final int STATUSES = 10_000;
-  private static volatile Object sink;
 
   /** The view the bench mutates between heights. */
   static final class View implements CertifiedStateView {
@@ -78,7 +78,7 @@ public final class StateTreeBench {
   }
 
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     SplittableRandom random = new SplittableRandom(42);
     View view = new View();
     TreeMap<NodeId, byte[]> nodes = new TreeMap<>();
@@ -105,11 +105,12 @@ public final class StateTreeBench {
 
     CertifiedStateTreeBuilder warm = new CertifiedStateTreeBuilder();
     warm.build(view);
-    double baseline = time(() -> HashTree.fromLabeledTree(labeled(view)).digest(), 10);
-    double cold = time(() -> new CertifiedStateTreeBuilder().build(view).rootHash(), 10);
-    double unchanged = time(() -> warm.build(view).rootHash(), 20);
+    double baseline = bestNanosPerRun(10, () -> HashTree.fromLabeledTree(labeled(view)).digest());
+    double cold = bestNanosPerRun(10, () -> new CertifiedStateTreeBuilder().build(view).rootHash());
+    double unchanged = bestNanosPerRun(20, () -> warm.build(view).rootHash());
     double changed =
-        time(
+        bestNanosPerRun(
+            20,
             () -> {
               view.time += 1_000_000_000L;
               for (int k = 0; k < CANISTERS / 100; k++) {
@@ -122,8 +123,7 @@ public final class StateTreeBench {
                 view.history.setStatus(received.remove(), new RequestStatus.Replied(reply), view.time);
               }
               return warm.build(view).rootHash();
-            },
-            20);
+            });
     // 80 heights so far, 100 replies each: 2,000 calls are still received.
     System.out.printf("state: %d canisters (2,000-byte candid:service each), %d request statuses"
         + " (replies of 64 bytes)%n",
@@ -138,8 +138,8 @@ public final class StateTreeBench {
     RequestId some = view.history.entries().firstKey();
     List<List<Label>> paths =
         List.of(List.of(Label.of("request_status"), Label.of(some.toBytes())), List.of(Label.of("time")));
-    double prune = time(() -> full.prune(paths), 10);
-    double witness = time(() -> tree.witness(paths), 20);
+    double prune = bestNanosPerRun(10, () -> full.prune(paths));
+    double witness = bestNanosPerRun(20, () -> tree.witness(paths));
     row("prune full hash tree (baseline)", prune, prune);
     row("witness from the cached tree", witness, prune);
   }
@@ -200,21 +200,5 @@ public final class StateTreeBench {
 
   private static void row(String name, double nanos, double baseline) {
     System.out.printf("%-40s %10.2f ms   ratio to baseline %.3f%n", name, nanos / 1e6, nanos / baseline);
-  }
-
-  /** Best of three rounds of {@code iterations} runs, after one warm-up round; ns per run. */
-  private static double time(Supplier<Object> op, int iterations) {
-    double best = Double.MAX_VALUE;
-    for (int round = 0; round < 4; round++) {
-      long start = System.nanoTime();
-      for (int i = 0; i < iterations; i++) {
-        sink = op.get();
-      }
-      double perOp = (System.nanoTime() - start) / (double) iterations;
-      if (round > 0) {
-        best = Math.min(best, perOp);
-      }
-    }
-    return best;
   }
 }

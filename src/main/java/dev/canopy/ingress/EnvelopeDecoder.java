@@ -124,9 +124,9 @@ public final class EnvelopeDecoder {
           String methodName = fields.getText("method_name");
           byte[] arg = fields.getBytes("arg");
           Optional<SenderInfo> senderInfo = fields.findMap("sender_info").map(EnvelopeDecoder::senderInfo);
-          return expected == RequestType.CALL
-              ? new CallContent(requestId, fields, sender, ingressExpiryNs, nonce, canisterId, methodName, arg, senderInfo)
-              : new QueryContent(requestId, fields, sender, ingressExpiryNs, nonce, canisterId, methodName, arg, senderInfo);
+          CanisterRequest request =
+              new CanisterRequest(requestId, fields, sender, ingressExpiryNs, nonce, canisterId, methodName, arg, senderInfo);
+          return expected == RequestType.CALL ? new CallContent(request) : new QueryContent(request);
         }
       case READ_STATE:
         return new ReadStateContent(requestId, fields, sender, ingressExpiryNs, nonce, paths(fields.getArray("paths")));

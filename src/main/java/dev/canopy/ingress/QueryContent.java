@@ -1,35 +1,15 @@
 package dev.canopy.ingress;
 
-import dev.canopy.types.Principal;
-import dev.canopy.types.RequestId;
-import dev.canopy.types.cbor.CborMap;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * The content of a {@code request_type: "query"} request (spec "Request: Query call").
  * Built by {@link EnvelopeDecoder}, which checks every field; {@link #fields()} is what was sent.
+ * Two are equal when their fields are equal.
  */
-public record QueryContent(
-    RequestId requestId,
-    CborMap fields,
-    Principal sender,
-    long ingressExpiryNs,
-    Optional<byte[]> nonce,
-    Principal canisterId,
-    String methodName,
-    byte[] arg,
-    Optional<SenderInfo> senderInfo)
-    implements CanisterRequestContent {
+public record QueryContent(CanisterRequest request) implements CanisterRequestContent {
   public QueryContent {
-    Objects.requireNonNull(requestId, "requestId");
-    Objects.requireNonNull(fields, "fields");
-    Objects.requireNonNull(sender, "sender");
-    nonce = Objects.requireNonNull(nonce, "nonce").map(byte[]::clone);
-    Objects.requireNonNull(canisterId, "canisterId");
-    Objects.requireNonNull(methodName, "methodName");
-    arg = Objects.requireNonNull(arg, "arg").clone();
-    Objects.requireNonNull(senderInfo, "senderInfo");
+    Objects.requireNonNull(request, "request");
   }
 
   @Override
@@ -38,33 +18,7 @@ public record QueryContent(
   }
 
   @Override
-  public Optional<byte[]> nonce() {
-    return nonce.map(byte[]::clone);
-  }
-
-  @Override
-  public byte[] arg() {
-    return arg.clone();
-  }
-
-  @Override
-  public int argSizeBytes() {
-    return arg.length;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof QueryContent c && fields.equals(c.fields);
-  }
-
-  @Override
-  public int hashCode() {
-    return requestId.hashCode();
-  }
-
-  @Override
   public String toString() {
-    return "QueryContent[" + requestId + ": " + sender + " -> " + canisterId + "." + methodName
-        + ", arg " + arg.length + " bytes, expiry " + Long.toUnsignedString(ingressExpiryNs) + " ns]";
+    return request.describe("QueryContent");
   }
 }
