@@ -48,6 +48,7 @@ public final class Node implements AutoCloseable {
   private final NodeHealth health;
   private final InetSocketAddress httpAddress;
   private final URI managementUri;
+  private final Replica replica;
 
   private Node(
       NodeConfig config,
@@ -55,8 +56,10 @@ public final class Node implements AutoCloseable {
       ActorSystem<NodeGuardian.Command> system,
       NodeKeys keys,
       InetSocketAddress httpAddress,
-      URI managementUri) {
+      URI managementUri,
+      Replica replica) {
     this.config = config;
+    this.replica = replica;
     this.dataDirectory = dataDirectory;
     this.system = system;
     this.keys = keys;
@@ -91,7 +94,8 @@ public final class Node implements AutoCloseable {
       if (JournalSchema.ensure(config.store())) {
         log.info("created the persistence schema");
       }
-      system = createActorSystem(config);
+      Replica replica = new Replica(keys, config.replica(), dataDirectory.root());
+      system = createActorSystem(config, replica);
       log.debug("actor system started");
       // The lock is released only when nothing of this node can write anymore.
       system.getWhenTerminated().whenComplete((done, failure) -> dataDirectory.close());
@@ -115,9 +119,11 @@ public final class Node implements AutoCloseable {
               });
       URI managementUri = startManagement(config, system);
       log.debug("Pekko Management at {}", managementUri);
-      InetSocketAddress httpAddress = bindHttp(config, system, keys, health);
+      InetSocketAddress httpAddress =
+          bindHttp(config, system, keys, health, replica.backend(system));
       log.debug("HTTP interface bound to {}", httpAddress);
-      Node node = new Node(config, dataDirectory, system, keys, httpAddress, managementUri);
+      Node node =
+          new Node(config, dataDirectory, system, keys, httpAddress, managementUri, replica);
       node.awaitHealthy();
       return node;
     } catch (RuntimeException e) {
@@ -148,6 +154,11 @@ public final class Node implements AutoCloseable {
 
   public ActorSystem<NodeGuardian.Command> system() {
     return system;
+  }
+
+  /** The latest certified height's state, as the HTTP interface serves it. */
+  public java.util.Optional<dev.canopy.http.PublishedState> latestState() {
+    return replica.publisher().latest();
   }
 
   public NodeHealth health() {
@@ -200,10 +211,11 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private static ActorSystem<NodeGuardian.Command> createActorSystem(NodeConfig config) {
+  private static ActorSystem<NodeGuardian.Command> createActorSystem(
+      NodeConfig config, Replica replica) {
     try {
       return ActorSystem.create(
-          NodeGuardian.create(config.seedNodes().isEmpty()),
+          NodeGuardian.create(config.seedNodes().isEmpty(), replica),
           NodeConfig.ACTOR_SYSTEM_NAME,
           config.pekkoConfig());
     } catch (RuntimeException e) {
@@ -243,7 +255,11 @@ public final class Node implements AutoCloseable {
   }
 
   private static InetSocketAddress bindHttp(
-      NodeConfig config, ActorSystem<?> system, NodeKeys keys, NodeHealth health) {
+      NodeConfig config,
+      ActorSystem<?> system,
+      NodeKeys keys,
+      NodeHealth health,
+      dev.canopy.http.ReplicaBackend backend) {
     ReplicaStatus status =
         new ReplicaStatus() {
           @Override
@@ -269,7 +285,7 @@ public final class Node implements AutoCloseable {
     CompletionStage<ServerBinding> bound =
         Http.get(system)
             .newServerAt(config.http().host(), config.http().port())
-            .bind(new HttpRoutes(status).route());
+            .bind(new HttpRoutes(status, backend, config.maxRequestBodyBytes()).route());
     ServerBinding binding =
         await(
             bound,

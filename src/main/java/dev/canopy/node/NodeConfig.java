@@ -39,6 +39,7 @@ public final class NodeConfig {
   private final long startupTimeoutMs;
   private final long shutdownTimeoutMs;
   private final StoreSettings store;
+  private final ReplicaSettings replica;
 
   /** A host and port to listen on; port 0 lets the system pick a free one. */
   public record Endpoint(String host, int port) {}
@@ -55,6 +56,7 @@ public final class NodeConfig {
     this.startupTimeoutMs = positive(config, "canopy.node.startup-timeout-ms");
     this.shutdownTimeoutMs = positive(config, "canopy.node.shutdown-timeout-ms");
     this.store = store(config, dataDir);
+    this.replica = ReplicaSettings.from(config);
   }
 
   /**
@@ -154,6 +156,10 @@ public final class NodeConfig {
 
   public StoreSettings store() {
     return store;
+  }
+
+  public ReplicaSettings replica() {
+    return replica;
   }
 
   private static StoreSettings store(Config config, Path dataDir) {

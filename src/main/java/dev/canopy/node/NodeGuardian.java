@@ -1,6 +1,8 @@
 package dev.canopy.node;
 
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -11,7 +13,9 @@ import org.apache.pekko.cluster.typed.Subscribe;
 /**
  * The node's guardian actor. It brings the node into its cluster (a dev node, without seed nodes,
  * joins itself and so forms a one-member cluster) and reports when this member is up. The replica's
- * actors (ingress, consensus, execution) start under it.
+ * actors start under it: the {@link ConsensusActor} (ingress pool and consensus) and the {@link
+ * StateManager} (execution, certification, persistence), which runs on the blocking dispatcher
+ * because a round may keep it busy for a while.
  */
 public final class NodeGuardian {
   /** What the guardian handles. */
@@ -22,10 +26,27 @@ public final class NodeGuardian {
 
   private NodeGuardian() {}
 
-  /** @param joinSelf whether to form a new cluster (no seed nodes configured) */
-  public static Behavior<Command> create(boolean joinSelf) {
+  /**
+   * @param joinSelf whether to form a new cluster (no seed nodes configured)
+   * @param replica the replica whose actors to start
+   */
+  public static Behavior<Command> create(boolean joinSelf, Replica replica) {
     return Behaviors.setup(
         context -> {
+          NodeHealth replicaHealth = NodeHealth.get(Adapter.toClassic(context.getSystem()));
+          ActorRef<ConsensusActor.Command> consensus =
+              context.spawn(ConsensusActor.create(replica), "consensus");
+          context.spawn(
+              StateManager.create(
+                  replica,
+                  consensus,
+                  height -> {
+                    replicaHealth.reportCertifiedHeight(height);
+                    replicaHealth.markStateLive();
+                  }),
+              "state-manager",
+              DispatcherSelector.blocking());
+          replica.consensusStarted(consensus);
           Cluster cluster = Cluster.get(context.getSystem());
           cluster
               .subscriptions()

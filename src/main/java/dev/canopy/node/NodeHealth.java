@@ -13,7 +13,7 @@ import org.apache.pekko.actor.ExtensionIdProvider;
 
 /**
  * Whether this node is ready, per actor system: the node becomes healthy once its cluster member is
- * up and its HTTP server is bound, and stops being ready when it begins to shut down. Read by
+ * up, its HTTP server is bound and its replica has certified a height since it started, and stops being ready when it begins to shut down. Read by
  * {@code /api/v2/status} and by Pekko Management's {@code /ready}.
  */
 public final class NodeHealth implements Extension {
@@ -22,8 +22,9 @@ public final class NodeHealth implements Extension {
 
   private final CompletableFuture<Void> memberUp = new CompletableFuture<>();
   private final CompletableFuture<Void> httpBound = new CompletableFuture<>();
+  private final CompletableFuture<Void> stateLive = new CompletableFuture<>();
   private final CompletableFuture<Void> healthy =
-      CompletableFuture.allOf(memberUp, httpBound);
+      CompletableFuture.allOf(memberUp, httpBound, stateLive);
   private volatile boolean stopping;
   private final AtomicLong certifiedHeight = new AtomicLong(-1);
 
@@ -63,6 +64,14 @@ public final class NodeHealth implements Extension {
 
   void markMemberUp() {
     memberUp.complete(null);
+  }
+
+  /**
+   * The replica has recovered its state and certified a height of its own since: its
+   * certificates now carry a current {@code /time}, which agents require.
+   */
+  void markStateLive() {
+    stateLive.complete(null);
   }
 
   void markHttpBound() {

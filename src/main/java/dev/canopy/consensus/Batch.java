@@ -1,0 +1,41 @@
+package dev.canopy.consensus;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What a finalized block hands to message routing: batch {@code height} (delivered once, in
+ * height order), the block's time, its ingress messages and randomness from the beacon of its
+ * round.
+ */
+public record Batch(long height, Hash blockHash, long timeMs, byte[] randomness, List<IngressMessage> messages) {
+  public Batch {
+    messages = List.copyOf(messages);
+    randomness = randomness.clone();
+  }
+
+  @Override
+  public byte[] randomness() {
+    return randomness.clone();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Batch b
+        && height == b.height
+        && blockHash.equals(b.blockHash)
+        && timeMs == b.timeMs
+        && Arrays.equals(randomness, b.randomness)
+        && messages.equals(b.messages);
+  }
+
+  @Override
+  public int hashCode() {
+    return blockHash.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Batch[h=" + height + " " + blockHash.shortHex() + " " + messages.size() + " messages]";
+  }
+}

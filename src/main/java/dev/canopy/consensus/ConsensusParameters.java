@@ -1,0 +1,73 @@
+package dev.canopy.consensus;
+
+/**
+ * Timing and size limits of consensus; the same on every replica of a subnet.
+ *
+ * <p>Note: the block maker of rank r waits {@code r · unitDelayMs} after its round starts, and a
+ * notary supports a rank-r block after {@code initialNotaryDelayMs + r · unitDelayMs} (the
+ * Δ_prop and Δ_ntry of arXiv 2109.05419, §3), so the lowest-ranked live maker's block usually wins.
+ *
+ * @param unitDelayMs how much longer each next rank waits to propose and to be notarized
+ * @param initialNotaryDelayMs the least time a round lasts; paces an idle subnet
+ * @param maxClockDriftMs how far ahead of the validator's clock a block's time may be
+ * @param maxBlockMessages most ingress messages in a block
+ * @param maxBlockPayloadBytes most payload bytes in a block
+ * @param retainHeights finalized heights kept below the last delivered one (for lagging peers)
+ * @param maxHeightsAhead how far above the finalized height unvalidated artifacts are accepted
+ * @param maxUnvalidatedArtifacts bound on the unvalidated section
+ * @param maxNotarizationLagHeights the notary pauses when this far above the finalized height
+ * @param maxRetransmitArtifacts most artifacts one retransmission answer carries
+ */
+public record ConsensusParameters(
+    long unitDelayMs,
+    long initialNotaryDelayMs,
+    long maxClockDriftMs,
+    int maxBlockMessages,
+    int maxBlockPayloadBytes,
+    int retainHeights,
+    int maxHeightsAhead,
+    int maxUnvalidatedArtifacts,
+    int maxNotarizationLagHeights,
+    int maxRetransmitArtifacts) {
+
+  public ConsensusParameters {
+    if (unitDelayMs < 0 || initialNotaryDelayMs <= 0 || maxClockDriftMs < 0) {
+      throw new IllegalArgumentException("delays must not be negative and a round must take some time");
+    }
+    if (maxBlockMessages < 0 || maxBlockMessages > ArtifactCodec.MAX_MESSAGES_PER_BLOCK) {
+      throw new IllegalArgumentException("maxBlockMessages must be in [0, " + ArtifactCodec.MAX_MESSAGES_PER_BLOCK + "]");
+    }
+    if (maxBlockPayloadBytes < 0 || maxBlockPayloadBytes > ArtifactCodec.MAX_ARTIFACT_BYTES / 2) {
+      throw new IllegalArgumentException("maxBlockPayloadBytes out of range");
+    }
+    if (retainHeights < 1 || maxHeightsAhead < 1 || maxUnvalidatedArtifacts < 1
+        || maxNotarizationLagHeights < 1 || maxRetransmitArtifacts < 1) {
+      throw new IllegalArgumentException("limits must be positive");
+    }
+  }
+
+  /** Values for a subnet on one machine or a LAN: rounds of about a third of a second. */
+  public static ConsensusParameters defaults() {
+    return new ConsensusParameters(500, 300, 2_000, 1_000, 1 << 20, 64, 200, 10_000, 50, 500);
+  }
+
+  public ConsensusParameters withDelays(long unitDelayMs, long initialNotaryDelayMs) {
+    return new ConsensusParameters(unitDelayMs, initialNotaryDelayMs, maxClockDriftMs, maxBlockMessages,
+        maxBlockPayloadBytes, retainHeights, maxHeightsAhead, maxUnvalidatedArtifacts, maxNotarizationLagHeights,
+        maxRetransmitArtifacts);
+  }
+
+  public ConsensusParameters withBlockLimits(int maxBlockMessages, int maxBlockPayloadBytes) {
+    return new ConsensusParameters(unitDelayMs, initialNotaryDelayMs, maxClockDriftMs, maxBlockMessages,
+        maxBlockPayloadBytes, retainHeights, maxHeightsAhead, maxUnvalidatedArtifacts, maxNotarizationLagHeights,
+        maxRetransmitArtifacts);
+  }
+
+  long blockMakerDelayMs(int rank) {
+    return rank * unitDelayMs;
+  }
+
+  long notaryDelayMs(int rank) {
+    return initialNotaryDelayMs + rank * unitDelayMs;
+  }
+}

@@ -1,0 +1,39 @@
+package dev.canopy.consensus;
+
+import dev.canopy.crypto.BlsPublicKey;
+import dev.canopy.crypto.BlsSignatureScheme;
+import dev.canopy.crypto.Ed25519PublicKey;
+import dev.canopy.crypto.ThresholdBls;
+
+/**
+ * The signature checks the validator makes. Results depend only on the arguments, so a caller may
+ * memoize them (the simulation shares one memo among its replicas, since a BLS check costs about
+ * a millisecond).
+ */
+public interface SignatureVerifier {
+  boolean verifyNodeSignature(Ed25519PublicKey key, byte[] message, byte[] signature);
+
+  boolean verifyBeaconShare(ThresholdBls.PublicKeyShare key, byte[] message, ThresholdBls.SignatureShare share);
+
+  boolean verifyBeacon(BlsPublicKey key, byte[] message, byte[] signature);
+
+  /** Checks every signature, every time. */
+  SignatureVerifier DIRECT =
+      new SignatureVerifier() {
+        @Override
+        public boolean verifyNodeSignature(Ed25519PublicKey key, byte[] message, byte[] signature) {
+          return key.isValidSignature(message, signature);
+        }
+
+        @Override
+        public boolean verifyBeaconShare(
+            ThresholdBls.PublicKeyShare key, byte[] message, ThresholdBls.SignatureShare share) {
+          return ThresholdBls.verifyShare(key, message, share);
+        }
+
+        @Override
+        public boolean verifyBeacon(BlsPublicKey key, byte[] message, byte[] signature) {
+          return BlsSignatureScheme.verify(key, message, signature);
+        }
+      };
+}

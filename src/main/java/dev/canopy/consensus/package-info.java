@@ -1,0 +1,25 @@
+/**
+ * Consensus: the pure decision core of Internet Computer Consensus (Camenisch et al., PODC 2022,
+ * arXiv 2109.05419) for one subnet.
+ *
+ * <p>Per round h, the random beacon of h (a threshold-BLS signature over the beacon of h − 1,
+ * {@code f + 1} of n shares) ranks the nodes as block makers; the rank-r maker proposes a block
+ * extending a notarized block of h − 1 after {@code r · unitDelayMs}; notaries support the
+ * lowest-ranked valid blocks they have after the notary delay; {@code n − f} notarization shares
+ * notarize a block and end the round; a replica that supported no other block of h then sends a
+ * finalization share, and {@code n − f} of those finalize the block and its ancestors, which are
+ * delivered as {@link dev.canopy.consensus.Batch batches} in height order. Safety holds with
+ * {@code f < n/3} Byzantine replicas; liveness under partial synchrony. A subnet of one is the same
+ * code with n = 1.
+ *
+ * <p>Entry points: {@link dev.canopy.consensus.ConsensusStep#onStateChange} decides, purely, from an
+ * {@link dev.canopy.consensus.ArtifactPool}; the owner (an actor, or the test simulation) feeds
+ * arrivals with {@link dev.canopy.consensus.ArtifactPool#receive}, applies the
+ * {@link dev.canopy.consensus.PoolChanges}, sends, and hands batches to message routing. Artifacts
+ * travel and persist as canonical CBOR ({@link dev.canopy.consensus.Artifact#toBytes},
+ * {@link dev.canopy.consensus.ArtifactCodec#decode}).
+ *
+ * <p>Not here yet: DKG (the beacon key is dealt), catch-up packages and state sync for replicas
+ * further behind than their peers retain, a random tape, and certification.
+ */
+package dev.canopy.consensus;

@@ -1,0 +1,64 @@
+package dev.canopy.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+
+/**
+ * The {@code canopy.replica} section: the subnet's canister range, consensus pacing, checkpoints
+ * and the synchronous call wait.
+ *
+ * @param firstCanisterIndex index of the first canister id of the subnet's one range
+ * @param lastCanisterIndex index of the last canister id of that range (inclusive)
+ * @param roundIntervalMs the least time a consensus round takes (its notary delay): paces blocks
+ * @param consensusTickMs how often the consensus actor looks at its pool when nothing arrives
+ * @param checkpointEveryHeights a snapshot of the replicated state every this many heights
+ * @param syncCallTimeoutMs how long {@code /api/v3|v4/.../call} waits for a certified outcome
+ *     before answering 202
+ * @param maxSyncCallWaiters synchronous calls that may wait at once; more get 202 at once
+ */
+public record ReplicaSettings(
+    long firstCanisterIndex,
+    long lastCanisterIndex,
+    long roundIntervalMs,
+    long consensusTickMs,
+    long checkpointEveryHeights,
+    long syncCallTimeoutMs,
+    int maxSyncCallWaiters) {
+  public ReplicaSettings {
+    if (firstCanisterIndex < 0 || lastCanisterIndex < firstCanisterIndex) {
+      throw new NodeConfigException(
+          "canopy.replica.canister-range", "first-index must be ≥ 0 and ≤ last-index");
+    }
+    positive("canopy.replica.round-interval-ms", roundIntervalMs);
+    positive("canopy.replica.consensus-tick-ms", consensusTickMs);
+    positive("canopy.replica.checkpoint-every-heights", checkpointEveryHeights);
+    positive("canopy.replica.sync-call-timeout-ms", syncCallTimeoutMs);
+    positive("canopy.replica.max-sync-call-waiters", maxSyncCallWaiters);
+    if (checkpointEveryHeights > Integer.MAX_VALUE) {
+      throw new NodeConfigException(
+          "canopy.replica.checkpoint-every-heights", "must be at most " + Integer.MAX_VALUE);
+    }
+  }
+
+  /** Reads {@code canopy.replica}; a missing key or a wrong type names the key. */
+  public static ReplicaSettings from(Config config) {
+    try {
+      return new ReplicaSettings(
+          config.getLong("canopy.replica.canister-range.first-index"),
+          config.getLong("canopy.replica.canister-range.last-index"),
+          config.getLong("canopy.replica.round-interval-ms"),
+          config.getLong("canopy.replica.consensus-tick-ms"),
+          config.getLong("canopy.replica.checkpoint-every-heights"),
+          config.getLong("canopy.replica.sync-call-timeout-ms"),
+          config.getInt("canopy.replica.max-sync-call-waiters"));
+    } catch (ConfigException e) {
+      throw new NodeConfigException("canopy.replica", "invalid: " + e.getMessage(), e);
+    }
+  }
+
+  private static void positive(String key, long value) {
+    if (value <= 0) {
+      throw new NodeConfigException(key, "must be positive, got " + value);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package dev.canopy.routing;
+
+import dev.canopy.consensus.Hash;
+import dev.canopy.execution.Batch;
+import dev.canopy.execution.IngressMessage;
+import dev.canopy.ingress.EnvelopeDecoder;
+import dev.canopy.types.InvalidInputException;
+import dev.canopy.types.cbor.CborArray;
+import dev.canopy.types.cbor.CborDecoder;
+import dev.canopy.types.cbor.CborEncoder;
+import dev.canopy.types.cbor.CborLimits;
+import dev.canopy.types.cbor.CborMap;
+import dev.canopy.types.cbor.CborValue;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * From a finalized consensus batch to the batch of an execution round, and the canonical bytes of
+ * a finalized batch for the journal.
+ *
+ * <p>Note: a message that does not decode is dropped, on every replica alike (the decision depends
+ * on its bytes only); consensus validators should not let one into a block in the first place.
+ */
+public final class BatchRouting {
+  /** A batch's time is the block's time in milliseconds; execution counts nanoseconds. */
+  public static final long NANOS_PER_MILLI = 1_000_000L;
+
+  private final EnvelopeDecoder decoder;
+
+  public BatchRouting(EnvelopeDecoder decoder) {
+    this.decoder = decoder;
+  }
+
+  public Batch toExecution(dev.canopy.consensus.Batch batch) {
+    List<IngressMessage> ingress = new ArrayList<>();
+    for (dev.canopy.consensus.IngressMessage m : batch.messages()) {
+      try {
+        ingress.add(IngressPayload.decode(m, decoder));
+      } catch (InvalidPayloadException e) {
+        // dropped deterministically; see the class comment
+      }
+    }
+    return new Batch(batch.height(), Math.multiplyExact(batch.timeMs(), NANOS_PER_MILLI),
+        batch.randomness(), ingress);
+  }
+
+  /** Canonical CBOR of a finalized batch: what the state manager journals. */
+  public static byte[] encode(dev.canopy.consensus.Batch batch) {
+    List<CborValue> messages = new ArrayList<>();
+    for (dev.canopy.consensus.IngressMessage m : batch.messages()) {
+      messages.add(CborArray.of(new CborValue.ByteString(m.messageId().bytes()),
+          new CborValue.ByteString(m.content())));
+    }
+    CborMap map = CborMap.builder()
+        .put("height", CborValue.UnsignedInt.of(batch.height()))
+        .put("block_hash", batch.blockHash().bytes())
+        .put("time_ms", CborValue.UnsignedInt.of(batch.timeMs()))
+        .put("randomness", batch.randomness())
+        .put("messages", new CborArray(messages))
+        .build();
+    return CborEncoder.encode(map);
+  }
+
+  /** The inverse of {@link #encode}; a typed error for bytes it did not write. */
+  public static dev.canopy.consensus.Batch decode(byte[] bytes) {
+    try {
+      CborMap map = BATCH_DECODER.decodeMap(bytes, "finalized batch");
+      List<dev.canopy.consensus.IngressMessage> messages = new ArrayList<>();
+      for (CborValue item : map.getArray("messages").items()) {
+        CborArray pair = item.asArray("messages");
+        if (pair.size() != 2) {
+          throw new InvalidPayloadException("a message is a pair [id, content]");
+        }
+        messages.add(new dev.canopy.consensus.IngressMessage(
+            new Hash(pair.get(0).asBytes("message id")), pair.get(1).asBytes("message content")));
+      }
+      return new dev.canopy.consensus.Batch(map.getLong("height"),
+          new Hash(map.getBytes("block_hash")), map.getLong("time_ms"),
+          map.getBytes("randomness"), messages);
+    } catch (InvalidPayloadException e) {
+      throw e;
+    } catch (InvalidInputException | IllegalArgumentException e) {
+      throw new InvalidPayloadException("not a finalized batch: " + e.getMessage(), e);
+    }
+  }
+
+  private static final CborDecoder BATCH_DECODER =
+      CborDecoder.builder().limits(CborLimits.DEFAULT.withMaxSizeBytes(64 << 20)).build();
+}

@@ -1,0 +1,81 @@
+package dev.canopy.routing;
+
+import dev.canopy.consensus.Hash;
+import dev.canopy.execution.IngressMessage;
+import dev.canopy.ingress.CallContent;
+import dev.canopy.ingress.Envelope;
+import dev.canopy.ingress.EnvelopeDecoder;
+import dev.canopy.state.EffectiveId;
+import dev.canopy.types.CanisterId;
+import dev.canopy.types.InvalidInputException;
+import dev.canopy.types.Principal;
+import dev.canopy.types.RequestId;
+import dev.canopy.types.cbor.CborDecoder;
+import dev.canopy.types.cbor.CborEncoder;
+import dev.canopy.types.cbor.CborMap;
+
+/**
+ * What an ingress message is inside a block: canonical CBOR {@code {envelope: bytes, effective_kind:
+ * "canister"|"subnet", effective_id: bytes}}, with the request id as its consensus message id.
+ *
+ * <p>Note: the envelope travels exactly as the client signed it, so every replica can check the
+ * signature itself; the effective id travels beside it because it comes from the request's URL,
+ * and the request status keeps it for the read_state access rule (spec "Request: Read state").
+ */
+public final class IngressPayload {
+  private IngressPayload() {}
+
+  /** The consensus message for an accepted call sent to {@code effectiveId}. */
+  public static dev.canopy.consensus.IngressMessage encode(
+      Envelope<CallContent> envelope, EffectiveId effectiveId) {
+    CborMap map =
+        CborMap.builder()
+            .put("envelope", envelope.encoded())
+            .put("effective_kind", effectiveId.isCanister() ? "canister" : "subnet")
+            .put("effective_id", effectiveId.id().toBytes())
+            .build();
+    return new dev.canopy.consensus.IngressMessage(
+        messageId(envelope.content().requestId()), CborEncoder.encode(map));
+  }
+
+  /** The consensus message id of a request. */
+  public static Hash messageId(RequestId requestId) {
+    return new Hash(requestId.toBytes());
+  }
+
+  /**
+   * Decodes a block's message into the call execution inducts; throws {@link
+   * InvalidPayloadException} if the bytes are not an envelope of a call, or the id does not match.
+   */
+  public static IngressMessage decode(
+      dev.canopy.consensus.IngressMessage message, EnvelopeDecoder decoder) {
+    try {
+      CborMap map = CborDecoder.DEFAULT.decodeMap(message.content(), "ingress payload");
+      Envelope<CallContent> envelope = decoder.decodeCall(map.getBytes("envelope"));
+      CallContent call = envelope.content();
+      if (!messageId(call.requestId()).equals(message.messageId())) {
+        throw new InvalidPayloadException(
+            "message id " + message.messageId() + " is not the request id " + call.requestId());
+      }
+      Principal effective = Principal.fromBytes(map.getBytes("effective_id"));
+      EffectiveId effectiveId =
+          switch (map.getText("effective_kind")) {
+            case "canister" -> new EffectiveId(EffectiveId.Kind.CANISTER, effective);
+            case "subnet" -> new EffectiveId(EffectiveId.Kind.SUBNET, effective);
+            default -> throw new InvalidPayloadException("unknown effective_kind");
+          };
+      return new IngressMessage(
+          call.requestId(),
+          call.sender(),
+          new CanisterId(call.canisterId()),
+          call.methodName(),
+          call.arg(),
+          call.ingressExpiryNs(),
+          effectiveId);
+    } catch (InvalidPayloadException e) {
+      throw e;
+    } catch (InvalidInputException | IllegalArgumentException e) {
+      throw new InvalidPayloadException("not an ingress payload: " + e.getMessage(), e);
+    }
+  }
+}
