@@ -60,6 +60,7 @@ final class Validator {
     final Map<Hash, Block> blocks = new HashMap<>(); // lookup only
     final Set<Hash> notarized = new HashSet<>(); // lookup only
     final Set<Long> finalizedHeights = new TreeSet<>();
+    int beaconSharesValidated; // for the height above the pool's beacon height, the only one checked
 
     Pass(ArtifactPool pool) {
       this.pool = pool;
@@ -134,8 +135,16 @@ final class Validator {
       } else if (a instanceof FinalizationShare s) {
         v = checkFinalizationShare(pool, s);
       } else if (a instanceof RandomBeaconShare s) {
-        // Once the beacon itself checked out, its shares are pointless (one BLS check instead of t).
-        v = pass.beacons.containsKey(s.height()) ? Verdict.WAIT : checkBeaconShare(pool, s);
+        // Shares beyond the t needed, or for a beacon that itself checked out, are not worth a
+        // BLS check; they are dropped as stale once the beacon is in.
+        boolean enough = pass.beacons.containsKey(s.height())
+            || (s.height() == pool.beaconHeight() + 1
+                && pool.beaconShares(s.height()).size() + pass.beaconSharesValidated
+                    >= membership.beaconParameters().threshold());
+        v = enough ? Verdict.WAIT : checkBeaconShare(pool, s);
+        if (v.kind() == Kind.VALID) {
+          pass.beaconSharesValidated++;
+        }
       } else {
         throw new IllegalStateException("unknown artifact " + a);
       }
@@ -262,9 +271,9 @@ final class Validator {
       }
     }
     Set<Hash> ancestors = ConsensusStep.ancestorMessageIds(pass::block, b.height() - 1, b.parentHash());
-    for (Hash id : ids) {
-      if (ancestors.contains(id)) {
-        return Optional.of("message " + id.shortHex() + " is already in an ancestor block");
+    for (IngressMessage m : payload.messages()) {
+      if (ancestors.contains(m.messageId())) {
+        return Optional.of("message " + m.messageId().shortHex() + " is already in an ancestor block");
       }
     }
     return payloads.invalidity(payload, b.timeMs());

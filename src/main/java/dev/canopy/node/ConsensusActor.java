@@ -72,6 +72,12 @@ public final class ConsensusActor {
       long height, long timeMs, Hash blockHash, ActorRef<StateManager.Command> stateManager)
       implements Command {}
 
+  /**
+   * Stop making and delivering blocks (the node is stopping); {@code replyTo} hears once every
+   * batch delivered so far is journaled and published.
+   */
+  public record Quiesce(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
+
   private record Tick() implements Command {}
 
   private static final int MAX_STASHED = 10_000;
@@ -118,6 +124,26 @@ public final class ConsensusActor {
               return Behaviors.same();
             })
         .onMessage(Tick.class, tick -> Behaviors.same())
+        .onMessage(Quiesce.class, quiesce -> {
+          quiesce.replyTo().tell(org.apache.pekko.Done.getInstance());
+          return quiesced();
+        })
+        .build();
+  }
+
+  /** Stopping: submissions are refused, nothing more is delivered. */
+  private static Behavior<Command> quiesced() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Submit.class, submit -> {
+          submit.replyTo().tell(new IngressPool.Admission.Full(
+              submit.request().requestId(), "The node is stopping."));
+          return Behaviors.same();
+        })
+        .onMessage(Quiesce.class, quiesce -> {
+          quiesce.replyTo().tell(org.apache.pekko.Done.getInstance());
+          return Behaviors.same();
+        })
+        .onAnyMessage(message -> Behaviors.same())
         .build();
   }
 
@@ -176,6 +202,10 @@ public final class ConsensusActor {
             return Behaviors.same();
           })
           .onMessage(Resume.class, resume -> Behaviors.same())
+          .onMessage(Quiesce.class, quiesce -> {
+            stateManager.tell(new StateManager.Sync(quiesce.replyTo()));
+            return quiesced();
+          })
           .build();
     }
 

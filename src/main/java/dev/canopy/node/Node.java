@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
 public final class Node implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
   private static final Duration HTTP_HARD_TERMINATION_DEADLINE = Duration.ofSeconds(5);
+  private static final Duration QUIESCE_TIMEOUT = Duration.ofSeconds(5);
 
   private final NodeConfig config;
   private final DataDirectory dataDirectory;
@@ -117,6 +118,16 @@ public final class Node implements AutoCloseable {
                 log.info("the node has stopped serving; terminating its actor system");
                 return CompletableFuture.completedFuture(Done.getInstance());
               });
+      ActorSystem<NodeGuardian.Command> started = system;
+      CoordinatedShutdown.get(system)
+          .addTask(
+              CoordinatedShutdown.PhaseServiceRequestsDone(),
+              "canopy-quiesce-replica",
+              () -> replica.quiesce(started, QUIESCE_TIMEOUT)
+                  .exceptionally(failure -> {
+                    log.warn("the replica did not quiesce: {}", failure.toString());
+                    return Done.getInstance();
+                  }));
       URI managementUri = startManagement(config, system);
       log.debug("Pekko Management at {}", managementUri);
       InetSocketAddress httpAddress =
@@ -159,6 +170,11 @@ public final class Node implements AutoCloseable {
   /** The latest certified height's state, as the HTTP interface serves it. */
   public java.util.Optional<dev.canopy.http.PublishedState> latestState() {
     return replica.publisher().latest();
+  }
+
+  /** The state this run of the node recovered from its store (height 0 on a new node). */
+  public java.util.Optional<dev.canopy.http.PublishedState> recoveredState() {
+    return replica.publisher().recovered();
   }
 
   public NodeHealth health() {

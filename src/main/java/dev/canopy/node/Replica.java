@@ -147,6 +147,15 @@ public final class Replica {
     consensus.complete(ref);
   }
 
+  /**
+   * Stops consensus and completes once the state manager has journaled and published every batch
+   * delivered so far, so a clean stop leaves the published and the durable height equal.
+   */
+  public CompletionStage<org.apache.pekko.Done> quiesce(ActorSystem<?> system, Duration timeout) {
+    return consensus.thenCompose(ref -> AskPattern.ask(
+        ref, ConsensusActor.Quiesce::new, timeout, system.scheduler()));
+  }
+
   /** The HTTP interface's view of this replica, asking its actors in {@code system}. */
   public ReplicaBackend backend(ActorSystem<?> system) {
     Executor work = system.dispatchers().lookup(DispatcherSelector.blocking());

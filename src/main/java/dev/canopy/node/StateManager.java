@@ -53,6 +53,9 @@ public final class StateManager
   /** A finalized batch from consensus; batches at or below the state's height are ignored. */
   public record Execute(Batch batch) implements Command {}
 
+  /** Answered once every batch received before it is journaled and published. */
+  public record Sync(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
+
   /** The journal's event: a finalized batch in canonical CBOR ({@link BatchRouting#encode}). */
   public record BatchFinalized(byte[] batch) implements CborSerializable {}
 
@@ -123,6 +126,8 @@ public final class StateManager
                 onLiveHeight.accept(next.state().height());
               });
         })
+        .onCommand(Sync.class, (current, sync) -> Effect().none()
+            .thenRun(state -> sync.replyTo().tell(org.apache.pekko.Done.getInstance())))
         .build();
   }
 
@@ -151,7 +156,7 @@ public final class StateManager
         .onSignal(RecoveryCompleted.instance(), current -> {
           context.getLog().info("replicated state recovered at height {} ({} canisters)",
               current.state().height(), current.state().canisters().size());
-          publish(current);
+          replica.publisher().publishRecovered(certify(current));
           consensus.tell(new ConsensusActor.Resume(current.state().height(),
               current.state().batchTimeNs() / BatchRouting.NANOS_PER_MILLI,
               current.lastBlockHash(), context.getSelf()));
@@ -183,12 +188,16 @@ public final class StateManager
     };
   }
 
-  /** Certifies the height of {@code current} alone (a 1-of-1 subnet key) and publishes it. */
   private void publish(Current current) {
+    replica.publisher().publish(certify(current));
+  }
+
+  /** Certifies the height of {@code current} alone, with the 1-of-1 subnet key. */
+  private PublishedState certify(Current current) {
     ReplicatedState state = current.state();
     CertifiedStateTree tree = treeBuilder.build(state.certifiedView());
     StateCertification certification = replica.certifier().certifyAlone(
         state.height(), tree.rootHash(), replica.keys().subnetKeyShare());
-    replica.publisher().publish(new PublishedState(state, new CertifiedState(tree, certification)));
+    return new PublishedState(state, new CertifiedState(tree, certification));
   }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class StatePublisher {
   private final AtomicReference<PublishedState> latest = new AtomicReference<>();
+  private final AtomicReference<PublishedState> recovered = new AtomicReference<>();
   private final ConcurrentHashMap<RequestId, CompletableFuture<Optional<CertifiedState>>> waiters =
       new ConcurrentHashMap<>();
   private final AtomicInteger waiterCount = new AtomicInteger();
@@ -32,6 +33,17 @@ public final class StatePublisher {
 
   public Optional<PublishedState> latest() {
     return Optional.ofNullable(latest.get());
+  }
+
+  /** The height the state manager recovered at start-up, before any batch of this run. */
+  public Optional<PublishedState> recovered() {
+    return Optional.ofNullable(recovered.get());
+  }
+
+  /** Called by the state manager once it has recovered its state. */
+  void publishRecovered(PublishedState state) {
+    recovered.set(state);
+    publish(state);
   }
 
   /** Called by the state manager once a height's batch is durable and its state certified. */

@@ -222,6 +222,41 @@ class ConsensusStepTest {
     assertThat(b.delivered.subList(0, a.delivered.size())).isEqualTo(a.delivered);
   }
 
+  @Test
+  void blockTimesMayNotGoBackNorRunAheadAndMessagesMayNotRepeatAlongAChain() {
+    TestSubnet subnet = TestSubnet.create(1, 8);
+    Driver d = new Driver(subnet, 0);
+    IngressMessage m = TestIngressPool.message(new byte[] {7});
+    d.ingress.submit(m);
+    d.runAt(0);
+    d.runAt(150);
+    d.runAt(300);
+    assertThat(d.pool.notarizedHeight()).isEqualTo(2);
+    Block parent = d.pool.notarizedBlocks(2).get(0).block();
+    assertThat(d.pool.block(1, parent.parentHash()).orElseThrow().block().payload().messages()).containsExactly(m);
+    SubnetConfig self = subnet.configs.get(0);
+    long t = 310;
+    List<Block> bad = List.of(
+        new Block(3, parent.hash(), 0, self.self(), parent.timeMs() - 1, Payload.EMPTY),
+        new Block(3, parent.hash(), 0, self.self(), t, new Payload(List.of(m))));
+    Block ahead = new Block(3, parent.hash(), 0, self.self(), t + PARAMETERS.maxClockDriftMs() + 1, Payload.EMPTY);
+    d.rejected.clear();
+    for (Block b : bad) {
+      d.receive(BlockProposal.sign(b, self.nodeKey()), t);
+    }
+    d.receive(BlockProposal.sign(ahead, self.nodeKey()), t);
+    d.runAt(t);
+    assertThat(d.rejected).extracting(PoolChanges.Rejection::reason)
+        .anyMatch(r -> r.contains("before the parent's"))
+        .anyMatch(r -> r.contains("already in an ancestor block"));
+    // Ahead of our clock: kept, and valid once our clock gets there.
+    assertThat(d.pool.block(3, ahead.hash())).isEmpty();
+    assertThat(d.pool.unvalidated()).extracting(ArtifactPool.Unvalidated::id)
+        .contains(BlockProposal.sign(ahead, self.nodeKey()).id());
+    d.runAt(ahead.timeMs() - PARAMETERS.maxClockDriftMs());
+    assertThat(d.pool.block(3, ahead.hash())).isPresent();
+  }
+
   private static byte[] flip(byte[] b) {
     byte[] c = b.clone();
     c[5] ^= 0x10;

@@ -117,7 +117,7 @@ final class SubnetSimulation {
     }
   }
 
-  static final long TICK_MS = 25;
+  static final long TICK_MS = 50;
   static final long RETRANSMIT_INTERVAL_MS = 1_000;
   static final int TRACE_LINES = 60;
   static final int MAX_STEPS_PER_WAKE = 200;
