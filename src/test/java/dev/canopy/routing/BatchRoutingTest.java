@@ -1,0 +1,88 @@
+package dev.canopy.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.canopy.consensus.Batch;
+import dev.canopy.consensus.Hash;
+import dev.canopy.consensus.IngressMessage;
+import dev.canopy.crypto.DeterministicRandom;
+import dev.canopy.ingress.CallContent;
+import dev.canopy.ingress.Envelope;
+import dev.canopy.ingress.EnvelopeDecoder;
+import dev.canopy.ingress.EnvelopeLimits;
+import dev.canopy.state.EffectiveId;
+import dev.canopy.types.CanisterId;
+import dev.canopy.types.Principal;
+import dev.canopy.types.cbor.CborEncoder;
+import dev.canopy.types.cbor.CborMap;
+import dev.canopy.types.cbor.CborValue;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Finalized batches to execution batches, and the journal's encoding of batches. */
+class BatchRoutingTest {
+  private static final EnvelopeDecoder DECODER = new EnvelopeDecoder(EnvelopeLimits.DEFAULT);
+  private static final CanisterId CANISTER = CanisterId.fromIndex(3);
+
+  private static Envelope<CallContent> anonymousCall(String method) {
+    CborMap content = CborMap.builder()
+        .put("request_type", "call")
+        .put("sender", Principal.ANONYMOUS.toBytes())
+        .put("ingress_expiry", CborValue.unsigned(1_700_000_000_000_000_000L))
+        .put("canister_id", CANISTER.toBytes())
+        .put("method_name", method)
+        .put("arg", new byte[] {'D', 'I', 'D', 'L', 0, 0})
+        .build();
+    return DECODER.decodeCall(
+        CborEncoder.encodeWithSelfDescribeTag(CborMap.builder().put("content", content).build()));
+  }
+
+  private static Batch batch(List<IngressMessage> messages) {
+    byte[] randomness = new byte[32];
+    DeterministicRandom.fromSeed(5).nextBytes(randomness);
+    return new Batch(7, new Hash(new byte[32]), 1_700_000_000_000L, randomness, messages);
+  }
+
+  @Test
+  void aCallTravelsWithItsEffectiveIdAndRequestId() {
+    Envelope<CallContent> call = anonymousCall("inc");
+    IngressMessage m = IngressPayload.encode(call, EffectiveId.canister(CANISTER));
+    dev.canopy.execution.Batch executed = new BatchRouting(DECODER).toExecution(batch(List.of(m)));
+    assertThat(executed.height()).isEqualTo(7);
+    assertThat(executed.timeNs()).isEqualTo(1_700_000_000_000L * 1_000_000L);
+    assertThat(executed.ingress()).hasSize(1);
+    dev.canopy.execution.IngressMessage in = executed.ingress().get(0);
+    assertThat(in.requestId()).isEqualTo(call.content().requestId());
+    assertThat(in.method()).isEqualTo("inc");
+    assertThat(in.canisterId()).isEqualTo(CANISTER);
+    assertThat(in.effectiveId()).isEqualTo(EffectiveId.canister(CANISTER));
+  }
+
+  @Test
+  void aMessageWhoseIdIsNotItsRequestIdIsDroppedByEveryReplica() {
+    IngressMessage honest = IngressPayload.encode(anonymousCall("inc"), EffectiveId.canister(CANISTER));
+    IngressMessage relabelled = new IngressMessage(new Hash(new byte[32]), honest.content());
+    IngressMessage garbage = new IngressMessage(new Hash(new byte[32]), new byte[] {1, 2, 3});
+    assertThatThrownBy(() -> IngressPayload.decode(relabelled, DECODER))
+        .isInstanceOf(InvalidPayloadException.class);
+    assertThatThrownBy(() -> IngressPayload.decode(garbage, DECODER))
+        .isInstanceOf(InvalidPayloadException.class);
+    assertThat(new BatchRouting(DECODER).toExecution(batch(List.of(relabelled, honest, garbage)))
+        .ingress()).hasSize(1);
+  }
+
+  @Test
+  void theJournalEncodingRoundTripsAndRefusesOtherBytes() {
+    Batch b = batch(List.of(
+        IngressPayload.encode(anonymousCall("a"), EffectiveId.canister(CANISTER)),
+        IngressPayload.encode(anonymousCall("b"), EffectiveId.canister(CANISTER))));
+    assertThat(BatchRouting.decode(BatchRouting.encode(b))).isEqualTo(b);
+    byte[] truncated = BatchRouting.encode(b);
+    truncated = java.util.Arrays.copyOf(truncated, truncated.length / 2);
+    byte[] cut = truncated;
+    assertThatThrownBy(() -> BatchRouting.decode(cut)).isInstanceOf(InvalidPayloadException.class);
+    assertThatThrownBy(() -> BatchRouting.decode(CborEncoder.encode(CborMap.builder().build())))
+        .isInstanceOf(InvalidPayloadException.class);
+  }
+}
