@@ -38,6 +38,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -98,12 +100,14 @@ class CrashRecoveryTest {
       AtomicBoolean killed = new AtomicBoolean();
       CountDownLatch enough = new CountDownLatch(1);
       List<CompletableFuture<Void>> running = new ArrayList<>();
+      // One thread per stream: the common pool may have fewer threads than there are streams.
+      ExecutorService threads = Executors.newFixedThreadPool(STREAMS);
       for (int s = 0; s < STREAMS; s++) {
         Stream stream = new Stream();
         streams.add(stream);
         IcTestClient client = new IcTestClient(uri, streamSeed(s));
         running.add(CompletableFuture.runAsync(() -> streamIncrements(
-            client, counter, stream, acknowledged, killed, enough)));
+            client, counter, stream, acknowledged, killed, enough), threads));
       }
       assertThat(enough.await(STREAM_TIMEOUT_MS, TimeUnit.MILLISECONDS))
           .as("%d updates acknowledged in time", ACKNOWLEDGED_BEFORE_KILL).isTrue();
@@ -112,6 +116,7 @@ class CrashRecoveryTest {
       assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
       CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
           .get(STREAM_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      threads.shutdown();
     } finally {
       process.destroyForcibly();
     }
