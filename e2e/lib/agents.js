@@ -22,6 +22,7 @@ function flavour(name, agent, candid, principal, identity) {
     RejectError: agent.RejectError,
     CertifiedRejectErrorCode: agent.CertifiedRejectErrorCode,
     UncertifiedRejectErrorCode: agent.UncertifiedRejectErrorCode,
+    pollForResponse: agent.pollForResponse,
     IDL: candid.IDL,
     Principal: principal.Principal,
     Ed25519KeyIdentity: identity.Ed25519KeyIdentity,

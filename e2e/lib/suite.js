@@ -78,6 +78,26 @@ export function defineSuite(flavourKey, seed) {
         assert.equal(await actor.get(), 42n);
       });
 
+    test('an asynchronous call (/api/v2, 202) is polled through read_state to its certified '
+      + 'reply or rejection', { timeout: TEST_TIMEOUT_MS }, async () => {
+        const counter = await node.createAndInstall('counter', counterIdl);
+        const caller = await node.createAndInstall('caller', callerIdl);
+        const submit = (id, methodName, arg) => node.agent.call(id, {
+          methodName, arg: new Uint8Array(arg), effectiveCanisterId: id, callSync: false,
+        });
+
+        const inc = await submit(counter.id, 'inc', IDL.encode([], []));
+        assert.equal(inc.response.status, 202);
+        const { reply } = await flavour.pollForResponse(node.agent, counter.id, inc.requestId);
+        assert.deepEqual(IDL.decode([], reply), []);
+        assert.equal(await counter.actor.get(), 1n);
+
+        const trap = await submit(caller.id, 'trap', IDL.encode([IDL.Text], ['async boom']));
+        assert.equal(trap.response.status, 202);
+        await assertRejects(flavour, flavour.pollForResponse(node.agent, caller.id, trap.requestId),
+          { rejectCode: 5, errorCode: 'IC0503', message: /async boom/ });
+      });
+
     test('inter-canister calls: caller.callInc(counter) increments the other canister',
       { timeout: TEST_TIMEOUT_MS }, async () => {
         const counter = await node.createAndInstall('counter', counterIdl);
