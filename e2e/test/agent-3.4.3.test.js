@@ -1,0 +1,3 @@
+import { defineSuite } from '../lib/suite.js';
+
+defineSuite('agent-3.4.3', 1);
