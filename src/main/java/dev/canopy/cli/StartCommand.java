@@ -1,5 +1,6 @@
 package dev.canopy.cli;
 
+import dev.canopy.node.LocalSubnet;
 import dev.canopy.node.Node;
 import dev.canopy.node.NodeConfig;
 import dev.canopy.node.NodeStartupException;
@@ -38,6 +39,15 @@ final class StartCommand implements Callable<Integer> {
   Path dataDir;
 
   @Option(
+      names = "--replicas",
+      paramLabel = "N",
+      description =
+          "Run a subnet of N replicas in this process (default: 1). Replica i keeps its data in"
+              + " <data-dir>/replica-i and serves HTTP on PORT + i (Pekko Management on PORT + N"
+              + " + i); use N = 3f + 1 (4, 7, ...) to tolerate f faulty replicas.")
+  int replicas = 1;
+
+  @Option(
       names = "--config",
       paramLabel = "FILE",
       description =
@@ -51,6 +61,9 @@ final class StartCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (replicas != 1) {
+      return startSubnet(out, err);
+    }
     Node node;
     try {
       node = Node.start(NodeConfig.load(configFile(), overrides()));
@@ -66,6 +79,28 @@ final class StartCommand implements Callable<Integer> {
     out.flush();
     // Ctrl-C and SIGTERM run coordinated shutdown from the JVM's shutdown hook.
     node.whenTerminated().toCompletableFuture().join();
+    return 0;
+  }
+
+  private Integer startSubnet(PrintWriter out, PrintWriter err) {
+    LocalSubnet subnet;
+    try {
+      subnet = LocalSubnet.start(NodeConfig.load(configFile(), overrides()), replicas);
+    } catch (NodeStartupException e) {
+      err.println("canopy: cannot start the subnet: " + e.getMessage());
+      err.flush();
+      return EXIT_STARTUP_FAILED;
+    }
+    double seconds = ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0;
+    out.printf("Canopy subnet %s of %d replicas is healthy (%.1f s after launch); Ctrl-C stops it.%n",
+        subnet.node(0).subnetId(), replicas, seconds);
+    for (int i = 0; i < replicas; i++) {
+      out.printf("  replica %d: node %s at %s%n", i, subnet.node(i).nodeId(), subnet.node(i).httpUri());
+    }
+    out.flush();
+    for (Node node : subnet.nodes()) {
+      node.whenTerminated().toCompletableFuture().join();
+    }
     return 0;
   }
 
