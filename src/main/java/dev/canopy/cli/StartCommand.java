@@ -48,6 +48,14 @@ final class StartCommand implements Callable<Integer> {
   int replicas = 1;
 
   @Option(
+      names = "--genesis-only",
+      description =
+          "With --replicas N: deal the subnet's keys into <data-dir>/replica-i/keys and exit, to"
+              + " run the replicas as separate processes (see conf/examples). Phase 1: a trusted"
+              + " dealer in this process deals them.")
+  boolean genesisOnly;
+
+  @Option(
       names = "--config",
       paramLabel = "FILE",
       description =
@@ -61,6 +69,9 @@ final class StartCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (genesisOnly) {
+      return dealKeys(out, err);
+    }
     if (replicas != 1) {
       return startSubnet(out, err);
     }
@@ -80,6 +91,21 @@ final class StartCommand implements Callable<Integer> {
     // Ctrl-C and SIGTERM run coordinated shutdown from the JVM's shutdown hook.
     node.whenTerminated().toCompletableFuture().join();
     return 0;
+  }
+
+  private Integer dealKeys(PrintWriter out, PrintWriter err) {
+    try {
+      NodeConfig config = NodeConfig.load(configFile(), overrides());
+      var keys = LocalSubnet.dealKeys(config.dataDir(), replicas, new java.security.SecureRandom());
+      out.printf("Subnet %s: keys of %d replicas in %s%n", keys.get(0).subnetId(), keys.size(),
+          LocalSubnet.replicaDir(config.dataDir(), 0).getParent().resolve("replica-<i>/keys"));
+      out.flush();
+      return 0;
+    } catch (NodeStartupException e) {
+      err.println("canopy: cannot deal the subnet's keys: " + e.getMessage());
+      err.flush();
+      return EXIT_STARTUP_FAILED;
+    }
   }
 
   private Integer startSubnet(PrintWriter out, PrintWriter err) {

@@ -89,8 +89,17 @@ public final class ConsensusActor {
    * blockHash} and time {@code timeMs}); batches from {@code height + 1} on go to {@code stateManager}.
    */
   public record Resume(
-      long height, long timeMs, Hash blockHash, ActorRef<StateManager.Command> stateManager)
-      implements Command {}
+      long height,
+      long timeMs,
+      Hash blockHash,
+      StateManager.Anchor anchor,
+      ActorRef<StateManager.Command> stateManager)
+      implements Command {
+    public Resume(long height, long timeMs, Hash blockHash,
+        ActorRef<StateManager.Command> stateManager) {
+      this(height, timeMs, blockHash, StateManager.Anchor.NONE, stateManager);
+    }
+  }
 
   /**
    * Stop making and delivering blocks (the node is stopping); {@code replyTo} hears once every
@@ -128,6 +137,7 @@ public final class ConsensusActor {
   private static final int MAX_STEPS_PER_WAKE = 1_000;
   private static final byte[] RESUME_BEACON_DOMAIN = Hashing.domainSeparator("canopy-resume-beacon");
   private static final long RETRANSMIT_EVERY_MS = 500;
+  private static final int RETAIN_HEIGHTS_REPLICATED = 1_000;
   private static final int MAX_PEERS = 1024;
 
   private ConsensusActor() {}
@@ -214,7 +224,7 @@ public final class ConsensusActor {
               if (replicas > 1) {
                 timers.startTimerWithFixedDelay(
                     new RetransmitTick(), Duration.ofMillis(RETRANSMIT_EVERY_MS));
-                if (resume.height() > 0) {
+                if (resume.height() > 0 && !resume.anchor().isKnown()) {
                   context.getLog().warn("replica {} of {} resumes at height {} from a local anchor;"
                       + " without catch-up packages its peers' blocks may not extend it",
                       replica.keys().replicaIndex(), replicas, resume.height());
@@ -286,11 +296,27 @@ public final class ConsensusActor {
               replica.settings().roundIntervalMs())
           .withBlockLimits(ConsensusParameters.defaults().maxBlockMessages(),
               dev.canopy.consensus.ArtifactCodec.MAX_ARTIFACT_BYTES / 2);
+      if (keys.replicaCount() > 1) {
+        // Note: without catch-up packages, a replica that was away catches up only from what its
+        // peers still hold; keep about a few minutes of rounds for it.
+        parameters = new ConsensusParameters(parameters.unitDelayMs(),
+            parameters.initialNotaryDelayMs(), parameters.maxClockDriftMs(),
+            parameters.maxBlockMessages(), parameters.maxBlockPayloadBytes(),
+            RETAIN_HEIGHTS_REPLICATED, parameters.maxHeightsAhead(),
+            parameters.maxUnvalidatedArtifacts(), parameters.maxNotarizationLagHeights(),
+            parameters.maxRetransmitArtifacts());
+      }
       this.step = new ConsensusStep(config, parameters, new PoolPayloads(), SignatureVerifier.DIRECT);
       long nowMs = System.currentTimeMillis();
       if (resume.height() == 0) {
         this.pool = new ArtifactPool(Block.genesis(keys.subnetId(), 0),
             Artifact.RandomBeacon.genesis(keys.subnetId()), parameters, nowMs);
+      } else if (keys.replicaCount() > 1 && resume.anchor().isKnown()
+          && realAnchor(resume).isPresent()) {
+        // The finalized block and beacon of the state's height: peers' later blocks extend them.
+        Artifact[] anchor = realAnchor(resume).get();
+        this.pool = new ArtifactPool(((Artifact.BlockProposal) anchor[0]).block(),
+            (Artifact.RandomBeacon) anchor[1], parameters, nowMs);
       } else {
         Block anchor = new Block(resume.height(), resume.blockHash(), 0,
             new NodeId(keys.subnetId().principal()), resume.timeMs(), Payload.EMPTY);
@@ -299,6 +325,22 @@ public final class ConsensusActor {
         this.pool = new ArtifactPool(anchor, beacon, parameters, nowMs);
       }
       this.nextBatchHeight = resume.height() + 1;
+    }
+
+    /** The journaled block proposal and beacon of the resume height, if they decode and match. */
+    private static Optional<Artifact[]> realAnchor(Resume resume) {
+      try {
+        Artifact block = ArtifactCodec.decode(resume.anchor().blockProposal());
+        Artifact beacon = ArtifactCodec.decode(resume.anchor().beacon());
+        if (block instanceof Artifact.BlockProposal p && beacon instanceof Artifact.RandomBeacon b
+            && p.block().height() == resume.height() && b.height() == resume.height()
+            && p.block().hash().equals(resume.blockHash())) {
+          return Optional.of(new Artifact[] {block, beacon});
+        }
+      } catch (InvalidInputException e) {
+        // fall back to a local anchor
+      }
+      return Optional.empty();
     }
 
     Behavior<Command> behavior() {
@@ -449,7 +491,15 @@ public final class ConsensusActor {
       }
       ingressPool.removeIncluded(included);
       included.forEach(encoded::remove);
-      stateManager.tell(new StateManager.Execute(batch));
+      StateManager.Anchor anchor = StateManager.Anchor.NONE;
+      if (replica.keys().replicaCount() > 1) {
+        Optional<Artifact.BlockProposal> block = pool.block(batch.height(), batch.blockHash());
+        Optional<Artifact.RandomBeacon> beacon = pool.beacon(batch.height());
+        if (block.isPresent() && beacon.isPresent()) {
+          anchor = new StateManager.Anchor(block.get().toBytes(), beacon.get().toBytes());
+        }
+      }
+      stateManager.tell(new StateManager.Execute(batch, anchor));
       nextBatchHeight = batch.height() + 1;
     }
 

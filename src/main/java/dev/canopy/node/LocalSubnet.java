@@ -36,9 +36,11 @@ public final class LocalSubnet implements AutoCloseable {
   public static final int MAX_REPLICAS = 64;
 
   private final List<Node> nodes;
+  private final List<NodeConfig> configs;
 
-  private LocalSubnet(List<Node> nodes) {
-    this.nodes = List.copyOf(nodes);
+  private LocalSubnet(List<Node> nodes, List<NodeConfig> configs) {
+    this.nodes = new java.util.concurrent.CopyOnWriteArrayList<>(nodes);
+    this.configs = List.copyOf(configs);
   }
 
   /** The data directory of replica {@code index} under the subnet's data directory. */
@@ -61,17 +63,7 @@ public final class LocalSubnet implements AutoCloseable {
       throw new NodeConfigException("--replicas", "must be between 2 and " + MAX_REPLICAS
           + " for a local subnet, got " + replicas);
     }
-    List<Path> keyDirs = new ArrayList<>();
-    for (int i = 0; i < replicas; i++) {
-      Path dir = replicaDir(base.dataDir(), i);
-      try {
-        Files.createDirectories(dir);
-      } catch (IOException e) {
-        throw new NodeStartupException("cannot create the data directory " + dir + ": " + e, e);
-      }
-      keyDirs.add(dir.resolve(DataDirectory.KEYS_DIR));
-    }
-    Genesis.loadOrCreateSubnet(keyDirs, random);
+    dealKeys(base.dataDir(), replicas, random);
     List<Integer> clusterPorts = clusterPorts(base, replicas);
     String seed = "pekko://" + NodeConfig.ACTOR_SYSTEM_NAME + "@" + base.cluster().host() + ":"
         + clusterPorts.get(0);
@@ -116,10 +108,33 @@ public final class LocalSubnet implements AutoCloseable {
         started.forEach(Node::close);
         throw failure;
       }
-      return new LocalSubnet(started);
+      return new LocalSubnet(started, configs);
     } finally {
       starter.shutdown();
     }
+  }
+
+  /**
+   * Deals the keys of a new subnet of {@code replicas} into {@code <dataDir>/replica-<i>/keys}, or
+   * loads them if they are there already; for replicas that run as separate processes, each on
+   * its {@code replica-<i>} directory (conf/examples).
+   */
+  public static List<NodeKeys> dealKeys(Path dataDir, int replicas, RandomGenerator random) {
+    if (replicas < 2 || replicas > MAX_REPLICAS) {
+      throw new NodeConfigException("--replicas", "must be between 2 and " + MAX_REPLICAS
+          + " for a subnet of several replicas, got " + replicas);
+    }
+    List<Path> keyDirs = new ArrayList<>();
+    for (int i = 0; i < replicas; i++) {
+      Path dir = replicaDir(dataDir, i);
+      try {
+        Files.createDirectories(dir);
+      } catch (IOException e) {
+        throw new NodeStartupException("cannot create the data directory " + dir + ": " + e, e);
+      }
+      keyDirs.add(dir.resolve(DataDirectory.KEYS_DIR));
+    }
+    return Genesis.loadOrCreateSubnet(keyDirs, random);
   }
 
   private static List<Integer> clusterPorts(NodeConfig base, int replicas) {
@@ -159,6 +174,21 @@ public final class LocalSubnet implements AutoCloseable {
 
   public Node node(int index) {
     return nodes.get(index);
+  }
+
+  /**
+   * Stops replica {@code index} (if running) and starts it again on its data directory; returns
+   * once it is healthy again, i.e. has caught up far enough to certify a height with its peers.
+   * Note: replica 0 is the cluster's seed; restarted alone it would form a cluster of its own.
+   */
+  public Node restart(int index) {
+    if (index == 0) {
+      throw new IllegalArgumentException("replica 0 is the seed node and cannot rejoin alone");
+    }
+    nodes.get(index).close();
+    Node node = Node.start(configs.get(index), new SecureRandom());
+    nodes.set(index, node);
+    return node;
   }
 
   /** Stops every replica that is still running. */

@@ -56,7 +56,31 @@ public final class StateManager
   public sealed interface Command {}
 
   /** A finalized batch from consensus; batches at or below the state's height are ignored. */
-  public record Execute(Batch batch) implements Command {}
+  public record Execute(Batch batch, Anchor anchor) implements Command {
+    public Execute(Batch batch) {
+      this(batch, Anchor.NONE);
+    }
+  }
+
+  /**
+   * The finalized block proposal and random beacon of a height as canonical CBOR ({@link
+   * dev.canopy.consensus.Artifact#toBytes}), kept with the state of that height so that a replica
+   * of a subnet of several resumes its artifact pool from the real chain, which its peers' blocks
+   * extend. Empty arrays when unknown (a subnet of one, or batches journaled before they were
+   * kept).
+   */
+  public record Anchor(byte[] blockProposal, byte[] beacon) {
+    public static final Anchor NONE = new Anchor(new byte[0], new byte[0]);
+
+    public Anchor {
+      blockProposal = blockProposal == null ? new byte[0] : blockProposal;
+      beacon = beacon == null ? new byte[0] : beacon;
+    }
+
+    public boolean isKnown() {
+      return blockProposal.length > 0 && beacon.length > 0;
+    }
+  }
 
   /** Answered once every batch received before it is journaled and published. */
   public record Sync(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
@@ -65,16 +89,20 @@ public final class StateManager
   public record PeerShare(ConsensusActor.CertificationShare share) implements Command {}
 
   /** The journal's event: a finalized batch in canonical CBOR ({@link BatchRouting#encode}). */
-  public record BatchFinalized(byte[] batch) implements CborSerializable {}
+  public record BatchFinalized(byte[] batch, byte[] blockProposal, byte[] beacon)
+      implements CborSerializable {}
 
   /** The snapshot form of {@link Current}: a checkpoint of the replicated state. */
-  public record Checkpoint(byte[] state, byte[] lastBlockHash) implements CborSerializable {}
+  public record Checkpoint(
+      byte[] state, byte[] lastBlockHash, byte[] lastBlockProposal, byte[] lastBeacon)
+      implements CborSerializable {}
 
   /** The state after the last applied batch, with the hash of that batch's block. */
-  public record Current(ReplicatedState state, Hash lastBlockHash) {
+  public record Current(ReplicatedState state, Hash lastBlockHash, Anchor anchor) {
     public Current {
       Objects.requireNonNull(state);
       Objects.requireNonNull(lastBlockHash);
+      Objects.requireNonNull(anchor);
     }
   }
 
@@ -128,7 +156,7 @@ public final class StateManager
 
   @Override
   public Current emptyState() {
-    return new Current(replica.genesisState(), Hash.ZERO);
+    return new Current(replica.genesisState(), Hash.ZERO, Anchor.NONE);
   }
 
   @Override
@@ -143,7 +171,8 @@ public final class StateManager
             return Effect().none();
           }
           return Effect()
-              .persist(new BatchFinalized(BatchRouting.encode(batch)))
+              .persist(new BatchFinalized(BatchRouting.encode(batch),
+                  execute.anchor().blockProposal(), execute.anchor().beacon()))
               .thenRun(this::certifyAndPublish);
         })
         .onCommand(PeerShare.class, (current, peer) -> {
@@ -171,7 +200,7 @@ public final class StateManager
     }
     ReplicatedState next = replica.roundExecutor()
         .executeRound(current.state(), replica.routing().toExecution(batch)).state();
-    return new Current(next, batch.blockHash());
+    return new Current(next, batch.blockHash(), new Anchor(event.blockProposal(), event.beacon()));
   }
 
   @Override
@@ -188,7 +217,7 @@ public final class StateManager
           }
           consensus.tell(new ConsensusActor.Resume(current.state().height(),
               current.state().batchTimeNs() / BatchRouting.NANOS_PER_MILLI,
-              current.lastBlockHash(), context.getSelf()));
+              current.lastBlockHash(), current.anchor(), context.getSelf()));
         })
         .build();
   }
@@ -205,20 +234,23 @@ public final class StateManager
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(Current current) {
-        return new Checkpoint(StateCodec.serialize(current.state()), current.lastBlockHash().bytes());
+        return new Checkpoint(StateCodec.serialize(current.state()), current.lastBlockHash().bytes(),
+            current.anchor().blockProposal(), current.anchor().beacon());
       }
 
       @Override
       public Current fromJournal(Object from) {
         Checkpoint checkpoint = (Checkpoint) from;
         return new Current(StateCodec.deserialize(checkpoint.state(), replica.engine()),
-            new Hash(checkpoint.lastBlockHash()));
+            new Hash(checkpoint.lastBlockHash()),
+            new Anchor(checkpoint.lastBlockProposal(), checkpoint.lastBeacon()));
       }
     };
   }
 
   /** After a batch is journaled: certify its height (alone, or with the peers' shares). */
   private void certifyAndPublish(Current next) {
+    replica.publisher().recordFinalized(next.state().height(), next.lastBlockHash());
     if (certificationPool == null) {
       replica.publisher().publish(certify(next));
       onLiveHeight.accept(next.state().height());

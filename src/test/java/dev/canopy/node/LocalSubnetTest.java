@@ -171,6 +171,43 @@ class LocalSubnetTest {
     }
     assertThat(allPast(start + 5)).isTrue();
     assertNoTwoRootsAtAHeight();
+    assertNoTwoBlocksAtAHeight(List.of(0, 1, 2, 3));
+  }
+
+  /** No two replicas executed different finalized blocks at any height they both recall. */
+  static void assertNoTwoBlocksAtAHeight(List<Integer> replicas) {
+    long top = 0;
+    for (int i : replicas) {
+      top = Math.max(top, subnet.node(i).latestState().orElseThrow().state().height());
+    }
+    int compared = 0;
+    for (long h = Math.max(1, top - 3_000); h <= top; h++) {
+      Optional<dev.canopy.consensus.Hash> first = Optional.empty();
+      for (int i : replicas) {
+        Optional<dev.canopy.consensus.Hash> block = subnet.node(i).finalizedBlock(h);
+        if (block.isPresent() && first.isPresent()) {
+          assertThat(block.get()).as("finalized block of height %d", h).isEqualTo(first.get());
+          compared++;
+        }
+        first = first.isPresent() ? first : block;
+      }
+    }
+    assertThat(compared).isPositive();
+  }
+
+  @Test
+  @Order(5)
+  void aRestartedReplicaRejoinsAndCatchesUpFromItsJournalAndItsPeers() {
+    long before = certifiedHeight(1);
+    Node restarted = subnet.restart(1);
+    seenRoots.get(1).clear();
+    clients.set(1, new IcTestClient(restarted.httpUri(), 101)); // a new ephemeral HTTP port
+    assertThat(restarted.recoveredState()).isEmpty(); // certified only with the peers' shares
+    awaitCertifiedHeight(1, certifiedHeight(0));
+    assertThat(certifiedHeight(1)).isGreaterThan(before);
+    sample(List.of(0, 1, 2, 3));
+    assertThat(get(1)).isEqualTo(CandidValue.nat(1));
+    assertNoTwoRootsAtAHeight();
   }
 
   static long certifiedHeight(int replica) {
@@ -206,7 +243,7 @@ class LocalSubnetTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void withOneReplicaStoppedUpdatesStillComplete() {
     subnet.node(3).close();
     awaitCertifiedHeight(1, certifiedHeight(2));
@@ -215,10 +252,11 @@ class LocalSubnetTest {
     awaitCertifiedHeight(0, certifiedHeight(1));
     sample(List.of(0, 1, 2));
     assertNoTwoRootsAtAHeight();
+    assertNoTwoBlocksAtAHeight(List.of(0, 1, 2));
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void withTwoReplicasStoppedTheSubnetHaltsWithoutAFork() throws Exception {
     subnet.node(2).close();
     // Heights already signed by three replicas may still certify on the last two; then nothing.
@@ -235,5 +273,6 @@ class LocalSubnetTest {
     assertThat(seenRoots.get(1).lastKey()).isEqualTo(height1);
     assertThat(get(0)).isEqualTo(CandidValue.nat(2));
     assertNoTwoRootsAtAHeight();
+    assertNoTwoBlocksAtAHeight(List.of(0, 1));
   }
 }
