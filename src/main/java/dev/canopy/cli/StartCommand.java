@@ -1,6 +1,7 @@
 package dev.canopy.cli;
 
 import dev.canopy.agent.Agent;
+import dev.canopy.node.LocalSubnet;
 import dev.canopy.node.Node;
 import dev.canopy.node.NodeConfig;
 import dev.canopy.node.NodeStartupException;
@@ -57,6 +58,23 @@ final class StartCommand implements Callable<Integer> {
   Path configFile;
 
   @Option(
+      names = "--replicas",
+      paramLabel = "N",
+      description =
+          "Run a subnet of N replicas in this process (default: 1). Replica i keeps its data in"
+              + " <data-dir>/replica-i and serves HTTP on PORT + i (Pekko Management on PORT + N"
+              + " + i); use N = 3f + 1 (4, 7, ...) to tolerate f faulty replicas.")
+  int replicas = 1;
+
+  @Option(
+      names = "--genesis-only",
+      description =
+          "With --replicas N: deal the subnet's keys into <data-dir>/replica-i/keys and exit, to"
+              + " run the replicas as separate processes (see conf/examples). Phase 1: a trusted"
+              + " dealer in this process deals them.")
+  boolean genesisOnly;
+
+  @Option(
       names = "--background",
       description = "Start the node as a separate process and return once it is healthy.")
   boolean background;
@@ -75,6 +93,19 @@ final class StartCommand implements Callable<Integer> {
       err.println("canopy: cannot start the node: " + e.getMessage());
       err.flush();
       return EXIT_STARTUP_FAILED;
+    }
+    if (genesisOnly) {
+      return dealKeys(config, out, err);
+    }
+    if (replicas != 1) {
+      if (background) {
+        err.println("canopy: --background is for a single node; run a subnet in the foreground");
+        err.flush();
+        return EXIT_STARTUP_FAILED;
+      }
+      out.println(effectiveConfiguration(config));
+      out.flush();
+      return startSubnet(config, out, err);
     }
     if (background) {
       return startInBackground(config, env, out, err);
@@ -96,6 +127,42 @@ final class StartCommand implements Callable<Integer> {
     out.flush();
     // Ctrl-C and SIGTERM run coordinated shutdown from the JVM's shutdown hook.
     node.whenTerminated().toCompletableFuture().join();
+    return 0;
+  }
+
+  private Integer dealKeys(NodeConfig config, PrintWriter out, PrintWriter err) {
+    try {
+      var keys = LocalSubnet.dealKeys(config.dataDir(), replicas, new java.security.SecureRandom());
+      out.printf("Subnet %s: keys of %d replicas in %s%n", keys.get(0).subnetId(), keys.size(),
+          LocalSubnet.replicaDir(config.dataDir(), 0).getParent().resolve("replica-<i>/keys"));
+      out.flush();
+      return 0;
+    } catch (NodeStartupException e) {
+      err.println("canopy: cannot deal the subnet's keys: " + e.getMessage());
+      err.flush();
+      return EXIT_STARTUP_FAILED;
+    }
+  }
+
+  private Integer startSubnet(NodeConfig config, PrintWriter out, PrintWriter err) {
+    LocalSubnet subnet;
+    try {
+      subnet = LocalSubnet.start(config, replicas);
+    } catch (NodeStartupException e) {
+      err.println("canopy: cannot start the subnet: " + e.getMessage());
+      err.flush();
+      return EXIT_STARTUP_FAILED;
+    }
+    double seconds = ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0;
+    out.printf("Canopy subnet %s of %d replicas is healthy (%.1f s after launch); Ctrl-C stops it.%n",
+        subnet.node(0).subnetId(), replicas, seconds);
+    for (int i = 0; i < replicas; i++) {
+      out.printf("  replica %d: node %s at %s%n", i, subnet.node(i).nodeId(), subnet.node(i).httpUri());
+    }
+    out.flush();
+    for (Node node : subnet.nodes()) {
+      node.whenTerminated().toCompletableFuture().join();
+    }
     return 0;
   }
 

@@ -24,7 +24,15 @@ import dev.canopy.state.EffectiveId;
 import dev.canopy.types.Hashing;
 import dev.canopy.types.NodeId;
 import dev.canopy.types.RequestId;
+import dev.canopy.consensus.ArtifactCodec;
+import dev.canopy.consensus.RetransmissionRequest;
+import dev.canopy.ingress.IngressRejection;
+import dev.canopy.ingress.IngressVerdict;
+import dev.canopy.types.InvalidInputException;
+import dev.canopy.types.Principal;
+import dev.canopy.types.SubnetId;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.ArrayList;
 import java.util.TreeMap;
 import java.util.List;
@@ -37,6 +45,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * The replica's ingress and consensus actor: it owns the {@link IngressPool} and the {@link
@@ -48,10 +58,20 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * the artifact pool then starts from an anchor at that height, the way a replica resumes from a
  * catch-up package.
  *
- * <p>Note: with one replica there are no peers, so the artifacts a step wants sent go nowhere, and
- * the pool is not persisted: what must survive a crash is the finalized batches, which the state
- * manager journals. A replicated subnet adds gossip of {@code toSend} here, and a catch-up package
- * that all replicas agree on in place of the local anchor.
+ * <p>Peers: the consensus actors of the other replicas of the subnet, found through the
+ * Receptionist under {@link #serviceKey}. Everything a step wants sent goes to every peer as
+ * canonical CBOR ({@link Artifact#toBytes()}); what arrives is decoded ({@link ArtifactCodec}) and
+ * filed unvalidated in the pool, where the pure step checks it like anything else from an untrusted
+ * network. Every {@code retransmitEveryMs} the actor asks its peers to resend what it lacks above
+ * its finalized height ({@link ConsensusStep#retransmissionRequest}), which heals lost messages.
+ * Calls accepted by this replica are gossiped to the peers, which validate them again before their
+ * pools take them, so whichever replica makes the next block can include them. Certification
+ * shares travel between the state managers through these actors.
+ *
+ * <p>Note: the pool is not persisted: what must survive a crash is the finalized batches, which
+ * the state manager journals. A replica of a subnet of several that restarts at a height above 0
+ * resumes from a local anchor that its peers' blocks do not extend; catch-up packages (which all
+ * replicas agree on) are not implemented yet, so such a replica cannot rejoin (phase 1 gap).
  */
 public final class ConsensusActor {
   /** What the actor handles. */
@@ -69,8 +89,17 @@ public final class ConsensusActor {
    * blockHash} and time {@code timeMs}); batches from {@code height + 1} on go to {@code stateManager}.
    */
   public record Resume(
-      long height, long timeMs, Hash blockHash, ActorRef<StateManager.Command> stateManager)
-      implements Command {}
+      long height,
+      long timeMs,
+      Hash blockHash,
+      StateManager.Anchor anchor,
+      ActorRef<StateManager.Command> stateManager)
+      implements Command {
+    public Resume(long height, long timeMs, Hash blockHash,
+        ActorRef<StateManager.Command> stateManager) {
+      this(height, timeMs, blockHash, StateManager.Anchor.NONE, stateManager);
+    }
+  }
 
   /**
    * Stop making and delivering blocks (the node is stopping); {@code replyTo} hears once every
@@ -78,38 +107,131 @@ public final class ConsensusActor {
    */
   public record Quiesce(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
 
+  /** A consensus artifact from a peer, as canonical CBOR. */
+  public record ArtifactBytes(byte[] bytes) implements Command, CborSerializable {}
+
+  /** A peer asks for what it lacks above {@code filterHeight}; the answer goes to {@code replyTo}. */
+  public record RetransmitRequest(byte[] requester, long filterHeight, ActorRef<Command> replyTo)
+      implements Command, CborSerializable {}
+
+  /** A call a peer accepted ({@link IngressPayload#encode} form); validated again on arrival. */
+  public record GossipedIngress(byte[] messageId, byte[] content)
+      implements Command, CborSerializable {}
+
+  /** A replica's share of the signature of its state root of {@code height}. */
+  public record CertificationShare(long height, byte[] rootHash, int signerIndex, byte[] signature)
+      implements Command, CborSerializable {}
+
+  /** From the local state manager: send this share to every peer. */
+  record BroadcastShare(CertificationShare share) implements Command {}
+
+  private record PeersChanged(Receptionist.Listing listing) implements Command {}
+
   private record Tick() implements Command {}
+
+  private record RetransmitTick() implements Command {}
+
+  private record WakeNow() implements Command {}
 
   private static final int MAX_STASHED = 10_000;
   private static final int MAX_STEPS_PER_WAKE = 1_000;
   private static final byte[] RESUME_BEACON_DOMAIN = Hashing.domainSeparator("canopy-resume-beacon");
+  private static final long RETRANSMIT_EVERY_MS = 500;
+  private static final int RETAIN_HEIGHTS_REPLICATED = 1_000;
+  private static final int MAX_PEERS = 1024;
 
   private ConsensusActor() {}
 
+  /** The Receptionist key under which the consensus actors of {@code subnet} find each other. */
+  public static ServiceKey<Command> serviceKey(SubnetId subnet) {
+    return ServiceKey.create(Command.class, "consensus-" + subnet);
+  }
+
   public static Behavior<Command> create(Replica replica) {
     return Behaviors.setup(
-        context ->
-            Behaviors.withStash(
-                MAX_STASHED,
-                stash ->
-                    Behaviors.withTimers(
-                        timers -> waitingForState(replica, context, stash, timers))));
+        context -> {
+          ServiceKey<Command> key = serviceKey(replica.keys().subnetId());
+          Peers peers = new Peers(context.getSelf(), key);
+          if (replica.keys().replicaCount() > 1) {
+            context.getSystem().receptionist().tell(Receptionist.register(key, context.getSelf()));
+            context.getSystem().receptionist().tell(Receptionist.subscribe(key,
+                context.messageAdapter(Receptionist.Listing.class, PeersChanged::new)));
+          }
+          return Behaviors.withStash(
+              MAX_STASHED,
+              stash ->
+                  Behaviors.withTimers(
+                      timers -> waitingForState(replica, context, stash, timers, peers)));
+        });
+  }
+
+  /** The other replicas' consensus actors, as the Receptionist lists them. */
+  private static final class Peers {
+    private final ActorRef<Command> self;
+    private final ServiceKey<Command> key;
+    private Set<ActorRef<Command>> refs = Set.of();
+
+    Peers(ActorRef<Command> self, ServiceKey<Command> key) {
+      this.self = self;
+      this.key = key;
+    }
+
+    void update(Receptionist.Listing listing, ActorContext<Command> context, int replicas) {
+      Set<ActorRef<Command>> next = new LinkedHashSet<>();
+      if (!listing.isForKey(key)) {
+        return;
+      }
+      for (ActorRef<Command> ref : listing.getServiceInstances(key)) {
+        if (!ref.equals(self) && next.size() < Math.min(MAX_PEERS, replicas - 1)) {
+          next.add(ref);
+        }
+      }
+      if (!next.equals(refs)) {
+        context.getLog().info("{} of {} peer replica(s) reachable", next.size(), replicas - 1);
+      }
+      refs = next;
+    }
+
+    void tellAll(Command message) {
+      for (ActorRef<Command> ref : refs) {
+        ref.tell(message);
+      }
+    }
   }
 
   private static Behavior<Command> waitingForState(
       Replica replica,
       ActorContext<Command> context,
       StashBuffer<Command> stash,
-      TimerScheduler<Command> timers) {
+      TimerScheduler<Command> timers,
+      Peers peers) {
     return Behaviors.receive(Command.class)
+        .onMessage(PeersChanged.class, changed -> {
+          peers.update(changed.listing(), context, replica.keys().replicaCount());
+          return Behaviors.same();
+        })
+        .onMessage(BroadcastShare.class, b -> {
+          peers.tellAll(b.share());
+          return Behaviors.same();
+        })
         .onMessage(
             Resume.class,
             resume -> {
-              Running running = new Running(replica, context, resume);
+              Running running = new Running(replica, context, resume, peers);
               timers.startTimerWithFixedDelay(
                   new Tick(), Duration.ofMillis(replica.settings().consensusTickMs()));
+              int replicas = replica.keys().replicaCount();
+              if (replicas > 1) {
+                timers.startTimerWithFixedDelay(
+                    new RetransmitTick(), Duration.ofMillis(RETRANSMIT_EVERY_MS));
+                if (resume.height() > 0 && !resume.anchor().isKnown()) {
+                  context.getLog().warn("replica {} of {} resumes at height {} from a local anchor;"
+                      + " without catch-up packages its peers' blocks may not extend it",
+                      replica.keys().replicaIndex(), replicas, resume.height());
+                }
+              }
               context.getLog().info(
-                  "consensus resumes above height {} with {} replica(s)", resume.height(), 1);
+                  "consensus resumes above height {} with {} replica(s)", resume.height(), replicas);
               return stash.unstashAll(running.behavior());
             })
         .onMessage(
@@ -157,31 +279,44 @@ public final class ConsensusActor {
     private final ConsensusStep step;
     private final ActorRef<StateManager.Command> stateManager;
     private final Replica replica;
+    private final Peers peers;
     private long nextBatchHeight;
+    private boolean wakePending;
 
-    Running(Replica replica, ActorContext<Command> context, Resume resume) {
+    Running(Replica replica, ActorContext<Command> context, Resume resume, Peers peers) {
       this.replica = replica;
       this.context = context;
+      this.peers = peers;
       this.stateManager = resume.stateManager();
       NodeKeys keys = replica.keys();
-      SubnetMembership membership = new SubnetMembership(
-          keys.subnetId(),
-          List.of(keys.nodeSigningKey().publicKey()),
-          keys.subnetPublicKey(),
-          keys.subnetPublicKeyShares());
       // Note: a subnet of one uses its 1-of-1 subnet key for the random beacon as well.
-      SubnetConfig config =
-          new SubnetConfig(membership, keys.nodeSigningKey(), keys.subnetKeyShare());
+      SubnetConfig config = keys.consensusConfig();
       ConsensusParameters parameters = ConsensusParameters.defaults()
           .withDelays(ConsensusParameters.defaults().unitDelayMs(),
               replica.settings().roundIntervalMs())
           .withBlockLimits(ConsensusParameters.defaults().maxBlockMessages(),
               dev.canopy.consensus.ArtifactCodec.MAX_ARTIFACT_BYTES / 2);
+      if (keys.replicaCount() > 1) {
+        // Note: without catch-up packages, a replica that was away catches up only from what its
+        // peers still hold; keep about a few minutes of rounds for it.
+        parameters = new ConsensusParameters(parameters.unitDelayMs(),
+            parameters.initialNotaryDelayMs(), parameters.maxClockDriftMs(),
+            parameters.maxBlockMessages(), parameters.maxBlockPayloadBytes(),
+            RETAIN_HEIGHTS_REPLICATED, parameters.maxHeightsAhead(),
+            parameters.maxUnvalidatedArtifacts(), parameters.maxNotarizationLagHeights(),
+            parameters.maxRetransmitArtifacts());
+      }
       this.step = new ConsensusStep(config, parameters, new PoolPayloads(), SignatureVerifier.DIRECT);
       long nowMs = System.currentTimeMillis();
       if (resume.height() == 0) {
         this.pool = new ArtifactPool(Block.genesis(keys.subnetId(), 0),
             Artifact.RandomBeacon.genesis(keys.subnetId()), parameters, nowMs);
+      } else if (keys.replicaCount() > 1 && resume.anchor().isKnown()
+          && realAnchor(resume).isPresent()) {
+        // The finalized block and beacon of the state's height: peers' later blocks extend them.
+        Artifact[] anchor = realAnchor(resume).get();
+        this.pool = new ArtifactPool(((Artifact.BlockProposal) anchor[0]).block(),
+            (Artifact.RandomBeacon) anchor[1], parameters, nowMs);
       } else {
         Block anchor = new Block(resume.height(), resume.blockHash(), 0,
             new NodeId(keys.subnetId().principal()), resume.timeMs(), Payload.EMPTY);
@@ -190,6 +325,22 @@ public final class ConsensusActor {
         this.pool = new ArtifactPool(anchor, beacon, parameters, nowMs);
       }
       this.nextBatchHeight = resume.height() + 1;
+    }
+
+    /** The journaled block proposal and beacon of the resume height, if they decode and match. */
+    private static Optional<Artifact[]> realAnchor(Resume resume) {
+      try {
+        Artifact block = ArtifactCodec.decode(resume.anchor().blockProposal());
+        Artifact beacon = ArtifactCodec.decode(resume.anchor().beacon());
+        if (block instanceof Artifact.BlockProposal p && beacon instanceof Artifact.RandomBeacon b
+            && p.block().height() == resume.height() && b.height() == resume.height()
+            && p.block().hash().equals(resume.blockHash())) {
+          return Optional.of(new Artifact[] {block, beacon});
+        }
+      } catch (InvalidInputException e) {
+        // fall back to a local anchor
+      }
+      return Optional.empty();
     }
 
     Behavior<Command> behavior() {
@@ -202,6 +353,32 @@ public final class ConsensusActor {
             return Behaviors.same();
           })
           .onMessage(Resume.class, resume -> Behaviors.same())
+          .onMessage(PeersChanged.class, changed -> {
+            peers.update(changed.listing(), context, replica.keys().replicaCount());
+            return Behaviors.same();
+          })
+          .onMessage(ArtifactBytes.class, this::onArtifact)
+          .onMessage(WakeNow.class, w -> {
+            wakePending = false;
+            wake();
+            return Behaviors.same();
+          })
+          .onMessage(RetransmitTick.class, t -> {
+            RetransmissionRequest request = step.retransmissionRequest(pool, nextBatchHeight);
+            peers.tellAll(new RetransmitRequest(request.requester().principal().toBytes(),
+                request.filterHeight(), context.getSelf()));
+            return Behaviors.same();
+          })
+          .onMessage(RetransmitRequest.class, this::onRetransmitRequest)
+          .onMessage(GossipedIngress.class, this::onGossipedIngress)
+          .onMessage(BroadcastShare.class, b -> {
+            peers.tellAll(b.share());
+            return Behaviors.same();
+          })
+          .onMessage(CertificationShare.class, share -> {
+            stateManager.tell(new StateManager.PeerShare(share));
+            return Behaviors.same();
+          })
           .onMessage(Quiesce.class, quiesce -> {
             stateManager.tell(new StateManager.Sync(quiesce.replyTo()));
             return quiesced();
@@ -212,10 +389,76 @@ public final class ConsensusActor {
     private Behavior<Command> onSubmit(Submit submit) {
       IngressPool.Admission admission = ingressPool.add(submit.request(), nowNs());
       if (admission instanceof IngressPool.Admission.Added) {
-        encoded.put(submit.request().requestId(),
-            IngressPayload.encode(submit.request().envelope(), submit.effectiveId()));
+        dev.canopy.consensus.IngressMessage message =
+            IngressPayload.encode(submit.request().envelope(), submit.effectiveId());
+        encoded.put(submit.request().requestId(), message);
+        peers.tellAll(new GossipedIngress(message.messageId().bytes(), message.content()));
       }
       submit.replyTo().tell(admission);
+      return Behaviors.same();
+    }
+
+    /** A peer's artifact: well-formed ones wait in the pool for the step to validate them. */
+    private Behavior<Command> onArtifact(ArtifactBytes message) {
+      Artifact artifact;
+      try {
+        if (message.bytes() == null || message.bytes().length > ArtifactCodec.MAX_ARTIFACT_BYTES) {
+          return Behaviors.same();
+        }
+        artifact = ArtifactCodec.decode(message.bytes());
+      } catch (InvalidInputException e) {
+        context.getLog().debug("dropping a malformed artifact from a peer: {}", e.getMessage());
+        return Behaviors.same();
+      }
+      if (pool.receive(artifact, System.currentTimeMillis()) && !wakePending) {
+        // Arrivals queued behind this one are filed before the step runs once for all of them.
+        wakePending = true;
+        context.getSelf().tell(new WakeNow());
+      }
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onRetransmitRequest(RetransmitRequest request) {
+      NodeId requester;
+      try {
+        requester = new NodeId(Principal.fromBytes(request.requester()));
+      } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
+        return Behaviors.same();
+      }
+      if (request.replyTo() == null || !replica.keys().membership().isMember(requester)) {
+        return Behaviors.same();
+      }
+      for (Artifact a : step.retransmission(pool,
+          new RetransmissionRequest(requester, request.filterHeight()))) {
+        request.replyTo().tell(new ArtifactBytes(a.toBytes()));
+      }
+      return Behaviors.same();
+    }
+
+    /** A call a peer accepted: this replica validates it itself before its pool takes it. */
+    private Behavior<Command> onGossipedIngress(GossipedIngress gossip) {
+      try {
+        if (gossip.content() == null
+            || gossip.content().length > ArtifactCodec.MAX_ARTIFACT_BYTES / 2) {
+          return Behaviors.same();
+        }
+        dev.canopy.consensus.IngressMessage message =
+            new dev.canopy.consensus.IngressMessage(new Hash(gossip.messageId()), gossip.content());
+        IngressPayload.Submitted submitted =
+            IngressPayload.decodeSubmitted(message, replica.decoder());
+        long now = nowNs();
+        IngressVerdict<CallContent> verdict = submitted.effectiveId().isCanister()
+            ? replica.validator().validateCall(
+                submitted.envelope(), submitted.effectiveId().id(), now)
+            : replica.validator().validateSubnetCall(
+                submitted.envelope(), new SubnetId(submitted.effectiveId().id()), now);
+        if (verdict instanceof IngressVerdict.Accepted<CallContent> accepted
+            && ingressPool.add(accepted.request(), now) instanceof IngressPool.Admission.Added) {
+          encoded.put(accepted.request().requestId(), message);
+        }
+      } catch (InvalidInputException | IllegalArgumentException e) {
+        context.getLog().debug("dropping gossiped ingress: {}", e.getMessage());
+      }
       return Behaviors.same();
     }
 
@@ -228,6 +471,9 @@ public final class ConsensusActor {
           return;
         }
         pool.apply(changes, nowMs);
+        for (Artifact a : changes.toSend()) {
+          peers.tellAll(new ArtifactBytes(a.toBytes()));
+        }
         for (Batch batch : changes.toDeliver()) {
           deliver(batch);
         }
@@ -245,7 +491,15 @@ public final class ConsensusActor {
       }
       ingressPool.removeIncluded(included);
       included.forEach(encoded::remove);
-      stateManager.tell(new StateManager.Execute(batch));
+      StateManager.Anchor anchor = StateManager.Anchor.NONE;
+      if (replica.keys().replicaCount() > 1) {
+        Optional<Artifact.BlockProposal> block = pool.block(batch.height(), batch.blockHash());
+        Optional<Artifact.RandomBeacon> beacon = pool.beacon(batch.height());
+        if (block.isPresent() && beacon.isPresent()) {
+          anchor = new StateManager.Anchor(block.get().toBytes(), beacon.get().toBytes());
+        }
+      }
+      stateManager.tell(new StateManager.Execute(batch, anchor));
       nextBatchHeight = batch.height() + 1;
     }
 

@@ -172,6 +172,11 @@ public final class Node implements AutoCloseable {
     return replica.publisher().latest();
   }
 
+  /** The hash of the finalized block this replica executed at {@code height} (recent heights). */
+  public java.util.Optional<dev.canopy.consensus.Hash> finalizedBlock(long height) {
+    return replica.publisher().finalizedBlock(height);
+  }
+
   /** The state this run of the node recovered from its store (height 0 on a new node). */
   public java.util.Optional<dev.canopy.http.PublishedState> recoveredState() {
     return replica.publisher().recovered();

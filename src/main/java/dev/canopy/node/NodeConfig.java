@@ -93,6 +93,11 @@ public final class NodeConfig {
     return new NodeConfig(resolved);
   }
 
+  /** This configuration with {@code overrides} (by configuration path) on top, validated again. */
+  public NodeConfig withOverrides(Map<String, ?> overrides) {
+    return fromConfig(ConfigFactory.parseMap(overrides, "overrides").withFallback(config));
+  }
+
   /** The complete configuration for the actor system: the file plus the selected store. */
   public Config pekkoConfig() {
     Map<String, Object> db = new LinkedHashMap<>();

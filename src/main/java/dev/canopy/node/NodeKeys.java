@@ -1,6 +1,9 @@
 package dev.canopy.node;
 
+import dev.canopy.consensus.SubnetConfig;
+import dev.canopy.consensus.SubnetMembership;
 import dev.canopy.crypto.BlsPublicKey;
+import dev.canopy.crypto.Ed25519PublicKey;
 import dev.canopy.crypto.Ed25519SigningKey;
 import dev.canopy.crypto.ThresholdBls;
 import dev.canopy.types.NodeId;
@@ -9,8 +12,14 @@ import dev.canopy.types.SubnetId;
 import java.util.List;
 
 /**
- * A node's secret keys: its Ed25519 node signing key (which signs query responses and names the
- * node) and its share of the subnet's threshold BLS key (which signs certified state).
+ * A node's secret keys and the public description of its subnet: its Ed25519 node signing key
+ * (which signs query responses and consensus artifacts and names the node), its share of the
+ * subnet's threshold BLS key (which signs certified state), its share of the random beacon's
+ * threshold key, and every member's public node key and public key shares.
+ *
+ * <p>Replica {@code i} (0-based) holds share {@code i + 1} of both threshold keys and is node
+ * {@code i} of {@link #memberNodeKeys}. A subnet of one uses its 1-of-1 subnet key as the beacon
+ * key too.
  *
  * <p>{@link #toString()} shows public parts only.
  */
@@ -19,10 +28,41 @@ public record NodeKeys(
     ThresholdBls.Parameters subnetKeyParameters,
     ThresholdBls.SecretKeyShare subnetKeyShare,
     List<ThresholdBls.PublicKeyShare> subnetPublicKeyShares,
-    BlsPublicKey subnetPublicKey) {
+    BlsPublicKey subnetPublicKey,
+    List<Ed25519PublicKey> memberNodeKeys,
+    ThresholdBls.SecretKeyShare beaconKeyShare,
+    List<ThresholdBls.PublicKeyShare> beaconPublicKeyShares,
+    BlsPublicKey beaconPublicKey) {
 
   public NodeKeys {
     subnetPublicKeyShares = List.copyOf(subnetPublicKeyShares);
+    memberNodeKeys = List.copyOf(memberNodeKeys);
+    beaconPublicKeyShares = List.copyOf(beaconPublicKeyShares);
+    int n = subnetKeyParameters.shareCount();
+    if (memberNodeKeys.size() != n || beaconPublicKeyShares.size() != n
+        || subnetPublicKeyShares.size() != n) {
+      throw new IllegalArgumentException(
+          "a subnet of " + n + " replicas needs " + n + " node keys and public key shares");
+    }
+    if (beaconKeyShare.index() != subnetKeyShare.index()) {
+      throw new IllegalArgumentException("the beacon and subnet key shares belong to different nodes");
+    }
+    if (!memberNodeKeys.get(subnetKeyShare.index() - 1).equals(nodeSigningKey.publicKey())) {
+      throw new IllegalArgumentException(
+          "member " + subnetKeyShare.index() + "'s node key is not this node's key");
+    }
+  }
+
+  /** The keys of the only node of a subnet of one: the subnet key is the beacon key too. */
+  public NodeKeys(
+      Ed25519SigningKey nodeSigningKey,
+      ThresholdBls.Parameters subnetKeyParameters,
+      ThresholdBls.SecretKeyShare subnetKeyShare,
+      List<ThresholdBls.PublicKeyShare> subnetPublicKeyShares,
+      BlsPublicKey subnetPublicKey) {
+    this(nodeSigningKey, subnetKeyParameters, subnetKeyShare, subnetPublicKeyShares,
+        subnetPublicKey, List.of(nodeSigningKey.publicKey()), subnetKeyShare,
+        subnetPublicKeyShares, subnetPublicKey);
   }
 
   /** The node's id: the self-authenticating principal of its signing key's DER public key. */
@@ -41,6 +81,26 @@ public record NodeKeys(
   /** The root key as {@code /api/v2/status} reports it: the subnet key in DER (133 bytes). */
   public byte[] rootKeyDer() {
     return subnetPublicKey.toDer();
+  }
+
+  /** How many replicas the subnet has. */
+  public int replicaCount() {
+    return subnetKeyParameters.shareCount();
+  }
+
+  /** This node's place in the subnet (0-based). */
+  public int replicaIndex() {
+    return subnetKeyShare.index() - 1;
+  }
+
+  /** The subnet as consensus sees it: members, node keys and the beacon key's public shares. */
+  public SubnetMembership membership() {
+    return new SubnetMembership(subnetId(), memberNodeKeys, beaconPublicKey, beaconPublicKeyShares);
+  }
+
+  /** This replica's consensus configuration: the membership and its own signing keys. */
+  public SubnetConfig consensusConfig() {
+    return new SubnetConfig(membership(), nodeSigningKey, beaconKeyShare);
   }
 
   @Override

@@ -102,10 +102,12 @@ public final class Replica {
     this.publisher = new StatePublisher(settings.syncCallTimeoutMs(), settings.maxSyncCallWaiters());
   }
 
-  /** The subnet's state before its first batch: no canisters, this node its only member. */
+  /** The subnet's state before its first batch: no canisters, the subnet's nodes and their keys. */
   public ReplicatedState genesisState() {
     TreeMap<NodeId, byte[]> nodes = new TreeMap<>();
-    nodes.put(keys.nodeId(), keys.nodeSigningKey().publicKey().toDer());
+    for (dev.canopy.crypto.Ed25519PublicKey key : keys.memberNodeKeys()) {
+      nodes.put(new NodeId(dev.canopy.types.Principal.selfAuthenticating(key.toDer())), key.toDer());
+    }
     SubnetInfo own = new SubnetInfo(SubnetType.SYSTEM, keys.rootKeyDer(), canisterRanges, nodes,
         Optional.empty());
     TreeMap<SubnetId, SubnetInfo> subnets = new TreeMap<>();
@@ -131,6 +133,11 @@ public final class Replica {
 
   public EnvelopeDecoder decoder() {
     return decoder;
+  }
+
+  /** Validates calls from clients and, for gossiped ingress, from peers. */
+  public IngressValidator validator() {
+    return validator;
   }
 
   public Certifier certifier() {

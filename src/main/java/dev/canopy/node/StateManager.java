@@ -10,7 +10,12 @@ import dev.canopy.state.CertifiedState;
 import dev.canopy.state.CertifiedStateTree;
 import dev.canopy.state.CertifiedStateTreeBuilder;
 import dev.canopy.state.StateCertification;
+import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.state.CertificationPool;
+import dev.canopy.types.Hex;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -51,24 +56,58 @@ public final class StateManager
   public sealed interface Command {}
 
   /** A finalized batch from consensus; batches at or below the state's height are ignored. */
-  public record Execute(Batch batch) implements Command {}
+  public record Execute(Batch batch, Anchor anchor) implements Command {
+    public Execute(Batch batch) {
+      this(batch, Anchor.NONE);
+    }
+  }
+
+  /**
+   * The finalized block proposal and random beacon of a height as canonical CBOR ({@link
+   * dev.canopy.consensus.Artifact#toBytes}), kept with the state of that height so that a replica
+   * of a subnet of several resumes its artifact pool from the real chain, which its peers' blocks
+   * extend. Empty arrays when unknown (a subnet of one, or batches journaled before they were
+   * kept).
+   */
+  public record Anchor(byte[] blockProposal, byte[] beacon) {
+    public static final Anchor NONE = new Anchor(new byte[0], new byte[0]);
+
+    public Anchor {
+      blockProposal = blockProposal == null ? new byte[0] : blockProposal;
+      beacon = beacon == null ? new byte[0] : beacon;
+    }
+
+    public boolean isKnown() {
+      return blockProposal.length > 0 && beacon.length > 0;
+    }
+  }
 
   /** Answered once every batch received before it is journaled and published. */
   public record Sync(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
 
+  /** A peer's certification share, forwarded by the consensus actor. */
+  public record PeerShare(ConsensusActor.CertificationShare share) implements Command {}
+
   /** The journal's event: a finalized batch in canonical CBOR ({@link BatchRouting#encode}). */
-  public record BatchFinalized(byte[] batch) implements CborSerializable {}
+  public record BatchFinalized(byte[] batch, byte[] blockProposal, byte[] beacon)
+      implements CborSerializable {}
 
   /** The snapshot form of {@link Current}: a checkpoint of the replicated state. */
-  public record Checkpoint(byte[] state, byte[] lastBlockHash) implements CborSerializable {}
+  public record Checkpoint(
+      byte[] state, byte[] lastBlockHash, byte[] lastBlockProposal, byte[] lastBeacon)
+      implements CborSerializable {}
 
   /** The state after the last applied batch, with the hash of that batch's block. */
-  public record Current(ReplicatedState state, Hash lastBlockHash) {
+  public record Current(ReplicatedState state, Hash lastBlockHash, Anchor anchor) {
     public Current {
       Objects.requireNonNull(state);
       Objects.requireNonNull(lastBlockHash);
+      Objects.requireNonNull(anchor);
     }
   }
+
+  /** A height executed here whose certification waits for the peers' shares. */
+  private record Uncertified(ReplicatedState state, CertifiedStateTree tree) {}
 
   /** The entity type in the persistence id; the entity id is the subnet id. */
   public static final String ENTITY_TYPE = "subnet-state";
@@ -78,6 +117,14 @@ public final class StateManager
   private final ActorRef<ConsensusActor.Command> consensus;
   private final Consumer<Long> onLiveHeight;
   private final CertifiedStateTreeBuilder treeBuilder = new CertifiedStateTreeBuilder();
+  // A subnet of several replicas: heights executed here and waiting for t matching shares.
+  private final CertificationPool certificationPool;
+  private final TreeMap<Long, Uncertified> awaitingCertification = new TreeMap<>();
+  private final java.util.Set<Long> reportedDivergence = new java.util.TreeSet<>();
+  private long publishedHeight = -1;
+
+  /** Heights kept waiting for certification, and how far ahead peers' shares are kept. */
+  private static final int MAX_UNCERTIFIED_HEIGHTS = 256;
 
   private StateManager(
       ActorContext<Command> context,
@@ -90,6 +137,10 @@ public final class StateManager
     this.replica = replica;
     this.consensus = consensus;
     this.onLiveHeight = onLiveHeight;
+    NodeKeys keys = replica.keys();
+    this.certificationPool = keys.subnetKeyParameters().threshold() == 1 ? null
+        : new CertificationPool(replica.certifier(), keys.subnetKeyParameters(),
+            keys.subnetPublicKeyShares(), MAX_UNCERTIFIED_HEIGHTS);
   }
 
   /**
@@ -105,7 +156,7 @@ public final class StateManager
 
   @Override
   public Current emptyState() {
-    return new Current(replica.genesisState(), Hash.ZERO);
+    return new Current(replica.genesisState(), Hash.ZERO, Anchor.NONE);
   }
 
   @Override
@@ -120,11 +171,13 @@ public final class StateManager
             return Effect().none();
           }
           return Effect()
-              .persist(new BatchFinalized(BatchRouting.encode(batch)))
-              .thenRun(next -> {
-                publish(next);
-                onLiveHeight.accept(next.state().height());
-              });
+              .persist(new BatchFinalized(BatchRouting.encode(batch),
+                  execute.anchor().blockProposal(), execute.anchor().beacon()))
+              .thenRun(this::certifyAndPublish);
+        })
+        .onCommand(PeerShare.class, (current, peer) -> {
+          onPeerShare(peer.share());
+          return Effect().none();
         })
         .onCommand(Sync.class, (current, sync) -> Effect().none()
             .thenRun(state -> sync.replyTo().tell(org.apache.pekko.Done.getInstance())))
@@ -147,7 +200,7 @@ public final class StateManager
     }
     ReplicatedState next = replica.roundExecutor()
         .executeRound(current.state(), replica.routing().toExecution(batch)).state();
-    return new Current(next, batch.blockHash());
+    return new Current(next, batch.blockHash(), new Anchor(event.blockProposal(), event.beacon()));
   }
 
   @Override
@@ -156,10 +209,15 @@ public final class StateManager
         .onSignal(RecoveryCompleted.instance(), current -> {
           context.getLog().info("replicated state recovered at height {} ({} canisters)",
               current.state().height(), current.state().canisters().size());
-          replica.publisher().publishRecovered(certify(current));
+          if (certificationPool == null) {
+            replica.publisher().publishRecovered(certify(current));
+          } else {
+            // Certified only once t replicas sign the same root of this height.
+            shareAndAwait(current);
+          }
           consensus.tell(new ConsensusActor.Resume(current.state().height(),
               current.state().batchTimeNs() / BatchRouting.NANOS_PER_MILLI,
-              current.lastBlockHash(), context.getSelf()));
+              current.lastBlockHash(), current.anchor(), context.getSelf()));
         })
         .build();
   }
@@ -176,20 +234,107 @@ public final class StateManager
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(Current current) {
-        return new Checkpoint(StateCodec.serialize(current.state()), current.lastBlockHash().bytes());
+        return new Checkpoint(StateCodec.serialize(current.state()), current.lastBlockHash().bytes(),
+            current.anchor().blockProposal(), current.anchor().beacon());
       }
 
       @Override
       public Current fromJournal(Object from) {
         Checkpoint checkpoint = (Checkpoint) from;
         return new Current(StateCodec.deserialize(checkpoint.state(), replica.engine()),
-            new Hash(checkpoint.lastBlockHash()));
+            new Hash(checkpoint.lastBlockHash()),
+            new Anchor(checkpoint.lastBlockProposal(), checkpoint.lastBeacon()));
       }
     };
   }
 
-  private void publish(Current current) {
-    replica.publisher().publish(certify(current));
+  /** After a batch is journaled: certify its height (alone, or with the peers' shares). */
+  private void certifyAndPublish(Current next) {
+    replica.publisher().recordFinalized(next.state().height(), next.lastBlockHash());
+    if (certificationPool == null) {
+      replica.publisher().publish(certify(next));
+      onLiveHeight.accept(next.state().height());
+    } else {
+      shareAndAwait(next);
+    }
+  }
+
+  /**
+   * Signs this replica's root of the height with its share, sends the share to the peers and keeps
+   * the height until t matching shares certify it.
+   */
+  private void shareAndAwait(Current current) {
+    ReplicatedState state = current.state();
+    long height = state.height();
+    if (height == 0) {
+      return;
+    }
+    CertifiedStateTree tree = treeBuilder.build(state.certifiedView());
+    byte[] root = tree.rootHash();
+    ThresholdBls.SignatureShare share =
+        replica.certifier().signShare(replica.keys().subnetKeyShare(), root);
+    certificationPool.addOwn(height, root, share);
+    awaitingCertification.put(height, new Uncertified(state, tree));
+    while (awaitingCertification.size() > MAX_UNCERTIFIED_HEIGHTS) {
+      awaitingCertification.pollFirstEntry();
+    }
+    consensus.tell(new ConsensusActor.BroadcastShare(new ConsensusActor.CertificationShare(
+        height, root, share.index(), share.signature())));
+    tryCertify(height);
+  }
+
+  private void onPeerShare(ConsensusActor.CertificationShare share) {
+    if (share.rootHash() == null || share.signature() == null
+        || share.rootHash().length != 32 || share.signature().length > 64) {
+      return;
+    }
+    ThresholdBls.SignatureShare signature;
+    try {
+      signature = new ThresholdBls.SignatureShare(share.signerIndex(), share.signature());
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    if (certificationPool.addPeerShare(share.height(), share.rootHash(), signature)
+        == CertificationPool.Admission.ADDED) {
+      tryCertify(share.height());
+    }
+  }
+
+  /**
+   * Publishes {@code height} once t shares sign this replica's root of it; a height whose root t
+   * other shares contradict is reported and never served.
+   */
+  private void tryCertify(long height) {
+    Uncertified pending = awaitingCertification.get(height);
+    if (pending == null) {
+      return;
+    }
+    Optional<StateCertification> certification = certificationPool.certification(height);
+    if (certification.isPresent()) {
+      if (height > publishedHeight) {
+        replica.publisher().publish(new PublishedState(pending.state(),
+            new CertifiedState(pending.tree(), certification.get())));
+        publishedHeight = height;
+        onLiveHeight.accept(height);
+      }
+      awaitingCertification.headMap(height, true).clear();
+      certificationPool.purgeBelow(height - MAX_UNCERTIFIED_HEIGHTS / 2);
+      return;
+    }
+    Optional<byte[]> subnetRoot = certificationPool.divergence(height);
+    if (subnetRoot.isPresent() && reportedDivergence.add(height)) {
+      awaitingCertification.remove(height);
+      context.getLog().error("the state of height {} diverges from the subnet's: this replica's"
+          + " root is {}, {} replicas signed {}; this height is not served",
+          height, Hex.encode(pending.tree().rootHash()),
+          replica.keys().subnetKeyParameters().threshold(), Hex.encode(subnetRoot.get()));
+      if (reportedDivergence.size() > MAX_UNCERTIFIED_HEIGHTS) {
+        reportedDivergence.remove(reportedDivergence.iterator().next());
+      }
+    } else if (!certificationPool.dissenters(height).isEmpty() && reportedDivergence.add(height)) {
+      context.getLog().warn("replica share(s) {} sign a different root of height {} than this"
+          + " replica", certificationPool.dissenters(height), height);
+    }
   }
 
   /** Certifies the height of {@code current} alone, with the 1-of-1 subnet key. */

@@ -23,6 +23,10 @@ public final class StatePublisher {
   private final ConcurrentHashMap<RequestId, CompletableFuture<Optional<CertifiedState>>> waiters =
       new ConcurrentHashMap<>();
   private final AtomicInteger waiterCount = new AtomicInteger();
+  // Height → hash of the finalized block executed there, for the most recent heights.
+  private final java.util.concurrent.ConcurrentSkipListMap<Long, dev.canopy.consensus.Hash>
+      finalizedBlocks = new java.util.concurrent.ConcurrentSkipListMap<>();
+  private static final int MAX_RECORDED_BLOCKS = 4096;
   private final long timeoutMs;
   private final int maxWaiters;
 
@@ -57,6 +61,19 @@ public final class StatePublisher {
         }
       }
     }
+  }
+
+  /** Called by the state manager once the batch of {@code height} is journaled and executed. */
+  void recordFinalized(long height, dev.canopy.consensus.Hash blockHash) {
+    finalizedBlocks.put(height, blockHash);
+    while (finalizedBlocks.size() > MAX_RECORDED_BLOCKS) {
+      finalizedBlocks.pollFirstEntry();
+    }
+  }
+
+  /** The finalized block this replica executed at {@code height}, among the recent heights. */
+  public Optional<dev.canopy.consensus.Hash> finalizedBlock(long height) {
+    return Optional.ofNullable(finalizedBlocks.get(height));
   }
 
   /** See {@link dev.canopy.http.ReplicaBackend#awaitCertifiedOutcome}. */

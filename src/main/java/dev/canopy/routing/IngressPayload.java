@@ -43,6 +43,38 @@ public final class IngressPayload {
     return new Hash(requestId.toBytes());
   }
 
+  /** A call as the ingress layer accepted it: the signed envelope and its effective id. */
+  public record Submitted(Envelope<CallContent> envelope, EffectiveId effectiveId) {}
+
+  /**
+   * Decodes a message back into the envelope and effective id it was made of ({@link #encode}),
+   * for a replica that receives it from a peer and validates it itself; throws {@link
+   * InvalidPayloadException} if it is not such a message.
+   */
+  public static Submitted decodeSubmitted(
+      dev.canopy.consensus.IngressMessage message, EnvelopeDecoder decoder) {
+    try {
+      CborMap map = CborDecoder.DEFAULT.decodeMap(message.content(), "ingress payload");
+      Envelope<CallContent> envelope = decoder.decodeCall(map.getBytes("envelope"));
+      if (!messageId(envelope.content().requestId()).equals(message.messageId())) {
+        throw new InvalidPayloadException("message id " + message.messageId()
+            + " is not the request id " + envelope.content().requestId());
+      }
+      Principal effective = Principal.fromBytes(map.getBytes("effective_id"));
+      EffectiveId effectiveId =
+          switch (map.getText("effective_kind")) {
+            case "canister" -> new EffectiveId(EffectiveId.Kind.CANISTER, effective);
+            case "subnet" -> new EffectiveId(EffectiveId.Kind.SUBNET, effective);
+            default -> throw new InvalidPayloadException("unknown effective_kind");
+          };
+      return new Submitted(envelope, effectiveId);
+    } catch (InvalidPayloadException e) {
+      throw e;
+    } catch (InvalidInputException | IllegalArgumentException e) {
+      throw new InvalidPayloadException("not an ingress payload: " + e.getMessage(), e);
+    }
+  }
+
   /**
    * Decodes a block's message into the call execution inducts; throws {@link
    * InvalidPayloadException} if the bytes are not an envelope of a call, or the id does not match.
