@@ -78,6 +78,8 @@ public final class StateManager
   private final ActorRef<ConsensusActor.Command> consensus;
   private final Consumer<Long> onLiveHeight;
   private final CertifiedStateTreeBuilder treeBuilder = new CertifiedStateTreeBuilder();
+  private final dev.canopy.node.metrics.NodeMetrics metrics;
+  private long pendingCheckpointHeight = -1;
 
   private StateManager(
       ActorContext<Command> context,
@@ -90,6 +92,8 @@ public final class StateManager
     this.replica = replica;
     this.consensus = consensus;
     this.onLiveHeight = onLiveHeight;
+    this.metrics = dev.canopy.node.metrics.NodeMetrics.get(
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(context.getSystem()));
   }
 
   /**
@@ -145,15 +149,24 @@ public final class StateManager
     if (batch.height() != current.state().height() + 1) {
       return current;
     }
-    ReplicatedState next = replica.roundExecutor()
-        .executeRound(current.state(), replica.routing().toExecution(batch)).state();
+    dev.canopy.execution.RoundResult round = replica.roundExecutor()
+        .executeRound(current.state(), replica.routing().toExecution(batch));
+    ReplicatedState next = round.state();
+    metrics.heightExecuted(next.height(), round.instructionsUsed(), next.canisters().size());
     return new Current(next, batch.blockHash());
   }
 
   @Override
   public SignalHandler<Current> signalHandler() {
     return newSignalHandlerBuilder()
+        .onSignal(org.apache.pekko.persistence.typed.SnapshotCompleted.class, (state, done) -> {
+          if (pendingCheckpointHeight >= 0) {
+            metrics.checkpointTaken(pendingCheckpointHeight);
+          }
+        })
         .onSignal(RecoveryCompleted.instance(), current -> {
+          metrics.stateAt(current.state().height(), current.state().canisters().size());
+          RecoveryHold.awaitRelease(replica.keys().nodeId(), current.state().height());
           context.getLog().info("replicated state recovered at height {} ({} canisters)",
               current.state().height(), current.state().canisters().size());
           replica.publisher().publishRecovered(certify(current));
@@ -176,14 +189,16 @@ public final class StateManager
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(Current current) {
+        pendingCheckpointHeight = current.state().height();
         return new Checkpoint(StateCodec.serialize(current.state()), current.lastBlockHash().bytes());
       }
 
       @Override
       public Current fromJournal(Object from) {
         Checkpoint checkpoint = (Checkpoint) from;
-        return new Current(StateCodec.deserialize(checkpoint.state(), replica.engine()),
-            new Hash(checkpoint.lastBlockHash()));
+        ReplicatedState state = StateCodec.deserialize(checkpoint.state(), replica.engine());
+        metrics.checkpointTaken(state.height());
+        return new Current(state, new Hash(checkpoint.lastBlockHash()));
       }
     };
   }
@@ -198,6 +213,7 @@ public final class StateManager
     CertifiedStateTree tree = treeBuilder.build(state.certifiedView());
     StateCertification certification = replica.certifier().certifyAlone(
         state.height(), tree.rootHash(), replica.keys().subnetKeyShare());
+    metrics.heightCertified(state.height());
     return new PublishedState(state, new CertifiedState(tree, certification));
   }
 }
