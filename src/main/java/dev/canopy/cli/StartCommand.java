@@ -173,7 +173,10 @@ final class StartCommand implements Callable<Integer> {
         : "postgres";
     return "Configuration: HTTP " + config.http().host() + ":" + config.http().port()
         + ", management (/ready, /alive) " + config.management().host() + ":"
-        + config.management().port() + ", data directory " + config.dataDir().toAbsolutePath()
+        + config.management().port()
+        + ", metrics http://" + config.management().host() + ":" + config.management().port()
+        + "/metrics"
+        + ", data directory " + config.dataDir().toAbsolutePath()
         + ", store " + store + ", request timeout " + config.requestTimeoutMs() + " ms";
   }
 

@@ -85,6 +85,7 @@ public final class HttpRoutes extends AllDirectives {
   private final ReplicaStatus status;
   private final Optional<ReplicaBackend> backend;
   private final long maxBodyBytes;
+  private volatile RequestMetrics metrics = RequestMetrics.NONE;
 
   /** Only {@code /api/v2/status}: for a node without a replica behind it. */
   public HttpRoutes(ReplicaStatus status) {
@@ -98,6 +99,12 @@ public final class HttpRoutes extends AllDirectives {
     this.status = status;
     this.backend = Optional.of(backend);
     this.maxBodyBytes = maxBodyBytes;
+  }
+
+  /** Reports calls and queries to {@code metrics} (see {@link RequestMetrics}); returns this. */
+  public HttpRoutes withMetrics(RequestMetrics metrics) {
+    this.metrics = java.util.Objects.requireNonNull(metrics);
+    return this;
   }
 
   public Route route() {
@@ -170,6 +177,9 @@ public final class HttpRoutes extends AllDirectives {
   private CompletionStage<HttpResponse> handle(
       Endpoint endpoint, HttpEntity entity, Materializer materializer) {
     ReplicaBackend replica = backend.orElseThrow();
+    long startNs = System.nanoTime();
+    java.util.concurrent.atomic.AtomicBoolean nonReplicated =
+        new java.util.concurrent.atomic.AtomicBoolean();
     CompletionStage<HttpResponse> response =
         entity
             .toStrict(BODY_READ_TIMEOUT_MS, maxBodyBytes, materializer)
@@ -177,18 +187,39 @@ public final class HttpRoutes extends AllDirectives {
                 strict -> {
                   byte[] body = strict.getData().toArray();
                   return switch (endpoint.action()) {
-                    case "call" -> call(replica, endpoint, body);
+                    case "call" -> call(replica, endpoint, body, nonReplicated);
                     case "query" -> CompletableFuture.completedFuture(query(replica, endpoint, body));
                     default -> CompletableFuture.completedFuture(readState(replica, endpoint, body));
                   };
                 },
                 replica.workExecutor());
-    return response.exceptionally(HttpRoutes::failure);
+    return response
+        .exceptionally(HttpRoutes::failure)
+        .thenApply(r -> record(endpoint, r, startNs, nonReplicated.get()));
+  }
+
+  private HttpResponse record(
+      Endpoint endpoint, HttpResponse response, long startNs, boolean nonReplicated) {
+    double seconds = (System.nanoTime() - startNs) / 1e9;
+    int status = response.status().intValue();
+    if (endpoint.action().equals("call")) {
+      if (nonReplicated) {
+        metrics.callRejected(status, RequestMetrics.NON_REPLICATED_REJECTION, seconds);
+      } else if (status == 200 || status == 202) {
+        metrics.callAccepted(seconds);
+      } else {
+        metrics.callRejected(status, RequestMetrics.reasonClassOf(status), seconds);
+      }
+    } else if (endpoint.action().equals("query")) {
+      metrics.queryAnswered(status, seconds);
+    }
+    return response;
   }
 
   // ---- call
 
-  private CompletionStage<HttpResponse> call(ReplicaBackend replica, Endpoint endpoint, byte[] body) {
+  private CompletionStage<HttpResponse> call(ReplicaBackend replica, Endpoint endpoint, byte[] body,
+      java.util.concurrent.atomic.AtomicBoolean nonReplicated) {
     boolean synchronous = endpoint.version() >= 3;
     EffectiveId effectiveId = endpoint.effectiveId();
     Envelope<CallContent> envelope = replica.decoder().decodeCall(body);
@@ -198,6 +229,7 @@ public final class HttpRoutes extends AllDirectives {
             ? replica.validator().validateSubnetCall(envelope, new SubnetId(effectiveId.id()), now)
             : replica.validator().validateCall(envelope, effectiveId.id(), now);
     if (verdict instanceof IngressVerdict.Rejected<CallContent> rejected) {
+      nonReplicated.set(true);
       return done(nonReplicatedRejection(rejected.rejection(), synchronous));
     }
     ValidatedRequest<CallContent> request = ((IngressVerdict.Accepted<CallContent>) verdict).request();
@@ -211,6 +243,7 @@ public final class HttpRoutes extends AllDirectives {
       Optional<NonReplicatedRejection> refusal =
           CallPrecheck.check(latest.get().state(), replica.fees(), request.content().canisterId());
       if (refusal.isPresent()) {
+        nonReplicated.set(true);
         return done(nonReplicatedRejection(refusal.get(), synchronous));
       }
     }

@@ -101,6 +101,7 @@ public final class Node implements AutoCloseable {
       // The lock is released only when nothing of this node can write anymore.
       system.getWhenTerminated().whenComplete((done, failure) -> dataDirectory.close());
       NodeHealth health = NodeHealth.get(Adapter.toClassic(system));
+      dev.canopy.node.metrics.NodeMetrics.get(Adapter.toClassic(system)).readiness(health::isReady);
       CoordinatedShutdown.get(system)
           .addTask(
               CoordinatedShutdown.PhaseBeforeServiceUnbind(),
@@ -200,6 +201,11 @@ public final class Node implements AutoCloseable {
   /** The base URL of Pekko Management ({@code /ready}, {@code /alive}). */
   public URI managementUri() {
     return managementUri;
+  }
+
+  /** Where Prometheus scrapes the node's metrics: {@code /metrics} on the management port. */
+  public URI metricsUri() {
+    return managementUri.resolve("/metrics");
   }
 
   public CompletionStage<Done> whenTerminated() {
@@ -306,7 +312,10 @@ public final class Node implements AutoCloseable {
     CompletionStage<ServerBinding> bound =
         Http.get(system)
             .newServerAt(config.http().host(), config.http().port())
-            .bind(new HttpRoutes(status, backend, config.maxRequestBodyBytes()).route());
+            .bind(new HttpRoutes(status, backend, config.maxRequestBodyBytes())
+                .withMetrics(dev.canopy.node.metrics.NodeMetrics.get(Adapter.toClassic(system))
+                    .requests())
+                .route());
     ServerBinding binding =
         await(
             bound,

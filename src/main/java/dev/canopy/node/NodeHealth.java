@@ -13,7 +13,8 @@ import org.apache.pekko.actor.ExtensionIdProvider;
 
 /**
  * Whether this node is ready, per actor system: the node becomes healthy once its cluster member is
- * up, its HTTP server is bound and its replica has certified a height since it started, and stops being ready when it begins to shut down. Read by
+ * up, its HTTP server is bound and its replica has certified a height since it started (so it is
+ * not ready while it replays its journal), and stops being ready when it begins to shut down. Read by
  * {@code /api/v2/status} and by Pekko Management's {@code /ready}.
  */
 public final class NodeHealth implements Extension {
@@ -41,6 +42,24 @@ public final class NodeHealth implements Extension {
   /** Healthy and not shutting down: what a load balancer should route to. */
   public boolean isReady() {
     return status() == ReplicaHealthStatus.HEALTHY && !stopping;
+  }
+
+  /** Why the node is not ready, in words for an operator; empty when it is ready. */
+  public java.util.Optional<String> notReadyReason() {
+    if (stopping) {
+      return java.util.Optional.of("the node is stopping");
+    }
+    if (!memberUp.isDone()) {
+      return java.util.Optional.of("its cluster member is not up yet");
+    }
+    if (!httpBound.isDone()) {
+      return java.util.Optional.of("its HTTP interface is not bound yet");
+    }
+    if (!stateLive.isDone()) {
+      return java.util.Optional.of(
+          "the replica is recovering its state (no height certified since start-up yet)");
+    }
+    return java.util.Optional.empty();
   }
 
   /** Completes when the node first becomes healthy. */

@@ -22,7 +22,18 @@ public final class NodeHealthChecks {
 
     @Override
     public CompletionStage<Boolean> get() {
-      return CompletableFuture.completedFuture(health.isReady());
+      // A failed stage carries the reason, which /ready shows (HealthRoutes).
+      return health.notReadyReason()
+          .<CompletionStage<Boolean>>map(
+              reason -> CompletableFuture.failedFuture(new NotReadyException(reason)))
+          .orElseGet(() -> CompletableFuture.completedFuture(true));
+    }
+  }
+
+  /** Why a readiness check failed. */
+  static final class NotReadyException extends dev.canopy.types.CanopyException {
+    NotReadyException(String reason) {
+      super(reason);
     }
   }
 

@@ -125,6 +125,8 @@ public final class StateManager
 
   /** Heights kept waiting for certification, and how far ahead peers' shares are kept. */
   private static final int MAX_UNCERTIFIED_HEIGHTS = 256;
+  private final dev.canopy.node.metrics.NodeMetrics metrics;
+  private long pendingCheckpointHeight = -1;
 
   private StateManager(
       ActorContext<Command> context,
@@ -141,6 +143,8 @@ public final class StateManager
     this.certificationPool = keys.subnetKeyParameters().threshold() == 1 ? null
         : new CertificationPool(replica.certifier(), keys.subnetKeyParameters(),
             keys.subnetPublicKeyShares(), MAX_UNCERTIFIED_HEIGHTS);
+    this.metrics = dev.canopy.node.metrics.NodeMetrics.get(
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(context.getSystem()));
   }
 
   /**
@@ -198,15 +202,24 @@ public final class StateManager
     if (batch.height() != current.state().height() + 1) {
       return current;
     }
-    ReplicatedState next = replica.roundExecutor()
-        .executeRound(current.state(), replica.routing().toExecution(batch)).state();
+    dev.canopy.execution.RoundResult round = replica.roundExecutor()
+        .executeRound(current.state(), replica.routing().toExecution(batch));
+    ReplicatedState next = round.state();
+    metrics.heightExecuted(next.height(), round.instructionsUsed(), next.canisters().size());
     return new Current(next, batch.blockHash(), new Anchor(event.blockProposal(), event.beacon()));
   }
 
   @Override
   public SignalHandler<Current> signalHandler() {
     return newSignalHandlerBuilder()
+        .onSignal(org.apache.pekko.persistence.typed.SnapshotCompleted.class, (state, done) -> {
+          if (pendingCheckpointHeight >= 0) {
+            metrics.checkpointTaken(pendingCheckpointHeight);
+          }
+        })
         .onSignal(RecoveryCompleted.instance(), current -> {
+          metrics.stateAt(current.state().height(), current.state().canisters().size());
+          RecoveryHold.awaitRelease(replica.keys().nodeId(), current.state().height());
           context.getLog().info("replicated state recovered at height {} ({} canisters)",
               current.state().height(), current.state().canisters().size());
           if (certificationPool == null) {
@@ -234,6 +247,7 @@ public final class StateManager
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(Current current) {
+        pendingCheckpointHeight = current.state().height();
         return new Checkpoint(StateCodec.serialize(current.state()), current.lastBlockHash().bytes(),
             current.anchor().blockProposal(), current.anchor().beacon());
       }
@@ -241,8 +255,9 @@ public final class StateManager
       @Override
       public Current fromJournal(Object from) {
         Checkpoint checkpoint = (Checkpoint) from;
-        return new Current(StateCodec.deserialize(checkpoint.state(), replica.engine()),
-            new Hash(checkpoint.lastBlockHash()),
+        ReplicatedState state = StateCodec.deserialize(checkpoint.state(), replica.engine());
+        metrics.checkpointTaken(state.height());
+        return new Current(state, new Hash(checkpoint.lastBlockHash()),
             new Anchor(checkpoint.lastBlockProposal(), checkpoint.lastBeacon()));
       }
     };
@@ -315,6 +330,7 @@ public final class StateManager
         replica.publisher().publish(new PublishedState(pending.state(),
             new CertifiedState(pending.tree(), certification.get())));
         publishedHeight = height;
+        metrics.heightCertified(height);
         onLiveHeight.accept(height);
       }
       awaitingCertification.headMap(height, true).clear();
@@ -343,6 +359,7 @@ public final class StateManager
     CertifiedStateTree tree = treeBuilder.build(state.certifiedView());
     StateCertification certification = replica.certifier().certifyAlone(
         state.height(), tree.rootHash(), replica.keys().subnetKeyShare());
+    metrics.heightCertified(state.height());
     return new PublishedState(state, new CertifiedState(tree, certification));
   }
 }
