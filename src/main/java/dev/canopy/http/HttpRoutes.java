@@ -209,7 +209,8 @@ public final class HttpRoutes extends AllDirectives {
         return accepted(replica, requestId, synchronous);
       }
       Optional<NonReplicatedRejection> refusal =
-          CallPrecheck.check(latest.get().state(), replica.fees(), request.content().canisterId());
+          CallPrecheck.check(
+              latest.get().state(), replica.fees(), replica.queryExecutor(), request.content());
       if (refusal.isPresent()) {
         return done(nonReplicatedRejection(refusal.get(), synchronous));
       }
