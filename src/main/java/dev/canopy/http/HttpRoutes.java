@@ -379,7 +379,8 @@ public final class HttpRoutes extends AllDirectives {
                         : ReadStateAccess.ApiVersion.V3,
                     effectiveId,
                     content.sender(),
-                    content.paths()));
+                    content.paths(),
+                    request.targets()));
     CborMap map =
         CborMap.builder().put("certificate", latest.certified().certificate(plan).encode()).build();
     return cbor(map);
