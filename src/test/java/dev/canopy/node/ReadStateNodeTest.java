@@ -26,7 +26,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** read_state through the HTTP interface of a running node: delegation targets. */
+/**
+ * read_state through the HTTP interface of a running node: the subnet's metrics, and delegation
+ * targets.
+ */
 class ReadStateNodeTest {
   @TempDir static Path dataDir;
   static Node node;
@@ -112,5 +115,49 @@ class ReadStateNodeTest {
     // Without the delegation the same sender reads both.
     assertThat(client.readState("v3", "canister", b, List.of(List.of(utf8("request_status"),
         callToB.requestId().toBytes())))).isNotNull();
+  }
+
+  /** {@code /subnet/<sid>/metrics} read at the subnet endpoint, certificate verified. */
+  static java.util.Map<Long, dev.canopy.types.cbor.CborValue> metrics() {
+    Certificate cert = client.readState("v3", "subnet", subnetId,
+        List.of(List.of(utf8("subnet"), subnetId.toBytes(), utf8("metrics"))));
+    byte[] blob = IcTestClient.found(cert.lookup(List.of(Label.of("subnet"),
+        Label.of(subnetId.toBytes()), Label.of("metrics"))));
+    dev.canopy.types.cbor.CborMap map = (dev.canopy.types.cbor.CborMap)
+        dev.canopy.types.cbor.CborDecoder.builder().textKeysOnly(false).build().decode(blob);
+    java.util.Map<Long, dev.canopy.types.cbor.CborValue> byIndex = new java.util.TreeMap<>();
+    map.entries().forEach((k, v) ->
+        byIndex.put(((dev.canopy.types.cbor.CborValue.UnsignedInt) k).value().longValueExact(), v));
+    return byIndex;
+  }
+
+  static long number(dev.canopy.types.cbor.CborValue v) {
+    return ((dev.canopy.types.cbor.CborValue.UnsignedInt) v).value().longValueExact();
+  }
+
+  @Test
+  void theSubnetsMetricsAreCertifiedEachHeightAndReadAtTheSubnetEndpointOnly() {
+    createAndInstall(PING);
+    Map<Long, dev.canopy.types.cbor.CborValue> before = metrics();
+    assertThat(before.keySet()).containsExactly(0L, 1L, 2L, 3L);
+    assertThat(number(before.get(0L))).isPositive();
+    assertThat(number(before.get(1L))).isPositive(); // the installed modules and memories
+    dev.canopy.types.cbor.CborMap cycles = (dev.canopy.types.cbor.CborMap) before.get(2L);
+    assertThat(cycles.entries()).containsOnlyKeys(
+        dev.canopy.types.cbor.CborValue.unsigned(0), dev.canopy.types.cbor.CborValue.unsigned(1));
+
+    Principal fresh = createAndInstall(PING);
+    client.callSync("v4", fresh, fresh, "ping", new byte[0]);
+    Map<Long, dev.canopy.types.cbor.CborValue> after = metrics();
+    assertThat(number(after.get(0L))).isEqualTo(number(before.get(0L)) + 1);
+    assertThat(number(after.get(1L))).isGreaterThan(number(before.get(1L)));
+    // create, install and ping are three executions at least
+    assertThat(number(after.get(3L))).isGreaterThanOrEqualTo(number(before.get(3L)) + 3);
+
+    // Not at a canister endpoint (spec "Request: Read state").
+    IcTestClient.Response atCanister = client.post("/api/v3/canister/" + fresh + "/read_state",
+        client.sign(client.readStateContent(List.of(
+            List.of(utf8("subnet"), subnetId.toBytes(), utf8("metrics"))))).body());
+    assertThat(atCanister.status()).isEqualTo(404);
   }
 }
