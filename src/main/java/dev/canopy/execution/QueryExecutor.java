@@ -99,6 +99,64 @@ public final class QueryExecutor {
     return new QueryResult(outcome, ev.instructions);
   }
 
+  /**
+   * An ingress call to inspect before it enters the ingress pool.
+   *
+   * @param sender the call's sender, the caller {@code canister_inspect_message} sees
+   */
+  public record Inspection(Principal sender, CanisterId canisterId, String method,
+      byte[] argument) {
+    public Inspection {
+      Objects.requireNonNull(sender);
+      Objects.requireNonNull(canisterId);
+      Objects.requireNonNull(method);
+      argument = argument.clone();
+    }
+
+    @Override
+    public byte[] argument() {
+      return argument.clone();
+    }
+  }
+
+  /**
+   * Runs {@code canister_inspect_message} of the call's target, non-replicated, on {@code
+   * snapshot}; every change it makes is dropped. Empty when the call may enter the pool: the
+   * module accepted it with {@code ic0.accept_message}, or exports no inspect hook. Otherwise the
+   * rejection to answer with: {@link ErrorCode#CANISTER_REJECTED_MESSAGE} when it did not accept,
+   * the trap's code when it trapped (including running out of its instructions).
+   *
+   * <p>Note (spec "Ingress message inspection"): a target that does not exist or holds no module
+   * is refused before inspection by the caller's checks; here it is refused alike, so a caller
+   * that skips those checks still admits nothing that cannot run.
+   */
+  public Optional<CallOutcome.Reject> inspectMessage(ReplicatedState snapshot, Inspection call) {
+    CanisterId id = call.canisterId();
+    Canister c = snapshot.canister(id).orElse(null);
+    if (c == null) {
+      return Optional.of(CallOutcome.reject(ErrorCode.CANISTER_NOT_FOUND,
+          "Canister " + id + " not found"));
+    }
+    if (c.execution().isEmpty()) {
+      return Optional.of(CallOutcome.reject(ErrorCode.CANISTER_WASM_MODULE_NOT_FOUND,
+          "Canister " + id + " contains no Wasm module"));
+    }
+    ExecutionState es = c.execution().get();
+    var env = environments.environment(snapshot, c, c.system().cyclesBalance(),
+        snapshot.batchTimeNs());
+    ExecutionResult r = engine.execute(es.module(), es.wasmState(),
+        new CanisterInput.InspectMessage(call.method(), call.argument(), call.sender()), env);
+    if (r.trapped()) {
+      return Optional.of(CallOutcome.reject(r.trap().get().code(),
+          "Error from Canister " + id + ": " + r.trap().get().message()));
+    }
+    if (!r.messageAccepted()) {
+      return Optional.of(CallOutcome.reject(ErrorCode.CANISTER_REJECTED_MESSAGE,
+          "Canister " + id + " rejected the message"));
+    }
+    return Optional.empty();
+  }
+
   /** One query's call graph, evaluated depth first. */
   private final class Evaluation {
     private final ReplicatedState snapshot;

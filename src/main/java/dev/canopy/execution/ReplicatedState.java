@@ -8,6 +8,7 @@ import dev.canopy.state.IngressHistory;
 import dev.canopy.state.IngressHistorySettings;
 import dev.canopy.types.RequestId;
 import dev.canopy.state.SubnetInfo;
+import dev.canopy.state.SubnetMetrics;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.ErrorCode;
 import dev.canopy.types.SubnetId;
@@ -184,6 +185,34 @@ public final class ReplicatedState {
     return new ReplicatedState(ownSubnetId, subnets, nextCanisterIndex, canisters,
         ingressHistory, batchTimeNs, height, managementQueue,
         Cycles.add(consumedCyclesTotal, added));
+  }
+
+  /**
+   * This state with its own subnet's {@code /subnet/<sid>/metrics} brought up to date: the
+   * canisters and their bytes as they are now, the consumed cycles so far, and {@code
+   * updateTransactions} more replicated executions than the previous metrics counted.
+   */
+  public ReplicatedState withOwnSubnetMetrics(long updateTransactions) {
+    if (updateTransactions < 0) {
+      throw new IllegalArgumentException("a round executes no negative number of messages");
+    }
+    SubnetInfo own = ownSubnet();
+    long previous = own.metrics().map(SubnetMetrics::updateTransactionCount).orElse(0L);
+    long stateBytes = 0;
+    for (Canister c : canisters.values()) {
+      stateBytes = saturatedAdd(stateBytes, c.memorySizeBytes());
+    }
+    SubnetMetrics metrics = new SubnetMetrics(canisters.size(), stateBytes, consumedCyclesTotal,
+        saturatedAdd(previous, updateTransactions));
+    TreeMap<SubnetId, SubnetInfo> next = new TreeMap<>(subnets);
+    next.put(ownSubnetId, new SubnetInfo(own.type(), own.publicKeyDer(), own.canisterRanges(),
+        own.nodePublicKeysDer(), Optional.of(metrics)));
+    return withSubnets(next);
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
   /** A fresh canister id and the state that will not hand it out again. */

@@ -106,7 +106,10 @@ public final class RoundExecutor {
       }
     }
     r.completeStops();
-    ReplicatedState end = r.toState();
+    // Note (spec "Subnet information"): update_transactions_total counts every replicated
+    // execution, as the reference replica counts them.
+    ReplicatedState end = r.toState()
+        .withOwnSubnetMetrics((long) r.messagesExecuted + r.managementCalls);
     int leftover = end.managementQueue().size();
     for (Canister c : end.canisters().values()) {
       leftover += c.system().inputQueues().size();

@@ -2,8 +2,10 @@ package dev.canopy.http;
 
 import dev.canopy.execution.Canister;
 import dev.canopy.execution.CyclesFees;
+import dev.canopy.execution.QueryExecutor;
 import dev.canopy.execution.ReplicatedState;
 import dev.canopy.execution.RunStatus;
+import dev.canopy.ingress.CallContent;
 import dev.canopy.ingress.NonReplicatedRejection;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.ErrorCode;
@@ -16,12 +18,30 @@ import java.util.Optional;
  * pool (spec "Request submission": the target exists, is non-empty, running and not frozen).
  * Failing one is a non-replicated rejection, answered with 200 and a reject body.
  *
- * <p>Note: {@code canister_inspect_message} is not run yet; calls to canisters that export it are
- * accepted as if it had accepted them.
+ * <p>A call that passes those checks is then shown to the canister's {@code
+ * canister_inspect_message}, if its module exports one (spec "Ingress message inspection"); calls
+ * to the management canister are not inspected.
  */
 public final class CallPrecheck {
   private CallPrecheck() {}
 
+  /** The state checks, then {@code canister_inspect_message} run by {@code executor}. */
+  public static Optional<NonReplicatedRejection> check(
+      ReplicatedState state, CyclesFees fees, QueryExecutor executor, CallContent call) {
+    Principal callee = call.canisterId();
+    Optional<NonReplicatedRejection> refusal = check(state, fees, callee);
+    if (refusal.isPresent() || callee.isManagementCanister()) {
+      return refusal;
+    }
+    return executor
+        .inspectMessage(state, new QueryExecutor.Inspection(
+            call.sender(), new CanisterId(callee), call.methodName(), call.arg()))
+        .map(reject -> new NonReplicatedRejection(reject.code().code(),
+            reject.errorCode().orElse(ErrorCode.CANISTER_REJECTED_MESSAGE).text(),
+            reject.message()));
+  }
+
+  /** The state checks alone. */
   public static Optional<NonReplicatedRejection> check(
       ReplicatedState state, CyclesFees fees, Principal callee) {
     if (callee.isManagementCanister()) {

@@ -241,7 +241,8 @@ public final class HttpRoutes extends AllDirectives {
         return accepted(replica, requestId, synchronous);
       }
       Optional<NonReplicatedRejection> refusal =
-          CallPrecheck.check(latest.get().state(), replica.fees(), request.content().canisterId());
+          CallPrecheck.check(
+              latest.get().state(), replica.fees(), replica.queryExecutor(), request.content());
       if (refusal.isPresent()) {
         nonReplicated.set(true);
         return done(nonReplicatedRejection(refusal.get(), synchronous));
@@ -411,7 +412,8 @@ public final class HttpRoutes extends AllDirectives {
                         : ReadStateAccess.ApiVersion.V3,
                     effectiveId,
                     content.sender(),
-                    content.paths()));
+                    content.paths(),
+                    request.targets()));
     CborMap map =
         CborMap.builder().put("certificate", latest.certified().certificate(plan).encode()).build();
     return cbor(map);

@@ -260,8 +260,14 @@ public final class CertifiedStateTreeBuilder {
   }
 
   /**
-   * The metrics map. Note: {@code consumed_cycles_total} is {@code {0: low 64 bits, 1: high 64
-   * bits or null}}, as the reference replica writes a u128 and agents read it.
+   * The metrics blob, in the reference replica's packed CBOR: no self-describe tag, each field
+   * under its index, {@code {0: num_canisters, 1: canister_state_bytes, 2: {0: low 64 bits, 1:
+   * high 64 bits}, 3: update_transactions_total}}.
+   *
+   * <p>Note (spec "Subnet information"): the spec names the four fields and says {@code
+   * consumed_cycles_total} is a map of a low and an optional high part, but not how the map is
+   * keyed; this follows dfinity/ic's canonical state encoding (its {@code
+   * canonical_encoding_subnet_metrics} vector), which writes the high part even when it is 0.
    */
   static byte[] encodeMetrics(SubnetMetrics m) {
     BigInteger low = m.consumedCyclesTotal().and(CborValue.MAX_U64);
@@ -269,18 +275,16 @@ public final class CertifiedStateTreeBuilder {
     CborMap cycles =
         CborMap.builder()
             .put(CborValue.unsigned(0), CborValue.unsigned(low))
-            .put(
-                CborValue.unsigned(1),
-                high.signum() == 0 ? CborValue.Null.INSTANCE : CborValue.unsigned(high))
+            .put(CborValue.unsigned(1), CborValue.unsigned(high))
             .build();
     CborMap map =
         CborMap.builder()
-            .put("num_canisters", CborValue.unsigned(m.canisterCount()))
-            .put("canister_state_bytes", CborValue.unsigned(m.canisterStateBytes()))
-            .put("consumed_cycles_total", cycles)
-            .put("update_transactions_total", CborValue.unsigned(m.updateTransactionCount()))
+            .put(CborValue.unsigned(0), CborValue.unsigned(m.canisterCount()))
+            .put(CborValue.unsigned(1), CborValue.unsigned(m.canisterStateBytes()))
+            .put(CborValue.unsigned(2), cycles)
+            .put(CborValue.unsigned(3), CborValue.unsigned(m.updateTransactionCount()))
             .build();
-    return CborEncoder.encodeWithSelfDescribeTag(map);
+    return CborEncoder.encode(map);
   }
 
   private static DigestedTree.Node node(TreeMap<Label, DigestedTree> children, MessageDigest md) {

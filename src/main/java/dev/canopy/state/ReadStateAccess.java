@@ -1,5 +1,6 @@
 package dev.canopy.state;
 
+import dev.canopy.crypto.TargetRestriction;
 import dev.canopy.types.CanisterIdRange;
 import dev.canopy.state.ReadStateAccessException.Reason;
 import dev.canopy.types.RequestId;
@@ -29,6 +30,13 @@ import java.util.Set;
  * non-controller 403. Unlike the reference replica, which checks the request's delegation targets,
  * a request status is also refused when it was sent to another effective canister or subnet id, as
  * the spec requires.
+ *
+ * <p>Note (spec "Authentication", abstract behaviour of read_state): a request signed through
+ * delegations with {@code targets} reads {@code /canister/<cid>/...} only for a {@code cid} among
+ * them, and the status of a known request only when that request went to one of them (403
+ * otherwise). The request status history records a request's effective id, not its {@code
+ * canister_id}, so the effective canister id stands for the target; for calls to {@code aaaaa-aa}
+ * that is the canister the call names, and a request sent to a subnet endpoint is not restricted.
  */
 public final class ReadStateAccess {
   /** The spec's bounds on a read_state request's {@code paths}. */
@@ -41,14 +49,30 @@ public final class ReadStateAccess {
     V3
   }
 
-  /** One read_state request: where it was sent, by whom, for which paths. */
+  /**
+   * One read_state request: where it was sent, by whom, for which paths.
+   *
+   * @param targets the canisters the request's delegation chain permits ({@link
+   *     TargetRestriction#ALL} without delegations)
+   */
   public record Request(
-      ApiVersion version, EffectiveId endpoint, Principal sender, List<List<Label>> paths) {
+      ApiVersion version,
+      EffectiveId endpoint,
+      Principal sender,
+      List<List<Label>> paths,
+      TargetRestriction targets) {
     public Request {
       Objects.requireNonNull(version, "version");
       Objects.requireNonNull(endpoint, "endpoint");
       Objects.requireNonNull(sender, "sender");
       paths = List.copyOf(paths);
+      Objects.requireNonNull(targets, "targets");
+    }
+
+    /** A request signed without delegation targets. */
+    public Request(
+        ApiVersion version, EffectiveId endpoint, Principal sender, List<List<Label>> paths) {
+      this(version, endpoint, sender, paths, TargetRestriction.ALL);
     }
   }
 
@@ -260,6 +284,22 @@ public final class ReadStateAccess {
             "the request id " + id + " was sent to " + entry.get().effectiveId()
                 + ", not to " + request.endpoint());
       }
+      EffectiveId target = entry.get().effectiveId();
+      if (target.isCanister() && !request.targets().permits(target.id())) {
+        throw new ReadStateAccessException(
+            Reason.FORBIDDEN,
+            "the request id " + id + " was sent to canister " + target.id()
+                + ", which is not among the targets of the read_state request's delegation");
+      }
+    }
+
+    private void requireDelegationTarget(Principal cid) {
+      if (!request.targets().permits(cid)) {
+        throw new ReadStateAccessException(
+            Reason.FORBIDDEN,
+            "canister " + cid + " is not among the targets of the read_state request's"
+                + " delegation");
+      }
     }
 
     private CanisterId requireEffectiveCanister(Label cidLabel) {
@@ -270,6 +310,7 @@ public final class ReadStateAccess {
             "effective canister id in URL " + request.endpoint().id()
                 + " does not match requested canister id " + cid);
       }
+      requireDelegationTarget(cid);
       return new CanisterId(cid);
     }
 

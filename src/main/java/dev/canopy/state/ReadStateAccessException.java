@@ -17,7 +17,7 @@ public final class ReadStateAccessException extends InvalidInputException {
     MIXED_IDS(400),
     /** A canister path names a canister other than the effective canister id. */
     EFFECTIVE_ID_MISMATCH(400),
-    /** The request status belongs to another sender or endpoint, or a private section to the controllers. */
+    /** The request status belongs to another sender or endpoint, a private section to the controllers, or the canister is outside the delegation targets. */
     FORBIDDEN(403);
 
     private final int httpStatus;

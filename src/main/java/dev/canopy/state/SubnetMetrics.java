@@ -3,10 +3,9 @@ package dev.canopy.state;
 import java.math.BigInteger;
 
 /**
- * The value at {@code /subnet/<sid>/metrics} (spec "Subnet information"): a CBOR map of
- * {@code num_canisters}, {@code canister_state_bytes}, {@code consumed_cycles_total} (a map of a
- * low part under key 0 and an optional high part under key 1) and {@code
- * update_transactions_total}.
+ * The value at {@code /subnet/<sid>/metrics} (spec "Subnet information"): {@code num_canisters},
+ * {@code canister_state_bytes}, {@code consumed_cycles_total} (128 bits, written as a low and a
+ * high part) and {@code update_transactions_total}; encoded by {@link CertifiedStateTreeBuilder}.
  */
 public record SubnetMetrics(
     long canisterCount,

@@ -146,6 +146,33 @@ final class IcTestClient {
     return new Signed(id, CborEncoder.encodeWithSelfDescribeTag(envelope));
   }
 
+  /**
+   * Signed by {@code session}, to which this client's key delegated through {@code delegations}
+   * (spec "Authentication"): the sender stays this client's principal.
+   */
+  Signed signDelegated(CborMap content, Ed25519SigningKey session,
+      List<dev.canopy.crypto.SignedDelegation> delegations) {
+    RequestId id = RequestId.of(content);
+    List<CborValue> chain = new ArrayList<>();
+    for (dev.canopy.crypto.SignedDelegation sd : delegations) {
+      dev.canopy.crypto.Delegation d = sd.delegation();
+      CborMap.Builder map = CborMap.builder()
+          .put("pubkey", d.pubkey())
+          .put("expiration", CborValue.unsigned(d.expirationNs()));
+      d.targets().ifPresent(t -> map.put("targets",
+          new CborArray(t.stream().map(p -> (CborValue) CborValue.bytes(p.toBytes())).toList())));
+      chain.add(CborMap.builder().put("delegation", map.build())
+          .put("signature", sd.signature()).build());
+    }
+    CborMap envelope = CborMap.builder()
+        .put("content", content)
+        .put("sender_pubkey", key.publicKey().toDer())
+        .put("sender_sig", session.sign(concat(RequestAuthentication.REQUEST_DOMAIN, id.toBytes())))
+        .put("sender_delegation", new CborArray(chain))
+        .build();
+    return new Signed(id, CborEncoder.encodeWithSelfDescribeTag(envelope));
+  }
+
   CborMap readStateContent(List<List<byte[]>> paths) {
     List<CborValue> ps = new ArrayList<>();
     for (List<byte[]> path : paths) {

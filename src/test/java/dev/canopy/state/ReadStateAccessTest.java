@@ -1,5 +1,6 @@
 package dev.canopy.state;
 
+import dev.canopy.crypto.TargetRestriction;
 import dev.canopy.types.CanisterIdRange;
 import static dev.canopy.state.CertifiedStateTreeTest.path;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -120,6 +121,29 @@ class ReadStateAccessTest {
     // A call made at the subnet endpoint is read there.
     subnet(ALICE, path("request_status", SUBNET_CALL, "status"));
     assertDenied(() -> canister(ALICE, path("request_status", SUBNET_CALL)), Reason.FORBIDDEN, 403);
+  }
+
+  @Test
+  void delegationTargetsBoundTheCanisterAndRequestStatusPaths() {
+    TargetRestriction onlyB = TargetRestriction.ALL.intersect(List.of(B.principal()));
+    TargetRestriction onlyA = TargetRestriction.ALL.intersect(List.of(A.principal()));
+    EffectiveId atA = EffectiveId.canister(A);
+    java.util.function.Function<TargetRestriction, java.util.function.Consumer<List<Label>>> read =
+        targets -> path -> access.check(tree,
+            new ReadStateAccess.Request(ApiVersion.V3, atA, ALICE, List.of(path), targets));
+
+    read.apply(onlyA).accept(path("canister", A, "module_hash"));
+    read.apply(onlyA).accept(path("request_status", ALICES_CALL, "status"));
+    assertDenied(() -> read.apply(onlyB).accept(path("canister", A, "module_hash")),
+        Reason.FORBIDDEN, 403);
+    assertDenied(() -> read.apply(onlyB).accept(path("canister", A, "metadata", "name")),
+        Reason.FORBIDDEN, 403);
+    assertDenied(() -> read.apply(onlyB).accept(path("request_status", ALICES_CALL)),
+        Reason.FORBIDDEN, 403);
+    // Paths that name no canister stay readable, and so does an unknown request's absence.
+    read.apply(onlyB).accept(path("time"));
+    read.apply(onlyB).accept(path("request_status", TestState.rid(0x77)));
+    read.apply(onlyB).accept(path("subnet", TestState.SUBNET, "public_key"));
   }
 
   @Test
