@@ -200,11 +200,42 @@ final class IcTestClient {
       byte[] arg) {
     Signed call = callRequest(canister, method, arg);
     Response r = post("/api/" + version + "/canister/" + ecid + "/call", call.body());
+    if (r.status() == 202) {
+      // The node's synchronous wait ran out (a slow first compile on a loaded machine): poll the
+      // request's status through read_state, as an agent does.
+      return awaitStatus(ecid, call.requestId());
+    }
     CborMap body = r.cbor();
     assertThat(body.getText("status")).isEqualTo("replied");
     Certificate cert = verifier().verify(body.getBytes("certificate"),
         CertificateVerifier.Scope.canister(ecid), nowNs()).certificate();
     return new CertifiedStatus(call.requestId(), cert);
+  }
+
+  /** Polls {@code /request_status/<rid>} until it is replied or rejected, within two minutes. */
+  CertifiedStatus awaitStatus(Principal ecid, RequestId requestId) {
+    long deadlineNs = System.nanoTime() + 120_000_000_000L;
+    while (true) {
+      Certificate cert = readState("v3", "canister", ecid,
+          List.of(List.of("request_status".getBytes(StandardCharsets.UTF_8),
+              requestId.toBytes())));
+      CertifiedStatus status = new CertifiedStatus(requestId, cert);
+      if (status.lookup("status") instanceof LookupResult.Found found) {
+        String text = new String(found.value(), StandardCharsets.UTF_8);
+        if (text.equals("replied") || text.equals("rejected")) {
+          return status;
+        }
+      }
+      if (System.nanoTime() > deadlineNs) {
+        throw new AssertionError("request " + requestId + " not answered within two minutes");
+      }
+      try {
+        Thread.sleep(20); // polling, as an agent does; bounded above
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
   }
 
   /** A request's status as a certificate shows it. */
