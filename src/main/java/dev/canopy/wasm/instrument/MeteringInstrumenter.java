@@ -58,6 +58,13 @@ public final class MeteringInstrumenter {
   public static final String CALL_DEPTH_EXPORT = "__canopy_call_depth";
   public static final String START_FUNCTION_EXPORT = "canister_start";
   public static final int DEFAULT_MAX_CALL_DEPTH = 10_000;
+  /**
+   * Names the rewriting itself. Change it whenever the output for a given input changes: compiled
+   * modules are cached on disk under {@link #outputKey()}. {@code MeteringInstrumenterTest} pins
+   * the digest of one instrumented module to this name, so a change of output without a new name
+   * fails a test.
+   */
+  public static final String SCHEME_VERSION = "call-params-1";
 
   private static final int EXPORT_KIND_FUNCTION = 0x00;
   private static final int EXPORT_KIND_GLOBAL = 0x03;
@@ -80,6 +87,15 @@ public final class MeteringInstrumenter {
 
   public int maxCallDepth() {
     return maxCallDepth;
+  }
+
+  /**
+   * What determines this instrumenter's output besides its input: the scheme, the cost table's
+   * version and the call depth limit. Equal keys give byte-identical output for the same module.
+   */
+  public String outputKey() {
+    return "metering/" + SCHEME_VERSION + "/" + costTable.version() + "/max-call-depth="
+        + maxCallDepth;
   }
 
   /**

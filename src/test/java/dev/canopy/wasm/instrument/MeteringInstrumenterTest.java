@@ -235,4 +235,27 @@ class MeteringInstrumenterTest {
     assertThat(outcomes[1].trapped()).isTrue();
     assertThat(outcomes[1].callDepth()).isEqualTo(MeteringInstrumenter.DEFAULT_MAX_CALL_DEPTH + 1);
   }
+
+  /**
+   * The digest of one instrumented module, pinned with the scheme's name: compiled modules are
+   * cached on disk under {@link MeteringInstrumenter#outputKey()}, so output that changes under an
+   * unchanged name would run stale code after a restart. Changing the output: give the scheme a
+   * new name and record the new digest here.
+   */
+  @Test
+  void theOutputIsPinnedToTheSchemeName() throws java.io.IOException {
+    byte[] counter;
+    try (var in = getClass().getResourceAsStream("/motoko/counter.wasm")) {
+      counter = in.readAllBytes();
+    }
+    byte[] out = MeteringInstrumenter.builder().build().instrument(counter).wasm();
+    assertThat(MeteringInstrumenter.SCHEME_VERSION + " "
+        + dev.canopy.types.Hex.encode(dev.canopy.types.Hashing.sha256(out)))
+        .isEqualTo(PINNED_OUTPUT);
+    assertThat(MeteringInstrumenter.builder().build().outputKey())
+        .contains(MeteringInstrumenter.SCHEME_VERSION).contains(CostTable.INTERNET_COMPUTER_VERSION);
+  }
+
+  private static final String PINNED_OUTPUT =
+      "call-params-1 b14bc232861560c930a785b650c377f91cdf929de06560cfb18b88d91b99758b";
 }
