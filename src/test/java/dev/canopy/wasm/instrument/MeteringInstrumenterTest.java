@@ -257,5 +257,6 @@ class MeteringInstrumenterTest {
   }
 
   private static final String PINNED_OUTPUT =
-      "call-params-1 b14bc232861560c930a785b650c377f91cdf929de06560cfb18b88d91b99758b";
+      "call-params-global-result-1 "
+      + "b62bc98cbf57731d181f125acc1a8819edeeea6f62e91f972b77f4cc3fe4f033";
 }
