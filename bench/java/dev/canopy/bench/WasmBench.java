@@ -7,6 +7,7 @@ import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wabt.Wat2Wasm;
 import com.dylibso.chicory.wasm.Parser;
+import dev.canopy.wasm.WasmEngine;
 import dev.canopy.wasm.instrument.InstrumentedModule;
 import dev.canopy.wasm.instrument.MeteringInstrumenter;
 import java.io.IOException;
@@ -49,6 +50,10 @@ public final class WasmBench {
   private WasmBench() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("load")) {
+      engineLoads(); // only the engine's module cache (a quicker run)
+      return;
+    }
     Path dir = Files.createTempDirectory("canopy-wasm-bench");
     MeteringInstrumenter instrumenter = MeteringInstrumenter.builder().build();
     System.out.printf(Locale.ROOT, "WasmBench: %d warm-up + %d timed runs each, median (best) ms%n", WARMUPS, RUNS);
@@ -118,6 +123,93 @@ public final class WasmBench {
       }
     }
     Files.delete(dir);
+    engineLoads();
+  }
+
+  /**
+   * The engine's module cache: a cold load (validate, instrument, compile, write the disk cache)
+   * as the baseline; a second load of the same module by the same engine (in-memory cache); and a
+   * load by a fresh engine whose disk cache already holds the module, as after a restart.
+   */
+  static void engineLoads() throws IOException {
+    byte[] counter;
+    try (InputStream in = WasmBench.class.getResourceAsStream("/motoko/counter.wasm")) {
+      if (in == null) {
+        return;
+      }
+      counter = in.readAllBytes();
+    }
+    final int coldRuns = 3;
+    final int memoryRuns = 21;
+    final int diskRuns = 9;
+    double[] cold = new double[coldRuns];
+    double[] memory = new double[memoryRuns];
+    double[] disk = new double[diskRuns];
+    double firstDisk = 0;
+    List<Path> dirs = new ArrayList<>();
+    for (int c = 0; c < coldRuns; c++) {
+      Path cacheDir = Files.createTempDirectory("canopy-wasm-cache");
+      dirs.add(cacheDir);
+      try (WasmEngine engine = WasmEngine.builder().withModuleCacheDir(cacheDir).build()) {
+        long t0 = System.nanoTime();
+        engine.load(counter);
+        cold[c] = ms(System.nanoTime() - t0);
+        if (engine.stats().compilations() != 1) {
+          throw new IllegalStateException("the cold load did not compile: " + engine.stats());
+        }
+        if (c == 0) {
+          for (int r = 0; r < memoryRuns; r++) {
+            long t1 = System.nanoTime();
+            engine.load(counter);
+            memory[r] = ms(System.nanoTime() - t1);
+          }
+          if (engine.stats().memoryCacheHits() != memoryRuns) {
+            throw new IllegalStateException("second loads missed the memory cache: " + engine.stats());
+          }
+        }
+      }
+    }
+    for (int r = 0; r < diskRuns; r++) {
+      try (WasmEngine engine = WasmEngine.builder().withModuleCacheDir(dirs.get(0)).build()) {
+        long t0 = System.nanoTime();
+        engine.load(counter);
+        disk[r] = ms(System.nanoTime() - t0);
+        if (engine.stats().compilations() != 0 || engine.stats().diskCacheHits() < 1) {
+          throw new IllegalStateException("the restarted engine did not use its disk cache: "
+              + engine.stats());
+        }
+      }
+      if (r == 0) {
+        firstDisk = disk[0];
+      }
+    }
+    System.out.println();
+    System.out.println("Engine load of the Motoko counter (" + counter.length / 1024
+        + " KiB) through WasmEngine.load, ms");
+    System.out.printf(Locale.ROOT, "%-44s %10s %10s %8s%n", "case", "median", "best", "runs");
+    System.out.printf(Locale.ROOT, "%-44s %10.1f %10.1f %8d%n",
+        "cold: validate+instrument+compile+store", median(cold), min(cold), coldRuns);
+    System.out.printf(Locale.ROOT, "%-44s %10.2f %10.2f %8d   %.4fx cold%n",
+        "(a) same engine again (memory cache)", median(memory), min(memory), memoryRuns,
+        median(memory) / median(cold));
+    System.out.printf(Locale.ROOT, "%-44s %10.1f %10.1f %8d   %.4fx cold, first %.1f ms%n",
+        "(b) fresh engine, warm disk cache", median(disk), min(disk), diskRuns,
+        median(disk) / median(cold), firstDisk);
+    for (Path d : dirs) {
+      deleteTree(d);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (var walk = Files.walk(root)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  private static double min(double[] values) {
+    return Arrays.stream(values).min().orElseThrow();
   }
 
   private static Instance instantiate(byte[] wasm) {

@@ -1,6 +1,5 @@
 package dev.canopy.wasm;
 
-import com.dylibso.chicory.compiler.Cache;
 import dev.canopy.types.Hashing;
 import dev.canopy.types.Hex;
 import java.io.IOException;
@@ -14,15 +13,16 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Chicory's compiler cache on disk: the generated JVM classes of a module, keyed by the digest of
- * the (instrumented) Wasm bytes that Chicory computes. A restarted node, or a second canister with
- * the same module, loads the classes instead of compiling again.
+ * Compiled modules on disk: for each, the generated JVM classes and what the engine needs to run
+ * them without rewriting or decoding the module again (see {@link WasmEngine}'s cache entries),
+ * under a key the engine derives from the module's bytes, the rewriter and the compiler. A
+ * restarted node loads them instead of compiling again.
  *
  * <p>Each file is {@code SHA-256(payload) || payload}; a file that fails the check is ignored and
  * rewritten. Files are written to a temporary name and moved into place, so a crash never leaves
  * a half-written entry.
  */
-final class CompiledClassCache implements Cache {
+final class CompiledClassCache {
   /** Generated classes depend on the compiler that made them. */
   static final String COMPILER_VERSION = "chicory-1.7.5";
 
@@ -39,8 +39,8 @@ final class CompiledClassCache implements Cache {
     return dir.resolve(Hex.encode(Hashing.sha256(key.getBytes(StandardCharsets.UTF_8))) + ".classes");
   }
 
-  @Override
-  public byte[] get(String key) throws IOException {
+  /** The payload stored under {@code key}, or null when there is none or it fails its check. */
+  byte[] get(String key) throws IOException {
     byte[] stored;
     try {
       stored = Files.readAllBytes(file(key));
@@ -61,8 +61,7 @@ final class CompiledClassCache implements Cache {
     return payload;
   }
 
-  @Override
-  public void putIfAbsent(String key, byte[] payload) throws IOException {
+  void put(String key, byte[] payload) throws IOException {
     Files.createDirectories(dir);
     Path target = file(key);
     Path tmp = Files.createTempFile(dir, "tmp-", ".part");
@@ -80,6 +79,13 @@ final class CompiledClassCache implements Cache {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /** Drops an entry that passed its check but could not be used; its hit counts as a miss. */
+  void discard(String key) throws IOException {
+    hits.decrementAndGet();
+    misses.incrementAndGet();
+    Files.deleteIfExists(file(key));
   }
 
   long hits() {

@@ -78,7 +78,7 @@ public final class ModuleValidator {
     SortedMap<String, byte[]> privateSections = new TreeMap<>();
     readCustomSections(binary, publicSections, privateSections);
 
-    WasmModule parsed = parse(wasm);
+    WasmModule parsed = parse(binary.withStubFunctionBodies());
     checkImports(parsed);
     int functions = parsed.importSection().count(ExternalType.FUNCTION)
         + parsed.functionSection().functionCount();
@@ -207,8 +207,10 @@ public final class ModuleValidator {
   }
 
   /**
-   * Decodes the sections the requirements are about. Note: function bodies are decoded and
-   * validated once, when the engine compiles the instrumented module ({@link WasmEngine#load}).
+   * Decodes the sections the requirements are about, from the module with its function bodies
+   * stubbed out (their count and framing are checked). Note: function bodies are decoded and
+   * validated once, when the engine compiles the instrumented module ({@link WasmEngine#load});
+   * a module whose compiled code is cached was validated when it was compiled.
    */
   private static WasmModule parse(byte[] wasm) {
     try {
@@ -219,7 +221,7 @@ public final class ModuleValidator {
           .includeSectionId(3) // functions
           .includeSectionId(6) // globals
           .includeSectionId(7) // exports
-          .includeSectionId(10) // code: needed for Chicory's consistency check
+          .includeSectionId(10) // code (stubs): needed for Chicory's consistency check
           .build()
           .parse(() -> new ByteArrayInputStream(wasm));
     } catch (RuntimeException | StackOverflowError | AssertionError e) {

@@ -1,5 +1,6 @@
 package dev.canopy.wasm;
 
+import dev.canopy.types.Leb128;
 import dev.canopy.wasm.InvalidModuleException.Reason;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.CharacterCodingException;
@@ -18,6 +19,9 @@ final class WasmBinary {
   static final int IMPORT = 2;
   static final int MEMORY = 5;
   static final int START = 8;
+  static final int CODE = 10;
+  /** A function body with no locals and only {@code end}: size 2, no local entries, end. */
+  private static final byte[] STUB_BODY = {0x02, 0x00, 0x0b};
 
   private static final byte[] HEADER = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
 
@@ -162,6 +166,60 @@ final class WasmBinary {
       prevEnd = s.end();
     }
     return out.toByteArray();
+  }
+
+  /**
+   * The same module with every function body replaced by an empty one: what the engine parses when
+   * the compiled classes of the real bodies come from its disk cache, since the runtime needs the
+   * module's types, imports, exports, globals, memories, tables and segments but not the code
+   * (the compiled classes never interpret it). Checks the code section's framing: each body lies
+   * inside the section and the section has nothing after the last one.
+   */
+  byte[] withStubFunctionBodies() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length);
+    out.write(bytes, 0, HEADER.length);
+    int prevEnd = HEADER.length;
+    for (Section s : sections) {
+      if (s.id() != CODE) {
+        out.write(bytes, prevEnd, s.end() - prevEnd);
+      } else {
+        Cursor c = new Cursor(bytes, s.start(), s.end());
+        long count = c.u32();
+        if (count > s.length()) {
+          throw malformed("the code section counts more bodies than it has bytes");
+        }
+        for (long i = 0; i < count; i++) {
+          long size = c.u32();
+          if (size > s.end() - c.pos) {
+            throw malformed("function body " + i + " runs past the end of the code section");
+          }
+          c.pos += (int) size;
+        }
+        if (c.pos != s.end()) {
+          throw malformed("bytes after the last function body in the code section");
+        }
+        byte[] countBytes = Leb128.encodeUnsigned(count);
+        long contentBytes = countBytes.length + count * STUB_BODY.length;
+        out.write(CODE);
+        out.writeBytes(Leb128.encodeUnsigned(contentBytes));
+        out.writeBytes(countBytes);
+        for (long i = 0; i < count; i++) {
+          out.writeBytes(STUB_BODY);
+        }
+      }
+      prevEnd = s.end();
+    }
+    return out.toByteArray();
+  }
+
+  /** The number of function bodies in the code section; 0 without one. */
+  long functionBodyCount() {
+    for (Section s : sections) {
+      if (s.id() == CODE) {
+        return new Cursor(bytes, s.start(), s.end()).u32();
+      }
+    }
+    return 0;
   }
 
   private static InvalidModuleException malformed(String message) {

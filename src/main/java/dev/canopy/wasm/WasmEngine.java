@@ -1,5 +1,6 @@
 package dev.canopy.wasm;
 
+import com.dylibso.chicory.compiler.Cache;
 import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
@@ -7,6 +8,8 @@ import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.canopy.types.ErrorCode;
+import dev.canopy.types.Hashing;
+import dev.canopy.types.Hex;
 import dev.canopy.types.Principal;
 import dev.canopy.wasm.CanisterInput.HttpTransform;
 import dev.canopy.wasm.CanisterInput.InspectMessage;
@@ -19,7 +22,10 @@ import dev.canopy.wasm.ExecutionResult.Trap;
 import dev.canopy.wasm.InvalidModuleException.Reason;
 import dev.canopy.wasm.instrument.InvalidWasmException;
 import dev.canopy.wasm.instrument.MeteringInstrumenter;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,6 +100,12 @@ public final class WasmEngine implements AutoCloseable {
    * @throws InvalidModuleException if the module breaks the spec's module requirements
    */
   public CanisterModule load(byte[] uploaded) {
+    // Note: the same bytes give the same validated module, so a loaded one is reused as it is.
+    LoadedModule known = loaded.get(Hex.encode(Hashing.sha256(uploaded)));
+    if (known != null) {
+      memoryCacheHits.incrementAndGet();
+      return known.module;
+    }
     CanisterModule module = validator.validate(uploaded);
     prepare(module);
     return module;
@@ -106,6 +118,11 @@ public final class WasmEngine implements AutoCloseable {
    * @throws InvalidModuleException if the binary breaks the module requirements
    */
   public CanisterModule restore(byte[] wasm, byte[] moduleHash) {
+    LoadedModule known = loaded.get(Hex.encode(moduleHash));
+    if (known != null && java.util.Arrays.equals(known.module.wasmBytesShared(), wasm)) {
+      memoryCacheHits.incrementAndGet();
+      return known.module;
+    }
     CanisterModule module = validator.validateRestored(wasm, moduleHash);
     prepare(module);
     return module;
@@ -121,6 +138,15 @@ public final class WasmEngine implements AutoCloseable {
   }
 
   private LoadedModule compile(CanisterModule module) {
+    // Note: with a rewriter that names its output, the disk cache is keyed by the module's own
+    // bytes, so a restarted engine neither rewrites nor decodes the module (only its stub, below).
+    String key = instrumenter.outputKey()
+        .map(k -> cacheKey("module", k, Hashing.sha256(module.wasmBytesShared())))
+        .orElse(null);
+    LoadedModule cached = key == null ? null : fromDiskCache(module, key);
+    if (cached != null) {
+      return cached;
+    }
     byte[] instrumented;
     try {
       instrumented = instrumenter.instrument(module.wasmBytesShared());
@@ -131,20 +157,23 @@ public final class WasmEngine implements AutoCloseable {
     WasmBinary binary = WasmBinary.read(instrumented);
     long start = binary.startFunction();
     byte[] runnable = binary.withoutStartSection();
+    if (key == null && diskCache != null) {
+      key = cacheKey("instrumented", "", Hashing.sha256(runnable));
+      cached = fromDiskCache(module, key);
+      if (cached != null) {
+        return cached;
+      }
+    }
     WasmModule parsed;
     Function<Instance, Machine> factory;
+    CapturedClasses classes = new CapturedClasses();
     try {
       parsed = Parser.parse(runnable);
-      var compiler = MachineFactoryCompiler.builder(parsed)
-          .withInterpreterFallback(InterpreterFallback.FAIL);
-      if (diskCache != null) {
-        compiler.withCache(diskCache);
-      }
-      long hitsBefore = diskCache == null ? 0 : diskCache.hits();
-      factory = compiler.compile();
-      if (diskCache == null || diskCache.hits() == hitsBefore) {
-        compilations.incrementAndGet();
-      }
+      factory = MachineFactoryCompiler.builder(parsed)
+          .withInterpreterFallback(InterpreterFallback.FAIL)
+          .withCache(classes)
+          .compile();
+      compilations.incrementAndGet();
     } catch (RuntimeException e) {
       throw new InvalidModuleException(Reason.MALFORMED,
           "the module cannot be compiled: " + e.getMessage(), e);
@@ -164,7 +193,117 @@ public final class WasmEngine implements AutoCloseable {
         }
       }
     }
+    if (diskCache != null && classes.payload != null) {
+      storeInDiskCache(key, start, WasmBinary.read(runnable).withStubFunctionBodies(),
+          classes.payload);
+    }
     return new LoadedModule(module, parsed, factory, start);
+  }
+
+  private static String cacheKey(String kind, String rewriter, byte[] digest) {
+    return CompiledClassCache.COMPILER_VERSION + "/" + kind + "/" + rewriter + "/"
+        + Hex.encode(digest);
+  }
+
+  /**
+   * A cache entry: the start function, the runnable module with its function bodies stubbed out
+   * ({@link WasmBinary#withStubFunctionBodies()}) and Chicory's serialized classes. The entry was
+   * written only after the full module parsed, validated and compiled, and the file's checksum
+   * guards it; an entry that still fails to load is dropped and the module compiled again.
+   */
+  private void storeInDiskCache(String key, long start, byte[] stub, byte[] classes) {
+    ByteBuffer entry = ByteBuffer.allocate(8 + 4 + stub.length + classes.length);
+    entry.putLong(start).putInt(stub.length).put(stub).put(classes);
+    try {
+      diskCache.put(key, entry.array());
+    } catch (IOException e) {
+      // Note: the cache only saves time; a node that cannot write it still runs the module.
+    }
+  }
+
+  private LoadedModule fromDiskCache(CanisterModule module, String key) {
+    if (diskCache == null) {
+      return null;
+    }
+    byte[] entry;
+    try {
+      entry = diskCache.get(key);
+    } catch (IOException e) {
+      return null;
+    }
+    if (entry == null) {
+      return null;
+    }
+    try {
+      ByteBuffer in = ByteBuffer.wrap(entry);
+      long start = in.getLong();
+      int stubLength = in.getInt();
+      if (stubLength < 0 || stubLength > in.remaining()) {
+        throw new IllegalArgumentException("bad stub length");
+      }
+      byte[] stub = new byte[stubLength];
+      in.get(stub);
+      byte[] classes = new byte[in.remaining()];
+      in.get(classes);
+      WasmModule parsed = Parser.builder().withValidation(false).build()
+          .parse(() -> new ByteArrayInputStream(stub));
+      StoredClasses stored = new StoredClasses(classes);
+      Function<Instance, Machine> factory = MachineFactoryCompiler.builder(parsed)
+          .withInterpreterFallback(InterpreterFallback.FAIL)
+          .withCache(stored)
+          .compile();
+      if (!stored.used) {
+        throw new IllegalStateException("the stored classes were not used");
+      }
+      return new LoadedModule(module, parsed, factory, start);
+    } catch (RuntimeException | LinkageError | StackOverflowError e) {
+      try {
+        diskCache.discard(key);
+      } catch (IOException ignored) {
+        // the entry is rewritten after the compilation anyway
+      }
+      return null;
+    }
+  }
+
+  /** Keeps the classes Chicory hands its cache after compiling; never answers a lookup. */
+  private static final class CapturedClasses implements Cache {
+    byte[] payload;
+
+    @Override
+    public byte[] get(String key) {
+      return null;
+    }
+
+    @Override
+    public void putIfAbsent(String key, byte[] payload) {
+      this.payload = payload;
+    }
+  }
+
+  /**
+   * Answers Chicory's lookup with classes from a cache entry. Chicory keys it by the digest of the
+   * module it is given, here the stub; the entry's own key already names the real module.
+   */
+  private static final class StoredClasses implements Cache {
+    private final byte[] payload;
+    boolean used;
+
+    StoredClasses(byte[] payload) {
+      this.payload = payload;
+    }
+
+    @Override
+    public byte[] get(String key) {
+      used = true;
+      return payload;
+    }
+
+    @Override
+    public void putIfAbsent(String key, byte[] payload) {
+      // Reached only if Chicory compiled the stub, which fromDiskCache refuses.
+      used = false;
+    }
   }
 
   // ---- executions
@@ -585,6 +724,16 @@ public final class WasmEngine implements AutoCloseable {
   static ModuleInstrumenter defaultInstrumenter(ExecutionLimits limits) {
     MeteringInstrumenter metering =
         MeteringInstrumenter.builder().withMaxCallDepth(limits.maxCallDepth()).build();
-    return wasm -> metering.instrument(wasm).wasm();
+    return new ModuleInstrumenter() {
+      @Override
+      public byte[] instrument(byte[] wasm) {
+        return metering.instrument(wasm).wasm();
+      }
+
+      @Override
+      public Optional<String> outputKey() {
+        return Optional.of(metering.outputKey());
+      }
+    };
   }
 }

@@ -87,6 +87,77 @@ class ModuleCacheAndMemoryTest {
   }
 
   @Test
+  void anEntryThatPassesItsChecksumButDoesNotLoadIsDroppedAndRecompiled(@TempDir Path dir)
+      throws IOException {
+    try (WasmEngine first = WasmEngine.builder().withModuleCacheDir(dir).build()) {
+      first.load(MODULE);
+    }
+    Path file;
+    try (Stream<Path> files = Files.walk(dir)) {
+      file = files.filter(p -> p.toString().endsWith(".classes")).findFirst().orElseThrow();
+    }
+    // A well-formed file (checksum over its payload) whose payload is not a cache entry.
+    byte[] junk = new byte[64];
+    java.util.Arrays.fill(junk, (byte) 0x7f);
+    byte[] stored = new byte[32 + junk.length];
+    System.arraycopy(dev.canopy.types.Hashing.sha256(junk), 0, stored, 0, 32);
+    System.arraycopy(junk, 0, stored, 32, junk.length);
+    Files.write(file, stored);
+    try (WasmEngine second = WasmEngine.builder().withModuleCacheDir(dir).build()) {
+      CanisterModule m = second.load(MODULE);
+      assertThat(second.stats().compilations()).isEqualTo(1);
+      assertThat(second.stats().diskCacheHits()).isZero();
+      assertThat(second.stats().diskCacheWrites()).isEqualTo(1);
+      assertThat(second.install(m, new InstallArgs(new byte[0], USER), env()).trap()).isEmpty();
+    }
+    try (WasmEngine third = WasmEngine.builder().withModuleCacheDir(dir).build()) {
+      third.load(MODULE);
+      assertThat(third.stats().compilations()).as("the rewritten entry is used").isZero();
+    }
+  }
+
+  @Test
+  void aMotokoCanisterRunsFromTheDiskCacheOfARestartedEngine(@TempDir Path dir)
+      throws IOException {
+    byte[] counter;
+    try (var in = getClass().getResourceAsStream("/motoko/counter.wasm")) {
+      counter = in.readAllBytes();
+    }
+    byte[] noArgs = MotokoCanisterTest.NO_ARGS;
+    CanisterState state;
+    try (WasmEngine first = WasmEngine.builder().withModuleCacheDir(dir).build()) {
+      CanisterModule m = first.load(counter);
+      state = first.install(m, new InstallArgs(noArgs, USER), env()).state();
+      state = first.execute(m, state, MethodCall.update("inc", noArgs, USER), env()).state();
+    }
+    try (WasmEngine second = WasmEngine.builder().withModuleCacheDir(dir).build()) {
+      CanisterModule m = second.load(counter);
+      assertThat(second.stats().compilations()).isZero();
+      assertThat(second.stats().diskCacheHits()).isEqualTo(1);
+      ExecutionResult inc = second.execute(m, state, MethodCall.update("inc", noArgs, USER), env());
+      assertThat(inc.trap()).isEmpty();
+      assertThat(inc.instructionsUsed()).as("metered from the cached classes").isPositive();
+      ExecutionResult get = second.execute(m, inc.state(),
+          MethodCall.query("get", noArgs, USER), env());
+      assertThat(MotokoCanisterTest.reply(get)).isEqualTo(MotokoCanisterTest.candid("nat", "(2)"));
+      CanisterState fresh = second.install(m, new InstallArgs(noArgs, USER), env()).state();
+      assertThat(MotokoCanisterTest.reply(second.execute(m, fresh,
+          MethodCall.query("get", noArgs, USER), env())))
+          .isEqualTo(MotokoCanisterTest.candid("nat", "(0)"));
+    }
+  }
+
+  @Test
+  void aSecondLoadOfTheSameBytesReturnsTheLoadedModule() {
+    try (WasmEngine engine = WasmTestSupport.engine()) {
+      CanisterModule first = engine.load(MODULE);
+      assertThat(engine.load(MODULE)).isSameAs(first);
+      assertThat(engine.restore(first.wasm(), first.moduleHash())).isSameAs(first);
+      assertThat(engine.stats().memoryCacheHits()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void memoryGrowPastTheLimitReturnsMinusOneAndAllocatesNothing() {
     try (WasmEngine engine = WasmEngine.builder()
         .withLimits(ExecutionLimits.internetComputerDefaults().withMaxWasmMemoryBytes(64L << 20))

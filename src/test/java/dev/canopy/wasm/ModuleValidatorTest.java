@@ -237,4 +237,25 @@ class ModuleValidatorTest {
     assertThat(reasonOf(withCustomSection(GOOD, "icp:public big", new byte[(1 << 20) + 1])))
         .isEqualTo(Reason.TOO_LARGE);
   }
+
+  @Test
+  void aCodeSectionWhoseFramingIsBrokenIsMalformed() {
+    byte[] header = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // one type: [] -> []
+        0x03, 0x02, 0x01, 0x00}; // one function of type 0
+    byte[] bodyTooLong = {0x0a, 0x04, 0x01, 0x05, 0x00, 0x0b}; // claims 5 bytes, has 2
+    byte[] trailing = {0x0a, 0x05, 0x01, 0x02, 0x00, 0x0b, 0x00}; // a byte after the last body
+    byte[] tooMany = {0x0a, 0x02, 0x7f, 0x00}; // 127 bodies in 2 bytes
+    byte[] good = {0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b};
+    assertThat(reasonOf(concat(header, bodyTooLong))).isEqualTo(Reason.MALFORMED);
+    assertThat(reasonOf(concat(header, trailing))).isEqualTo(Reason.MALFORMED);
+    assertThat(reasonOf(concat(header, tooMany))).isEqualTo(Reason.MALFORMED);
+    assertThat(validator.validate(concat(header, good)).wasmSizeBytes()).isEqualTo(24);
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
 }

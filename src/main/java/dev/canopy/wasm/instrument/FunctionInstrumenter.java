@@ -10,21 +10,30 @@ import java.util.Arrays;
  *
  * <p>Every defined function takes three more parameters after its own: the instruction counter
  * (i64), the soft limit (i64, see {@link #SYNC_INTERVAL_INSTRUCTIONS}) and the caller's call depth
- * (i32); and returns the counter after its own results. The body is wrapped in a block of the
- * function's result type, so every way out through the function's label (its end, br, br_if,
- * br_table) reaches one exit sequence: a checkpoint, then the counter pushed as the last result.
- * {@code return} does the same in place.
+ * (i32), and returns only its own results. The body is wrapped in a block of the function's result
+ * type, so every way out through the function's label (its end, br, br_if, br_table) reaches one
+ * exit sequence: a checkpoint, then the counter written to the global, which the caller reads
+ * back right after the call. {@code return} does the same in place.
  *
  * <p>Note: Chicory's compiler turns every {@code global.get}/{@code global.set} into a call
- * through {@code Instance.global(i)}, but maps locals and parameters to JVM locals and arguments
- * (and a multi-value result to a small long[]). So calls between defined functions carry the
- * counter and depth as values and touch no global; the global is brought up to date ("synced")
- * only where someone else reads it: before calls to imported (host) functions and through tables
- * (the callee takes it from the global; it is reloaded after the call), before bulk operations,
- * before every injected trap and an original {@code unreachable}, and at checkpoints (function
- * entry, loop headers, exits) when the counter falls below the soft limit. Checkpoints trap if the
- * counter is negative, so a run that returns has a counter of at least 0, and a budget one
- * instruction short traps at the latest at the exit of the function that overspent.
+ * through {@code Instance.global(i)}, but maps locals and parameters to JVM locals and arguments.
+ * So calls between defined functions carry the counter and depth in as values; the counter comes
+ * back through the global (one write at the callee's exit, one read in the caller), and the global
+ * is otherwise brought up to date ("synced") only where someone else reads it: before calls to
+ * imported (host) functions and through tables (the callee takes it from the global; it is
+ * reloaded after the call), before bulk operations, before every injected trap and an original
+ * {@code unreachable}, and at checkpoints (function entry, loop headers) when the counter falls
+ * below the soft limit. Checkpoints trap if the counter is negative, so a run that returns has a
+ * counter of at least 0, and a budget one instruction short traps at the latest at the exit of the
+ * function that overspent.
+ *
+ * <p>Note: the counter used to come back as an extra result (still available through {@code
+ * MeteringInstrumenter.Builder#withCounterReturnedInGlobal(false)}). Chicory 1.7.5 returns a
+ * multi-value result as a newly allocated {@code long[]}, so every call allocated. Measured on the
+ * call-heavy fib(30) ({@code bench/run WasmCallSchemeBench}, bench/RESULTS.md): the global form
+ * is about as fast in a quiet JVM (10.5-10.6 ms against 10.7-11.2 ms, plain Chicory 3.8 ms) and
+ * far steadier under load (WasmBench fib median 10.6-11.2 ms against 24.6-56.7 ms, bests alike),
+ * so it is the default. Neither reaches 30% over plain Chicory on fib.
  */
 final class FunctionInstrumenter {
   /**
@@ -86,6 +95,8 @@ final class FunctionInstrumenter {
   private final int importedFunctionCount;
   /** For every function index, the index of its wrapper, or -1 (imports, unwrapped functions). */
   private final int[] wrapperOf;
+  /** Whether extended functions hand their final counter back in the global, not as a result. */
+  private final boolean counterInGlobal;
 
   // Per-body scratch, reused across bodies.
   private int[] opcodes = new int[1024];
@@ -107,8 +118,10 @@ final class FunctionInstrumenter {
       int maxCallDepth,
       int typeCount,
       int importedFunctionCount,
-      int[] wrapperOf) {
+      int[] wrapperOf,
+      boolean counterInGlobal) {
     this.costs = costs;
+    this.counterInGlobal = counterInGlobal;
     this.counterGlobal = counterGlobal;
     this.depthGlobal = depthGlobal;
     this.maxCallDepth = maxCallDepth;
@@ -170,8 +183,13 @@ final class FunctionInstrumenter {
           } else {
             writeExtraArguments(body, locals, false);
             copy(body, source, i);
-            body.writeByte(OP_LOCAL_SET).writeU32(locals.counter());
-            synced = false;
+            if (counterInGlobal) {
+              writeReload(body, locals.counter());
+              synced = true;
+            } else {
+              body.writeByte(OP_LOCAL_SET).writeU32(locals.counter());
+              synced = false;
+            }
           }
           continue;
         case InstructionDecoder.CALL_INDIRECT:
@@ -258,8 +276,8 @@ final class FunctionInstrumenter {
   /**
    * Writes the code entry of the wrapper that gives extended function {@code extendedIndex} (with
    * {@code paramCount} original parameters) its original signature: it takes the counter and the
-   * caller's depth from the globals, calls the extended function, stores the counter back and
-   * restores the depth global (so it reads 0 again after a run the host started). The extended
+   * caller's depth from the globals, calls the extended function (which leaves its counter in the
+   * global, or returns it for the wrapper to store) and restores the depth global (so it reads 0 again after a run the host started). The extended
    * function counts the frame and checks the depth; the wrapper charges nothing.
    */
   void writeWrapper(int paramCount, int extendedIndex, ByteSink out) {
@@ -277,7 +295,9 @@ final class FunctionInstrumenter {
     body.writeByte(OP_GLOBAL_GET).writeU32(depthGlobal);
     body.writeByte(OP_LOCAL_TEE).writeU32(depth);
     body.writeByte(InstructionDecoder.CALL).writeU32(extendedIndex);
-    body.writeByte(OP_GLOBAL_SET).writeU32(counterGlobal);
+    if (!counterInGlobal) {
+      body.writeByte(OP_GLOBAL_SET).writeU32(counterGlobal);
+    }
     body.writeByte(OP_LOCAL_GET).writeU32(depth);
     body.writeByte(OP_GLOBAL_SET).writeU32(depthGlobal);
     body.writeByte(InstructionDecoder.END);
@@ -466,10 +486,14 @@ final class FunctionInstrumenter {
     out.writeByte(OP_LOCAL_SET).writeU32(counterLocal);
   }
 
-  /** A checkpoint, then the counter as the extra result. */
+  /** A checkpoint, then the counter handed back: in the global, or as the extra result. */
   private void writeExit(ByteSink out, MeterLocals locals) {
     writeCheckpoint(out, 0, locals);
-    out.writeByte(OP_LOCAL_GET).writeU32(locals.counter());
+    if (counterInGlobal) {
+      writeSync(out, locals.counter());
+    } else {
+      out.writeByte(OP_LOCAL_GET).writeU32(locals.counter());
+    }
   }
 
   /** counter -= cost, in the local only. */

@@ -17,8 +17,9 @@ import java.util.function.IntUnaryOperator;
  *   <li>{@value #INSTRUCTIONS_LEFT_EXPORT} (i64): every basic block subtracts its static cost
  *       (from the {@link CostTable}) when it starts; bulk memory and table operations also subtract
  *       their size operand times {@link CostTable#bulkCostPerUnit()} before they run. Inside a
- *       function the counter lives in a local and is passed to and returned from defined callees;
- *       the global is up to date, and checked (trapping with {@code unreachable} if negative),
+ *       function the counter lives in a local and is passed to defined callees, which leave
+ *       their final counter in the global at their exits for the caller to read back; the global
+ *       is up to date, and checked (trapping with {@code unreachable} if negative),
  *       before calls to imports and through tables, before bulk operations and traps, and at
  *       function entries, loop headers and exits at least every 1,000 instructions; every exit
  *       checks the counter. So a run
@@ -34,11 +35,12 @@ import java.util.function.IntUnaryOperator;
  * </ul>
  *
  * <p>Every defined function keeps its index but gets an extended type: its parameters plus
- * (counter i64, soft limit i64, depth i32), its results plus the counter (i64). Exported
- * functions, the start function and functions in tables or named by {@code ref.func} get wrappers
- * with their original types, appended after all functions; exports, element segments and {@code
- * ref.func} name the wrappers, which take the counter and depth from the globals and store the
- * counter back. New types are appended after the existing ones; the "name" section keeps its
+ * (counter i64, soft limit i64, depth i32) and its own results (with {@link
+ * Builder#withCounterReturnedInGlobal} false, its results plus the counter). Exported functions,
+ * the start function and functions in tables or named by {@code ref.func} get wrappers with their
+ * original types, appended after all functions; exports, element segments and {@code ref.func}
+ * name the wrappers, which take the counter and depth from the globals (the callee leaves the
+ * counter in the global). New types are appended after the existing ones; the "name" section keeps its
  * function names, with local names moved past the new parameters.
  *
  * <p>Both start at 0. A start function would therefore trap at instantiation, so, as on the IC, the
@@ -58,16 +60,27 @@ public final class MeteringInstrumenter {
   public static final String CALL_DEPTH_EXPORT = "__canopy_call_depth";
   public static final String START_FUNCTION_EXPORT = "canister_start";
   public static final int DEFAULT_MAX_CALL_DEPTH = 10_000;
+  /**
+   * Names the rewriting itself. Change it whenever the output for a given input changes: compiled
+   * modules are cached on disk under {@link #outputKey()}. {@code MeteringInstrumenterTest} pins
+   * the digest of one instrumented module to this name, so a change of output without a new name
+   * fails a test.
+   */
+  public static final String SCHEME_VERSION = "call-params-global-result-1";
+  /** The scheme's name with {@link Builder#withCounterReturnedInGlobal} false. */
+  public static final String EXTRA_RESULT_SCHEME_VERSION = "call-params-1";
 
   private static final int EXPORT_KIND_FUNCTION = 0x00;
   private static final int EXPORT_KIND_GLOBAL = 0x03;
 
   private final CostTable costTable;
   private final int maxCallDepth;
+  private final boolean counterInGlobal;
 
   private MeteringInstrumenter(Builder builder) {
     this.costTable = builder.costTable;
     this.maxCallDepth = builder.maxCallDepth;
+    this.counterInGlobal = builder.counterInGlobal;
   }
 
   public static Builder builder() {
@@ -80,6 +93,16 @@ public final class MeteringInstrumenter {
 
   public int maxCallDepth() {
     return maxCallDepth;
+  }
+
+  /**
+   * What determines this instrumenter's output besides its input: the scheme, the cost table's
+   * version and the call depth limit. Equal keys give byte-identical output for the same module.
+   */
+  public String outputKey() {
+    return "metering/" + (counterInGlobal ? SCHEME_VERSION : EXTRA_RESULT_SCHEME_VERSION) + "/"
+        + costTable.version() + "/max-call-depth="
+        + maxCallDepth;
   }
 
   /**
@@ -116,7 +139,7 @@ public final class MeteringInstrumenter {
 
     WasmModule result = module;
     FunctionInstrumenter functions =
-        new FunctionInstrumenter(costTable, counterGlobal, depthGlobal, maxCallDepth, typeCount, imported, wrapperOf);
+        new FunctionInstrumenter(costTable, counterGlobal, depthGlobal, maxCallDepth, typeCount, imported, wrapperOf, counterInGlobal);
     if (defined > 0) {
       // New types after the existing ones, in order of first use: each defined function's extended
       // type, then the block types of multi-value results.
@@ -130,7 +153,7 @@ public final class MeteringInstrumenter {
         paramCounts[i] = type.paramCount();
         if (!extendedType.containsKey(typeIndex)) {
           extendedType.put(typeIndex, typeCount + newTypes.size());
-          newTypes.add(encodeExtendedType(type));
+          newTypes.add(encodeExtendedType(type, counterInGlobal));
         }
       }
       for (int i = 0; i < defined; i++) {
@@ -253,11 +276,14 @@ public final class MeteringInstrumenter {
   }
 
   /** params + (counter i64, soft limit i64, depth i32) -> results + counter i64. */
-  private static byte[] encodeExtendedType(ModuleDecoder.FunctionType type) {
+  private static byte[] encodeExtendedType(ModuleDecoder.FunctionType type, boolean counterInGlobal) {
     byte[] params = Arrays.copyOf(type.params(), type.paramCount() + FunctionInstrumenter.EXTRA_PARAMS);
     params[type.paramCount()] = (byte) FunctionInstrumenter.I64;
     params[type.paramCount() + 1] = (byte) FunctionInstrumenter.I64;
     params[type.paramCount() + 2] = (byte) FunctionInstrumenter.I32;
+    if (counterInGlobal) {
+      return encodeType(params, type.results());
+    }
     byte[] results = Arrays.copyOf(type.results(), type.resultCount() + 1);
     results[type.resultCount()] = (byte) FunctionInstrumenter.I64;
     return encodeType(params, results);
@@ -320,8 +346,20 @@ public final class MeteringInstrumenter {
   public static final class Builder {
     private CostTable costTable = CostTable.internetComputer();
     private int maxCallDepth = DEFAULT_MAX_CALL_DEPTH;
+    private boolean counterInGlobal = true;
 
     private Builder() {}
+
+    /**
+     * True (the default): extended functions return only their own results and leave their final
+     * counter in the global, which the caller reads back after the call. False: they return it as
+     * an extra result (the earlier form, kept to compare the two; see the Note on {@link
+     * FunctionInstrumenter}). Counts are identical either way.
+     */
+    public Builder withCounterReturnedInGlobal(boolean counterInGlobal) {
+      this.counterInGlobal = counterInGlobal;
+      return this;
+    }
 
     public Builder withCostTable(CostTable costTable) {
       if (costTable == null) {

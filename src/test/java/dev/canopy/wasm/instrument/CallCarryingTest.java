@@ -217,4 +217,36 @@ class CallCarryingTest {
     assertThat(ChicoryRunner.of(sink, engine).cost("control", 5)).isEqualTo(1392);
     assertThat(ChicoryRunner.of(sink, engine).cost("tables", 5)).isEqualTo(1413);
   }
+
+  /**
+   * The counter handed back as an extra result (the earlier form, kept as a builder option) and
+   * through the global (the default) charge the same, trap at the same budgets and leave the same
+   * counter and depth.
+   */
+  @ParameterizedTest
+  @EnumSource(Engine.class)
+  void bothWaysOfHandingBackTheCounterChargeIdentically(Engine engine) {
+    byte[] wasm = Wat2Wasm.parse(CALLS);
+    ChicoryRunner global = ChicoryRunner.of(MeteringInstrumenter.builder().withMaxCallDepth(1000)
+        .withCounterReturnedInGlobal(true).build().instrument(wasm).wasm(), engine);
+    ChicoryRunner result = ChicoryRunner.of(MeteringInstrumenter.builder().withMaxCallDepth(1000)
+        .withCounterReturnedInGlobal(false).build().instrument(wasm).wasm(), engine);
+    record Call(String name, int argument) {}
+    for (Call c : List.of(new Call("fib", 12), new Call("fibIndirect", 9), new Call("pair", 0),
+        new Call("pair", 4), new Call("down", 30), new Call("down", 2000))) { // the last: too deep
+      Outcome a = global.call(c.name(), 1L << 40, c.argument());
+      Outcome b = result.call(c.name(), 1L << 40, c.argument());
+      assertThat(a.trapped()).as("%s", c).isEqualTo(b.trapped());
+      assertThat(a.results()).as("%s", c).isEqualTo(b.results());
+      assertThat(a.instructionsLeft()).as("%s", c).isEqualTo(b.instructionsLeft());
+      assertThat(a.callDepth()).as("%s", c).isEqualTo(b.callDepth());
+      if (!a.trapped()) {
+        long cost = global.cost(c.name(), c.argument());
+        assertThat(result.cost(c.name(), c.argument())).as("%s", c).isEqualTo(cost);
+        assertThat(global.call(c.name(), cost - 1, c.argument()).trapped()).isTrue();
+        assertThat(result.call(c.name(), cost - 1, c.argument()).trapped()).isTrue();
+        assertThat(global.call(c.name(), cost, c.argument()).instructionsLeft()).isZero();
+      }
+    }
+  }
 }

@@ -235,4 +235,28 @@ class MeteringInstrumenterTest {
     assertThat(outcomes[1].trapped()).isTrue();
     assertThat(outcomes[1].callDepth()).isEqualTo(MeteringInstrumenter.DEFAULT_MAX_CALL_DEPTH + 1);
   }
+
+  /**
+   * The digest of one instrumented module, pinned with the scheme's name: compiled modules are
+   * cached on disk under {@link MeteringInstrumenter#outputKey()}, so output that changes under an
+   * unchanged name would run stale code after a restart. Changing the output: give the scheme a
+   * new name and record the new digest here.
+   */
+  @Test
+  void theOutputIsPinnedToTheSchemeName() throws java.io.IOException {
+    byte[] counter;
+    try (var in = getClass().getResourceAsStream("/motoko/counter.wasm")) {
+      counter = in.readAllBytes();
+    }
+    byte[] out = MeteringInstrumenter.builder().build().instrument(counter).wasm();
+    assertThat(MeteringInstrumenter.SCHEME_VERSION + " "
+        + dev.canopy.types.Hex.encode(dev.canopy.types.Hashing.sha256(out)))
+        .isEqualTo(PINNED_OUTPUT);
+    assertThat(MeteringInstrumenter.builder().build().outputKey())
+        .contains(MeteringInstrumenter.SCHEME_VERSION).contains(CostTable.INTERNET_COMPUTER_VERSION);
+  }
+
+  private static final String PINNED_OUTPUT =
+      "call-params-global-result-1 "
+      + "b62bc98cbf57731d181f125acc1a8819edeeea6f62e91f972b77f4cc3fe4f033";
 }

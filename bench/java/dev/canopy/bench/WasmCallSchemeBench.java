@@ -1,0 +1,96 @@
+package dev.canopy.bench;
+
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.GlobalInstance;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wabt.Wat2Wasm;
+import com.dylibso.chicory.wasm.Parser;
+import dev.canopy.wasm.instrument.MeteringInstrumenter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The call-heavy workload (bench/wasm/fib.wat, fib(30)) under the two ways the metering rewriter
+ * can hand the counter back from a call between defined functions, beside plain Chicory, in one
+ * JVM: the counter as an extra result (Chicory returns a multi-value result as a new long[]), or
+ * left in the counter global for the caller to read back. Runs of the three alternate; each round
+ * reports the median and best of its timed runs.
+ */
+public final class WasmCallSchemeBench {
+  private static final int ARGUMENT = 30;
+  private static final int WARMUPS = 5;
+  private static final int RUNS = 15;
+  private static final int ROUNDS = 3;
+
+  private WasmCallSchemeBench() {}
+
+  public static void main(String[] args) throws Exception {
+    byte[] wasm = Wat2Wasm.parse(Files.readString(Path.of("bench", "wasm", "fib.wat")));
+    String[] names = {"plain chicory", "counter as result", "counter in global"};
+    Instance[] instances = {
+      instantiate(wasm),
+      instantiate(MeteringInstrumenter.builder().build().instrument(wasm).wasm()),
+      instantiate(MeteringInstrumenter.builder().withCounterReturnedInGlobal(true).build()
+          .instrument(wasm).wasm())
+    };
+    System.out.printf(Locale.ROOT, "WasmCallSchemeBench: fib(%d), %d warm-up + %d timed runs per"
+        + " round, median (best) ms%n", ARGUMENT, WARMUPS, RUNS);
+    for (int round = 1; round <= ROUNDS; round++) {
+      double[][] times = new double[instances.length][RUNS];
+      long[] results = new long[instances.length];
+      for (int i = 0; i < WARMUPS + RUNS; i++) {
+        for (int k = 0; k < instances.length; k++) {
+          if (k > 0) {
+            GlobalInstance counter =
+                instances[k].exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT);
+            counter.setValue(Long.MAX_VALUE);
+          }
+          ExportFunction run = instances[k].export("run");
+          long t0 = System.nanoTime();
+          results[k] = run.apply(ARGUMENT)[0];
+          long elapsed = System.nanoTime() - t0;
+          if (i >= WARMUPS) {
+            times[k][i - WARMUPS] = elapsed / 1e6;
+          }
+        }
+      }
+      long[] used = new long[instances.length];
+      for (int k = 1; k < instances.length; k++) {
+        used[k] = Long.MAX_VALUE - instances[k].exports()
+            .global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT).getValue();
+      }
+      if (results[1] != results[0] || results[2] != results[0] || used[1] != used[2]) {
+        throw new IllegalStateException("the schemes disagree: results " + Arrays.toString(results)
+            + ", instructions " + Arrays.toString(used));
+      }
+      StringBuilder line = new StringBuilder("round " + round + ":");
+      double plain = median(times[0]);
+      for (int k = 0; k < instances.length; k++) {
+        line.append(String.format(Locale.ROOT, "  %s %.1f (%.1f)", names[k], median(times[k]),
+            Arrays.stream(times[k]).min().orElseThrow()));
+        if (k > 0) {
+          line.append(String.format(Locale.ROOT, " %+.0f%%", (median(times[k]) / plain - 1) * 100));
+        }
+      }
+      System.out.println(line);
+    }
+  }
+
+  private static Instance instantiate(byte[] wasm) {
+    return Instance.builder(Parser.parse(wasm))
+        .withMachineFactory(MachineFactoryCompiler::compile)
+        .withMemoryFactory(ByteArrayMemory::new)
+        .build();
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+}
