@@ -63,6 +63,13 @@ class StartAndStopTest {
       assertThat(started.out())
           .contains("Canopy node is healthy at http://127.0.0.1:" + port)
           .contains("scripts/canopy stop");
+      // The parent returns once /api/v2/status answers healthy; the child logs its own line a
+      // moment later, so wait for it (bounded).
+      long deadlineNs = System.nanoTime() + 30_000_000_000L;
+      while (!Files.readString(data.resolve("canopy.log")).contains("is healthy at")
+          && System.nanoTime() < deadlineNs) {
+        Thread.sleep(20);
+      }
       assertThat(Files.readString(data.resolve("canopy.log"))).contains("is healthy at");
 
       Cli.Result again = cli.run("start", "--background", "--port", Integer.toString(port),
