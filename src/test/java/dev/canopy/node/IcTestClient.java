@@ -8,6 +8,12 @@ import dev.canopy.crypto.Ed25519PublicKey;
 import dev.canopy.crypto.Ed25519SigningKey;
 import dev.canopy.crypto.PublicKey;
 import dev.canopy.crypto.RequestAuthentication;
+import dev.canopy.execution.management.ManagementTypes.CanisterSettings;
+import dev.canopy.execution.management.ManagementTypes.CreateCanisterResult;
+import dev.canopy.execution.management.ManagementTypes.InstallCodeArgs;
+import dev.canopy.execution.management.ManagementTypes.InstallMode;
+import dev.canopy.execution.management.ManagementTypes.ProvisionalCreateCanisterArgs;
+import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hashing;
 import dev.canopy.types.Principal;
 import dev.canopy.types.RepresentationIndependentHash;
@@ -236,6 +242,22 @@ final class IcTestClient {
         throw new AssertionError(e);
       }
     }
+  }
+
+  /**
+   * Creates a canister with {@code provisional_create_canister_with_cycles} (effective canister id:
+   * index 0 of the node's range) and installs {@code wasm} in it with an empty argument.
+   */
+  Principal createAndInstall(byte[] wasm) {
+    byte[] reply = callSync("v4", CanisterId.fromIndex(0).principal(),
+        Principal.MANAGEMENT_CANISTER, "provisional_create_canister_with_cycles",
+        new ProvisionalCreateCanisterArgs(null, CanisterSettings.NONE, null, null).encode())
+        .reply();
+    Principal id = CreateCanisterResult.decode(reply).canisterId().principal();
+    callSync("v4", id, Principal.MANAGEMENT_CANISTER, "install_code",
+        new InstallCodeArgs(new InstallMode.Install(), new CanisterId(id), wasm,
+            new byte[0], null).encode()).reply();
+    return id;
   }
 
   /** A request's status as a certificate shows it. */

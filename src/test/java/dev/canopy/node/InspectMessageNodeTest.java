@@ -3,11 +3,8 @@ package dev.canopy.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dylibso.chicory.wabt.Wat2Wasm;
-import dev.canopy.execution.management.ManagementTypes.CanisterSettings;
-import dev.canopy.execution.management.ManagementTypes.CreateCanisterResult;
 import dev.canopy.execution.management.ManagementTypes.InstallCodeArgs;
 import dev.canopy.execution.management.ManagementTypes.InstallMode;
-import dev.canopy.execution.management.ManagementTypes.ProvisionalCreateCanisterArgs;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Principal;
 import dev.canopy.types.cbor.CborMap;
@@ -82,15 +79,7 @@ class InspectMessageNodeTest {
   }
 
   static Principal createAndInstall(String wat) {
-    byte[] reply = client.callSync("v4", CanisterId.fromIndex(0).principal(),
-        Principal.MANAGEMENT_CANISTER, "provisional_create_canister_with_cycles",
-        new ProvisionalCreateCanisterArgs(null, CanisterSettings.NONE, null, null).encode())
-        .reply();
-    Principal id = CreateCanisterResult.decode(reply).canisterId().principal();
-    client.callSync("v4", id, Principal.MANAGEMENT_CANISTER, "install_code",
-        new InstallCodeArgs(new InstallMode.Install(), new CanisterId(id), Wat2Wasm.parse(wat),
-            new byte[0], null).encode()).reply();
-    return id;
+    return client.createAndInstall(Wat2Wasm.parse(wat));
   }
 
   @Test
