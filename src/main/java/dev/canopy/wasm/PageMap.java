@@ -50,11 +50,18 @@ public final class PageMap {
 
   /** Copies {@code length} bytes at {@code offset} (bounds checked by the caller). */
   public void read(long offset, byte[] dst, int dstOffset, int length) {
+    readPages(this::page, offset, dst, dstOffset, length);
+  }
+
+  /** Copies bytes out of the pages {@code page} gives (null: a page of zeros). */
+  private static void readPages(
+      java.util.function.LongFunction<byte[]> page, long offset, byte[] dst, int dstOffset,
+      int length) {
     while (length > 0) {
       long pageIndex = offset >>> PAGE_SHIFT;
       int inPage = (int) (offset & (PAGE_SIZE - 1));
       int n = Math.min(length, PAGE_SIZE - inPage);
-      byte[] p = page(pageIndex);
+      byte[] p = page.apply(pageIndex);
       if (p == null) {
         Arrays.fill(dst, dstOffset, dstOffset + n, (byte) 0);
       } else {
@@ -237,20 +244,7 @@ public final class PageMap {
     }
 
     void read(long offset, byte[] dst, int dstOffset, int length) {
-      while (length > 0) {
-        long pageIndex = offset >>> PAGE_SHIFT;
-        int inPage = (int) (offset & (PAGE_SIZE - 1));
-        int n = Math.min(length, PAGE_SIZE - inPage);
-        byte[] p = page(pageIndex);
-        if (p == null) {
-          Arrays.fill(dst, dstOffset, dstOffset + n, (byte) 0);
-        } else {
-          System.arraycopy(p, inPage, dst, dstOffset, n);
-        }
-        offset += n;
-        dstOffset += n;
-        length -= n;
-      }
+      readPages(this::page, offset, dst, dstOffset, length);
     }
 
     void write(long offset, byte[] src, int srcOffset, int length) {
