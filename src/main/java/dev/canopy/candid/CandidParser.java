@@ -253,29 +253,46 @@ final class CandidParser {
   }
 
   private List<Field> parseFieldTypes(boolean record) {
+    return parseFields(record, ":", this::parseDataType, at -> Prim.NULL, Field::new, Field::id);
+  }
+
+  /** What builds one field (type or value) from its id, name (or null) and content. */
+  private interface FieldMaker<F, V> {
+    F make(long id, String name, V content);
+  }
+
+  /**
+   * {@code { field; ... }} of a record or variant, type or value alike: {@code label <sep> x},
+   * a bare {@code x} in a record (the next tuple index), or a bare label in a variant (content
+   * {@code nullContent}); ids must be distinct.
+   */
+  private <F, V> List<F> parseFields(boolean record, String separator,
+      java.util.function.Supplier<V> content, java.util.function.Function<Token, V> nullContent,
+      FieldMaker<F, V> make, java.util.function.ToLongFunction<F> idOf) {
     expect("{");
-    List<Field> fields = new ArrayList<>();
+    List<F> fields = new ArrayList<>();
     Set<Long> ids = new HashSet<>();
     long nextTupleIndex = 0;
     while (!peek().is("}")) {
       Token at = peek();
-      Field f;
-      if (isLabel(at) && peek(1).is(":")) {
+      F f;
+      if (isLabel(at) && peek(1).is(separator)) {
         Label label = parseLabel();
-        next(); // ':'
-        f = new Field(label.id, label.name, parseDataType());
+        next(); // the separator
+        f = make.make(label.id, label.name, content.get());
       } else if (record) {
-        f = new Field(nextTupleIndex, null, parseDataType());
+        f = make.make(nextTupleIndex, null, content.get());
       } else if (isLabel(at)) {
         Label label = parseLabel();
-        f = new Field(label.id, label.name, Prim.NULL);
+        f = make.make(label.id, label.name, nullContent.apply(at));
       } else {
         throw error(at, "expected a variant case but found " + at.describe());
       }
-      if (!ids.add(f.id())) {
-        throw error(at, "field id " + f.id() + " occurs twice");
+      long id = idOf.applyAsLong(f);
+      if (!ids.add(id)) {
+        throw error(at, "field id " + id + " occurs twice");
       }
-      nextTupleIndex = f.id() + 1;
+      nextTupleIndex = id + 1;
       fields.add(f);
       if (!accept(";")) {
         break;
@@ -449,9 +466,9 @@ final class CandidParser {
         case "blob":
           return new ValueSyntax.BlobLit(pos, expectKind(Kind.TEXT, "a text literal").bytes());
         case "record":
-          return new ValueSyntax.RecordLit(pos, parseFieldValues(t, true));
+          return new ValueSyntax.RecordLit(pos, parseFieldValues(true));
         case "variant": {
-          List<FieldLit> fields = parseFieldValues(t, false);
+          List<FieldLit> fields = parseFieldValues(false);
           if (fields.size() != 1) {
             throw error(t, "a variant value has exactly one case, not " + fields.size());
           }
@@ -483,37 +500,9 @@ final class CandidParser {
     }
   }
 
-  private List<FieldLit> parseFieldValues(Token at, boolean record) {
-    expect("{");
-    List<FieldLit> fields = new ArrayList<>();
-    Set<Long> ids = new HashSet<>();
-    long nextTupleIndex = 0;
-    while (!peek().is("}")) {
-      Token start = peek();
-      FieldLit f;
-      if (isLabel(start) && peek(1).is("=")) {
-        Label label = parseLabel();
-        next(); // '='
-        f = new FieldLit(label.id, label.name, parseAnnotatedValue());
-      } else if (record) {
-        f = new FieldLit(nextTupleIndex, null, parseAnnotatedValue());
-      } else if (isLabel(start)) {
-        Label label = parseLabel();
-        f = new FieldLit(label.id, label.name, new ValueSyntax.NullLit(pos(start)));
-      } else {
-        throw error(start, "expected a variant case but found " + start.describe());
-      }
-      if (!ids.add(f.id())) {
-        throw error(start, "field id " + f.id() + " occurs twice");
-      }
-      nextTupleIndex = f.id() + 1;
-      fields.add(f);
-      if (!accept(";")) {
-        break;
-      }
-    }
-    expect("}");
-    return fields;
+  private List<FieldLit> parseFieldValues(boolean record) {
+    return parseFields(record, "=", this::parseAnnotatedValue,
+        at -> new ValueSyntax.NullLit(pos(at)), FieldLit::new, FieldLit::id);
   }
 
   // ---- literals ---------------------------------------------------------------------------
