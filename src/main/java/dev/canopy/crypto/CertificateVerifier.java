@@ -116,6 +116,25 @@ public final class CertificateVerifier {
   }
 
   public VerifiedCertificate verify(Certificate certificate, Scope scope, long nowNanos) {
+    VerifiedCertificate verified = verifyIgnoringTime(certificate, scope);
+    long time = verified.timeNanos();
+    long skew = Math.abs(Math.subtractExact(time, nowNanos));
+    if (skew > maxTimeSkewNanos) {
+      throw new InvalidCertificateException(
+          Reason.STALE_OR_FUTURE_TIME,
+          "the certificate's time " + time + " is " + (time < nowNanos ? "behind" : "ahead of")
+              + " the verifier's clock " + nowNanos + " by " + skew + " ns, more than "
+              + maxTimeSkewNanos + " ns");
+    }
+    return verified;
+  }
+
+  /**
+   * {@code verify_cert} with the delegation's scope, but not the freshness of {@code /time} (which
+   * must still be present): for certificates that are evidence rather than news, such as the one
+   * inside a canister signature, whose spec section sets no bound on the certificate's age.
+   */
+  public VerifiedCertificate verifyIgnoringTime(Certificate certificate, Scope scope) {
     Objects.requireNonNull(scope, "scope");
     BlsPublicKey key = rootKey;
     Optional<SubnetId> delegated = Optional.empty();
@@ -125,16 +144,7 @@ public final class CertificateVerifier {
       delegated = Optional.of(d.subnetId());
     }
     checkSignature(certificate, key, "certificate");
-    long time = time(certificate);
-    long skew = Math.abs(Math.subtractExact(time, nowNanos));
-    if (skew > maxTimeSkewNanos) {
-      throw new InvalidCertificateException(
-          Reason.STALE_OR_FUTURE_TIME,
-          "the certificate's time " + time + " is " + (time < nowNanos ? "behind" : "ahead of")
-              + " the verifier's clock " + nowNanos + " by " + skew + " ns, more than "
-              + maxTimeSkewNanos + " ns");
-    }
-    return new VerifiedCertificate(certificate, time, delegated);
+    return new VerifiedCertificate(certificate, time(certificate), delegated);
   }
 
   /** Checks the delegation and returns the subnet key it vouches for. */

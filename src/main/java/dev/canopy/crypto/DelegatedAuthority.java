@@ -4,4 +4,4 @@ package dev.canopy.crypto;
  * What a verified delegation chain grants: the key that must sign the request, the canisters it
  * may target, and whether it may only query (spec "Authentication").
  */
-public record DelegatedAuthority(PublicKey requestSigningKey, TargetRestriction targets, boolean queriesOnly) {}
+public record DelegatedAuthority(UserPublicKey requestSigningKey, TargetRestriction targets, boolean queriesOnly) {}

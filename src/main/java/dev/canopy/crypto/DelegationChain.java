@@ -26,15 +26,26 @@ public final class DelegationChain {
    */
   public static DelegatedAuthority verify(
       byte[] senderPublicKeyDer, List<SignedDelegation> chain, long nowNs, DelegationLimits limits) {
+    return verify(senderPublicKeyDer, chain, nowNs, limits, UserSignatureVerifier.WITHOUT_ROOT_KEY);
+  }
+
+  /** As above, with {@code verifier} checking each delegation's signature, whatever its key's scheme. */
+  public static DelegatedAuthority verify(
+      byte[] senderPublicKeyDer,
+      List<SignedDelegation> chain,
+      long nowNs,
+      DelegationLimits limits,
+      UserSignatureVerifier verifier) {
     if (chain.size() > limits.maxDelegations()) {
       throw new InvalidAuthenticationException(
           Reason.TOO_MANY_DELEGATIONS,
           "the request carries " + chain.size() + " delegations; at most " + limits.maxDelegations()
               + " are allowed");
     }
-    PublicKey signer = RequestAuthentication.parseUserKey(senderPublicKeyDer, "sender_pubkey", -1);
+    UserPublicKey signer = RequestAuthentication.parseUserKey(senderPublicKeyDer, "sender_pubkey", -1);
     String signerName = "sender_pubkey";
-    // Keys compared by their DER bytes: parsing rejects non-canonical DER, so one key has one encoding.
+    // Keys compared by their DER bytes, which the principal hashes too: parsing rejects non-canonical
+    // DER for plain keys; WebAuthn and canister-signature keys are compared as the client wrote them.
     TreeSet<byte[]> seenKeys = new TreeSet<>(Arrays::compareUnsigned);
     seenKeys.add(signer.toDer());
     TargetRestriction targets = TargetRestriction.ALL;
@@ -71,14 +82,17 @@ public final class DelegationChain {
                 + describeTime(nowNs) + " (request a fresh delegation, or check the client's clock)",
             null);
       }
-      if (!signer.isValidSignature(delegation.signedBytes(), chain.get(i).signature())) {
+      try {
+        verifier.verify(signer, delegation.signedBytes(), chain.get(i).signature());
+      } catch (InvalidSignatureException e) {
         throw new InvalidAuthenticationException(
             Reason.DELEGATION_SIGNATURE_INVALID, i,
-            name + " is not signed by the key of " + signerName + " (" + signer.algorithm().displayName()
-                + "); its signature must cover \"\\x1Aic-request-auth-delegation\" · hash_of_map(delegation)",
-            null);
+            name + " is not signed by the key of " + signerName + " (" + signer.schemeName()
+                + "); its signature must cover \"\\x1Aic-request-auth-delegation\" · hash_of_map(delegation): "
+                + e.getMessage(),
+            e);
       }
-      PublicKey delegate = RequestAuthentication.parseUserKey(delegation.pubkey(), name + ".delegation.pubkey", i);
+      UserPublicKey delegate = RequestAuthentication.parseUserKey(delegation.pubkey(), name + ".delegation.pubkey", i);
       if (!seenKeys.add(delegate.toDer())) {
         String what = delegate.equals(signer)
             ? name + " delegates from a key to itself"

@@ -107,6 +107,31 @@ final class Der {
       return value.intValueExact();
     }
 
+    /**
+     * A positive INTEGER in minimal two's-complement form, of at most {@code maxValueBytes} bytes
+     * once a sign-padding zero is dropped (ECDSA's r and s).
+     */
+    BigInteger readPositiveInteger(int maxValueBytes) throws MalformedDerException {
+      byte[] contents = read(INTEGER);
+      if (contents.length == 0) {
+        throw new MalformedDerException("INTEGER without contents");
+      }
+      if (contents.length > 1 && contents[0] == 0 && (contents[1] & 0x80) == 0) {
+        throw new MalformedDerException("INTEGER is not minimally encoded");
+      }
+      if ((contents[0] & 0x80) != 0) {
+        throw new MalformedDerException("INTEGER is negative");
+      }
+      BigInteger value = new BigInteger(contents);
+      if (value.signum() == 0) {
+        throw new MalformedDerException("INTEGER is zero where a positive one was expected");
+      }
+      if ((value.bitLength() + 7) / 8 > maxValueBytes) {
+        throw new MalformedDerException("INTEGER has more than " + maxValueBytes + " bytes");
+      }
+      return value;
+    }
+
     void expectEnd(String what) throws MalformedDerException {
       if (pos != end) {
         throw new MalformedDerException((end - pos) + " unexpected bytes after " + what);
@@ -217,6 +242,11 @@ final class Der {
 
   static byte[] smallInteger(int value) {
     return element(INTEGER, BigInteger.valueOf(value).toByteArray());
+  }
+
+  /** A non-negative INTEGER, minimally encoded. */
+  static byte[] integer(BigInteger value) {
+    return element(INTEGER, value.toByteArray());
   }
 
   static byte[] octetString(byte[] contents) {

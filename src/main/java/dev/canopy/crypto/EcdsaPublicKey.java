@@ -16,7 +16,7 @@ import org.bouncycastle.math.ec.ECPoint;
  * low-s rule and the IC's own verifier accepts high s; a request's id does not cover its
  * signature, so malleability cannot change which request runs.
  */
-public final class EcdsaPublicKey implements PublicKey {
+public final class EcdsaPublicKey implements PublicKey, UserPublicKey {
   public static final int SIGNATURE_BYTES = 64;
 
   private final EcdsaCurve curve;
@@ -85,6 +85,11 @@ public final class EcdsaPublicKey implements PublicKey {
   @Override
   public SignatureAlgorithm algorithm() {
     return curve.algorithm();
+  }
+
+  @Override
+  public String schemeName() {
+    return curve.algorithm().displayName();
   }
 
   @Override

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /** An Ed25519 public key (RFC 8032), DER-encoded per RFC 8410. */
-public final class Ed25519PublicKey implements PublicKey {
+public final class Ed25519PublicKey implements PublicKey, UserPublicKey {
   public static final int RAW_BYTES = 32;
   public static final int SIGNATURE_BYTES = 64;
   static final String OID = "1.3.101.112";
@@ -52,6 +52,11 @@ public final class Ed25519PublicKey implements PublicKey {
   @Override
   public SignatureAlgorithm algorithm() {
     return SignatureAlgorithm.ED25519;
+  }
+
+  @Override
+  public String schemeName() {
+    return SignatureAlgorithm.ED25519.displayName();
   }
 
   @Override

@@ -10,13 +10,23 @@ public final class InvalidSignatureException extends InvalidInputException {
     /** Well-formed, but not a signature of this message by this key. */
     DOES_NOT_VERIFY,
     /** The key's scheme may not be used here (e.g. a BLS key signing a request). */
-    WRONG_SCHEME
+    WRONG_SCHEME,
+    /**
+     * The verifier lacks what the scheme needs (a canister signature without a root key to check
+     * its certificate against).
+     */
+    UNVERIFIABLE
   }
 
   private final Reason reason;
 
   public InvalidSignatureException(Reason reason, String message) {
     super(message);
+    this.reason = reason;
+  }
+
+  public InvalidSignatureException(Reason reason, String message, Throwable cause) {
+    super(message, cause);
     this.reason = reason;
   }
 

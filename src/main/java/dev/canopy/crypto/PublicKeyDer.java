@@ -55,11 +55,63 @@ final class PublicKeyDer {
   private static InvalidPublicKeyException unsupported(String oid) {
     String known = KNOWN_UNSUPPORTED.get(oid);
     String what = known != null ? known + " (OID " + oid + ")" : "keys with algorithm OID " + oid;
+    if (oid.equals(WEBAUTHN_COSE_OID) || oid.equals(CANISTER_SIGNATURE_OID)) {
+      return new InvalidPublicKeyException(
+          InvalidPublicKeyException.Reason.UNSUPPORTED_ALGORITHM,
+          oid,
+          what + " authenticate only requests and delegations (UserPublicKey.fromDer); here an"
+              + " Ed25519, ECDSA P-256, ECDSA secp256k1 or BLS12-381 key is expected");
+    }
     return new InvalidPublicKeyException(
         InvalidPublicKeyException.Reason.UNSUPPORTED_ALGORITHM,
         oid,
         what + " are not supported; supported are Ed25519, ECDSA P-256, ECDSA secp256k1 and"
-            + " BLS12-381 keys");
+            + " BLS12-381 keys, and for requests WebAuthn and canister-signature keys");
+  }
+
+  /** The algorithm OID of a DER SubjectPublicKeyInfo, or null if it is not well formed that far. */
+  static String algorithmOidOrNull(byte[] der) {
+    try {
+      Der.Reader top = Der.Reader.of(der);
+      return top.enter(Der.SEQUENCE).enter(Der.SEQUENCE).readOid();
+    } catch (Der.MalformedDerException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The BIT STRING contents of {@code SEQUENCE { SEQUENCE { OID oid }, BIT STRING }}: the shape of
+   * the IC's own key types (DER-wrapped COSE, canister signatures), whose AlgorithmIdentifier has
+   * no parameters (spec "Web Authentication", "Canister signatures").
+   */
+  static byte[] wrappedKeyBytes(byte[] der, String oid, String what) {
+    try {
+      Der.Reader top = Der.Reader.of(der);
+      Der.Reader spki = top.enter(Der.SEQUENCE);
+      top.expectEnd(what);
+      Der.Reader algorithm = spki.enter(Der.SEQUENCE);
+      String actual = algorithm.readOid();
+      if (!actual.equals(oid)) {
+        throw new InvalidPublicKeyException(
+            InvalidPublicKeyException.Reason.UNSUPPORTED_ALGORITHM, actual,
+            what + " must have algorithm OID " + oid + ", got " + actual);
+      }
+      if (algorithm.hasMore()) {
+        throw notCanonical(oid, what + "'s AlgorithmIdentifier must have no parameters");
+      }
+      byte[] bytes = spki.readBitStringBytes();
+      spki.expectEnd(what);
+      return bytes;
+    } catch (Der.MalformedDerException e) {
+      throw new InvalidPublicKeyException(
+          InvalidPublicKeyException.Reason.MALFORMED, oid,
+          what + " is not valid DER SubjectPublicKeyInfo: " + e.getMessage());
+    }
+  }
+
+  /** {@code SEQUENCE { SEQUENCE { OID oid }, BIT STRING bytes }}. */
+  static byte[] wrapKeyBytes(String oid, byte[] bytes) {
+    return Der.sequence(Der.sequence(Der.oid(oid)), Der.bitString(bytes));
   }
 
   private static PublicKey parseEd25519(byte[] der, Der.Reader algorithm, Der.Reader spki)

@@ -11,6 +11,9 @@ import java.util.List;
  * any other sender is the self-authenticating principal of {@code sender_pubkey}, and
  * {@code sender_sig} signs {@code "\x0Aic-request" · request_id} with the last delegated key (or
  * {@code sender_pubkey} itself).
+ *
+ * <p>Keys may be of any scheme of {@link UserPublicKey}; {@link UserSignatureVerifier} dispatches
+ * on the key's type (plain, WebAuthn, canister signature).
  */
 public final class RequestAuthentication {
   public static final byte[] REQUEST_DOMAIN = Hashing.domainSeparator("ic-request");
@@ -41,6 +44,23 @@ public final class RequestAuthentication {
       byte[] requestId,
       long nowNs,
       DelegationLimits limits) {
+    return authenticate(sender, senderPublicKeyDer, senderSignature, delegations, requestId, nowNs,
+        limits, UserSignatureVerifier.WITHOUT_ROOT_KEY);
+  }
+
+  /**
+   * As above, with {@code verifier} checking every signature (its root key decides which canister
+   * signatures are valid).
+   */
+  public static Authorization authenticate(
+      Principal sender,
+      byte[] senderPublicKeyDer,
+      byte[] senderSignature,
+      List<SignedDelegation> delegations,
+      byte[] requestId,
+      long nowNs,
+      DelegationLimits limits,
+      UserSignatureVerifier verifier) {
     if (sender.isAnonymous()) {
       if (senderPublicKeyDer != null || senderSignature != null || delegations != null) {
         throw new InvalidAuthenticationException(
@@ -58,9 +78,10 @@ public final class RequestAuthentication {
               + (senderSignature == null ? " sender_sig" : ""));
     }
     verifySenderMatchesKey(sender, senderPublicKeyDer);
-    DelegatedAuthority authority =
-        DelegationChain.verify(senderPublicKeyDer, delegations == null ? List.of() : delegations, nowNs, limits);
-    verifyRequestSignature(authority.requestSigningKey(), requestId, senderSignature, delegations != null && !delegations.isEmpty());
+    DelegatedAuthority authority = DelegationChain.verify(
+        senderPublicKeyDer, delegations == null ? List.of() : delegations, nowNs, limits, verifier);
+    verifyRequestSignature(authority.requestSigningKey(), requestId, senderSignature,
+        delegations != null && !delegations.isEmpty(), verifier);
     return new Authorization(authority.targets(), authority.queriesOnly());
   }
 
@@ -77,41 +98,37 @@ public final class RequestAuthentication {
 
   /** {@code sender_sig} must sign {@code "\x0Aic-request" · request_id} under {@code key}. */
   public static void verifyRequestSignature(PublicKey key, byte[] requestId, byte[] signature) {
-    verifyRequestSignature(key, requestId, signature, false);
+    if (!(key instanceof UserPublicKey user)) {
+      throw new InvalidAuthenticationException(
+          Reason.INVALID_KEY, "a " + key.algorithm().displayName() + " key cannot sign requests");
+    }
+    verifyRequestSignature(user, requestId, signature, false, UserSignatureVerifier.WITHOUT_ROOT_KEY);
   }
 
-  private static void verifyRequestSignature(PublicKey key, byte[] requestId, byte[] signature, boolean delegated) {
+  private static void verifyRequestSignature(
+      UserPublicKey key, byte[] requestId, byte[] signature, boolean delegated, UserSignatureVerifier verifier) {
     if (requestId.length != REQUEST_ID_BYTES) {
       throw new InvalidAuthenticationException(
           Reason.MALFORMED_REQUEST_ID, "a request id has 32 bytes, got " + requestId.length);
     }
-    if (!key.isValidSignature(Bytes.concat(REQUEST_DOMAIN, requestId), signature)) {
+    try {
+      verifier.verify(key, Bytes.concat(REQUEST_DOMAIN, requestId), signature);
+    } catch (InvalidSignatureException e) {
       throw new InvalidAuthenticationException(
-          Reason.REQUEST_SIGNATURE_INVALID,
-          "sender_sig is not a valid " + key.algorithm().displayName() + " signature of request 0x"
+          Reason.REQUEST_SIGNATURE_INVALID, -1,
+          "sender_sig is not a valid " + key.schemeName() + " signature of request 0x"
               + Hex.encode(requestId) + " by "
-              + (delegated ? "the key of the last delegation" : "sender_pubkey")
-              + (signature.length != key.algorithm().signatureBytes()
-                  ? " (it has " + signature.length + " bytes; expected " + key.algorithm().signatureBytes() + ")"
-                  : ""));
+              + (delegated ? "the key of the last delegation" : "sender_pubkey") + ": " + e.getMessage(),
+          e);
     }
   }
 
-  /** Parses a key that signs requests or delegations: Ed25519 or ECDSA, not BLS. */
-  static PublicKey parseUserKey(byte[] der, String field, int delegationIndex) {
-    PublicKey key;
+  /** Parses a key that signs requests or delegations: any {@link UserPublicKey}, not BLS. */
+  static UserPublicKey parseUserKey(byte[] der, String field, int delegationIndex) {
     try {
-      key = PublicKey.fromDer(der);
+      return UserPublicKey.fromDer(der);
     } catch (InvalidPublicKeyException e) {
       throw new InvalidAuthenticationException(Reason.INVALID_KEY, delegationIndex, field + ": " + e.getMessage(), e);
     }
-    if (!key.algorithm().isUserSignatureScheme()) {
-      throw new InvalidAuthenticationException(
-          Reason.INVALID_KEY, delegationIndex,
-          field + " is a " + key.algorithm().displayName()
-              + " key, which cannot sign requests; use Ed25519 or ECDSA (P-256, secp256k1)",
-          null);
-    }
-    return key;
   }
 }

@@ -234,12 +234,13 @@ public final class IngressValidator {
   private Authorization authenticate(Envelope<? extends RequestContent> envelope, long nowNs) {
     RequestContent content = envelope.content();
     if (content instanceof CanisterRequestContent c && c.senderInfo().isPresent()) {
-      // Spec "API Request submission": sender_info must be null unless sender_pubkey is a
-      // canister-signature key, and no such key authenticates here yet.
+      // Note: sender_info (its canister signature under "\x0Eic-sender-info") is refused, not
+      // ignored: this replica does not yet pass it to canisters (ic0.msg_caller_info_*), and a
+      // canister that relies on it must not see a call without it as if it had none.
       throw new IngressRejection(
           Reason.AUTHENTICATION,
-          "Invalid signature: sender_info is only allowed when sender_pubkey is a canister"
-              + " signature public key, and this replica does not verify canister signatures.");
+          "Invalid signature: this replica does not support sender_info yet; send the request"
+              + " without it.");
     }
     try {
       return RequestAuthentication.authenticate(
@@ -249,7 +250,8 @@ public final class IngressValidator {
           envelope.senderDelegation().orElse(null),
           content.requestId().toBytes(),
           nowNs,
-          config.delegationLimits());
+          config.delegationLimits(),
+          config.signatureVerifier());
     } catch (InvalidAuthenticationException e) {
       throw new IngressRejection(Reason.AUTHENTICATION, authenticationMessage(e, content.sender()), e);
     }

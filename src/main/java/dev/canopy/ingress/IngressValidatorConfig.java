@@ -3,6 +3,7 @@ package dev.canopy.ingress;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.CanisterIdRange;
 import dev.canopy.crypto.DelegationLimits;
+import dev.canopy.crypto.UserSignatureVerifier;
 import dev.canopy.types.Principal;
 import dev.canopy.types.SubnetId;
 import java.util.ArrayList;
@@ -25,6 +26,8 @@ import java.util.TreeSet;
  *     every caller, as on development instances
  * @param expiry the accepted {@code ingress_expiry} window
  * @param delegationLimits bounds on delegation chains
+ * @param signatureVerifier verifies request and delegation signatures; its root key (the node's
+ *     own) decides which canister signatures are valid
  */
 public record IngressValidatorConfig(
     Optional<SubnetId> subnetId,
@@ -32,13 +35,15 @@ public record IngressValidatorConfig(
     SortedSet<Principal> subnetAdmins,
     boolean provisionalApiEnabled,
     IngressExpiry expiry,
-    DelegationLimits delegationLimits) {
+    DelegationLimits delegationLimits,
+    UserSignatureVerifier signatureVerifier) {
   public IngressValidatorConfig {
     Objects.requireNonNull(subnetId, "subnetId");
     canisterRanges = List.copyOf(canisterRanges);
     subnetAdmins = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(subnetAdmins));
     Objects.requireNonNull(expiry, "expiry");
     Objects.requireNonNull(delegationLimits, "delegationLimits");
+    Objects.requireNonNull(signatureVerifier, "signatureVerifier");
   }
 
   public static Builder builder() {
@@ -54,7 +59,10 @@ public record IngressValidatorConfig(
     return false;
   }
 
-  /** Defaults: a development instance (provisional API open), the reference expiry window. */
+  /**
+   * Defaults: a development instance (provisional API open), the reference expiry window, and no
+   * root key (so canister signatures are refused until {@link Builder#rootKeyDer} names one).
+   */
   public static final class Builder {
     private Optional<SubnetId> subnetId = Optional.empty();
     private final List<CanisterIdRange> canisterRanges = new ArrayList<>();
@@ -62,6 +70,7 @@ public record IngressValidatorConfig(
     private boolean provisionalApiEnabled = true;
     private IngressExpiry expiry = IngressExpiry.REFERENCE;
     private DelegationLimits delegationLimits = DelegationLimits.SPEC;
+    private UserSignatureVerifier signatureVerifier = UserSignatureVerifier.WITHOUT_ROOT_KEY;
 
     public Builder subnetId(SubnetId value) {
       subnetId = Optional.of(value);
@@ -98,10 +107,17 @@ public record IngressValidatorConfig(
       return this;
     }
 
+    /** The root key (DER BLS12-381) that canister signatures' certificates must verify under. */
+    public Builder rootKeyDer(byte[] value) {
+      signatureVerifier = UserSignatureVerifier.forRootKey(value);
+      return this;
+    }
+
     public IngressValidatorConfig build() {
       return new IngressValidatorConfig(
           subnetId,
-          canisterRanges, subnetAdmins, provisionalApiEnabled, expiry, delegationLimits);
+          canisterRanges, subnetAdmins, provisionalApiEnabled, expiry, delegationLimits,
+          signatureVerifier);
     }
   }
 }

@@ -90,7 +90,9 @@ public final class Replica {
         CanisterId.fromIndex(settings.lastCanisterIndex())));
     this.decoder = new EnvelopeDecoder(EnvelopeLimits.DEFAULT);
     IngressValidatorConfig.Builder validatorConfig =
-        IngressValidatorConfig.builder().subnetId(keys.subnetId()).provisionalApiEnabled(true);
+        IngressValidatorConfig.builder().subnetId(keys.subnetId()).provisionalApiEnabled(true)
+            // Canister signatures carry certificates of this subnet, the root subnet.
+            .rootKeyDer(keys.rootKeyDer());
     for (CanisterIdRange r : canisterRanges) {
       validatorConfig.canisterRange(r.start().principal(), r.end().principal());
     }

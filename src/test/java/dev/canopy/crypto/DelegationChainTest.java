@@ -216,14 +216,22 @@ class DelegationChainTest {
   }
 
   @Test
-  void delegatingToABlsOrUnsupportedKeyFails() {
+  void delegatingToABlsKeyOrAnUnlistedWebAuthnAlgorithmFails() {
     byte[] blsDer = BlsSecretKey.fromSeed(new byte[32]).publicKey().toDer();
     SignedDelegation toBls = SignedDelegation.sign(Delegation.of(blsDer, LATER_NS), root);
     InvalidAuthenticationException e = failure(root.publicKey().toDer(), List.of(toBls));
     assertThat(e.reason()).isEqualTo(Reason.INVALID_KEY);
     assertThat(e.getMessage()).contains("BLS12-381").contains("cannot sign requests");
-    InvalidAuthenticationException webauthn = failure(Hex.decode(PublicKeyDerTest.SPEC_WEBAUTHN_KEY_DER), List.of());
+    // A WebAuthn key whose COSE key is ES384 (type 2, alg -35): a scheme the spec does not list.
+    byte[] es384 = PublicKeyDer.wrapKeyBytes(WebAuthnPublicKey.OID, dev.canopy.types.cbor.CborEncoder.encode(dev.canopy.types.cbor.CborMap.builder()
+        .put(dev.canopy.types.cbor.CborValue.unsigned(1), dev.canopy.types.cbor.CborValue.unsigned(2))
+        .put(dev.canopy.types.cbor.CborValue.unsigned(3), dev.canopy.types.cbor.CborValue.integer(java.math.BigInteger.valueOf(-35)))
+        .build()));
+    InvalidAuthenticationException webauthn = failure(es384, List.of());
     assertThat(webauthn.reason()).isEqualTo(Reason.INVALID_KEY);
-    assertThat(webauthn.getMessage()).startsWith("sender_pubkey: ").contains("1.3.6.1.4.1.56387.1.1");
+    assertThat(webauthn.getMessage()).startsWith("sender_pubkey: ").contains("algorithm -35");
+    // The spec's own example WebAuthn key is accepted.
+    assertThat(DelegationChain.verify(Hex.decode(PublicKeyDerTest.SPEC_WEBAUTHN_KEY_DER), List.of(), NOW_NS,
+        DelegationLimits.SPEC).requestSigningKey()).isInstanceOf(WebAuthnPublicKey.class);
   }
 }

@@ -185,7 +185,7 @@ class IngressValidatorTest {
   }
 
   @Test
-  void senderInfoIsRefusedWithoutACanisterSignatureKey() {
+  void senderInfoIsRefusedUntilCanistersCanReadIt() {
     CborMap info = CborMap.builder().put("info", new byte[] {1}).put("signer", CANISTER.toBytes()).put("sig", new byte[] {2}).build();
     byte[] body = TestRequests.signed(TestRequests.call(user, CANISTER, "inc", new byte[0]).set("sender_info", info), key);
     Envelope<CallContent> envelope = decoder.decodeCall(body);
