@@ -5,6 +5,9 @@
  *   <li>{@link dev.canopy.crypto.PublicKey#fromDer} parses DER public keys (Ed25519, ECDSA P-256
  *       and secp256k1, the IC's BLS12-381 key) and verifies with them;
  *   <li>{@link dev.canopy.crypto.SigningKey} generates, signs, and reads/writes dfx's PEM files;
+ *   <li>{@link dev.canopy.crypto.UserPublicKey#fromDer} parses the keys that may sign requests
+ *       and delegations (plain, WebAuthn, canister signature) and {@link
+ *       dev.canopy.crypto.UserSignatureVerifier} verifies their signatures, dispatching by key type;
  *   <li>{@link dev.canopy.crypto.RequestAuthentication} and {@link dev.canopy.crypto.DelegationChain}
  *       check a request's sender, delegations and signature;
  *   <li>{@link dev.canopy.crypto.BlsSignatureScheme} and {@link dev.canopy.crypto.ThresholdBls}
