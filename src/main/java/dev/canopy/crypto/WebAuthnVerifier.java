@@ -24,6 +24,10 @@ import java.util.Base64;
  * W3C WebAuthn §7.2 tells relying parties to, so that a registration ({@code webauthn.create})
  * response can never stand in for an assertion. The challenge is compared as text with the one
  * encoding of the payload, so padding or other spellings of the same bytes are refused.
+ *
+ * <p>Note: the authenticator data is signed but not interpreted (beyond its length): the replica
+ * knows no relying-party id to compare its hash with, and a signature counter would need state per
+ * key. The spec asks for neither; a relying party that cares checks them when it registers keys.
  */
 final class WebAuthnVerifier {
   static final String ASSERTION_TYPE = "webauthn.get";
