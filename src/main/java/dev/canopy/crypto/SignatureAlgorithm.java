@@ -5,7 +5,7 @@ public enum SignatureAlgorithm {
   ED25519("Ed25519", 64),
   ECDSA_P256("ECDSA P-256", 64),
   ECDSA_SECP256K1("ECDSA secp256k1", 64),
-  /** BLS12-381 min-sig: the IC's subnet and root keys; never a user's request key. */
+  /** BLS12-381 min-sig: the IC's subnet and root keys; never a user's request key ({@link UserPublicKey}). */
   BLS12_381("BLS12-381", BlsSignatureScheme.SIGNATURE_BYTES);
 
   private final String displayName;
@@ -22,10 +22,5 @@ public enum SignatureAlgorithm {
 
   public int signatureBytes() {
     return signatureBytes;
-  }
-
-  /** Whether users may sign requests and delegations with it (spec: Ed25519 or ECDSA). */
-  public boolean isUserSignatureScheme() {
-    return this != BLS12_381;
   }
 }
