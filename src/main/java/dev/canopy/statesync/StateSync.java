@@ -103,6 +103,11 @@ public final class StateSync<P> {
     return Map.copyOf(excluded);
   }
 
+  /** Requests sent and neither answered nor timed out. */
+  public int requestsInFlight() {
+    return inFlight.size();
+  }
+
   public int requestsSent() {
     return requestsSent;
   }
