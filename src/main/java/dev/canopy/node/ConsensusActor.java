@@ -234,7 +234,7 @@ public final class ConsensusActor {
                     new RetransmitTick(), Duration.ofMillis(RETRANSMIT_EVERY_MS));
                 if (resume.height() > 0 && !resume.anchor().isKnown()) {
                   context.getLog().warn("replica {} of {} resumes at height {} from a local anchor;"
-                      + " without catch-up packages its peers' blocks may not extend it",
+                      + " its peers' blocks may not extend it until it installs a catch-up package",
                       replica.keys().replicaIndex(), replicas, resume.height());
                 }
               }

@@ -55,6 +55,11 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * cannot be re-executed independently (a replayed call needs its callee's state of that round).
  * So the journal is per subnet state: one event per height, snapshots every {@code
  * checkpoint-every-heights}. The round executor may still run canisters in parallel within a round.
+ *
+ * <p>A subnet of several replicas: at each checkpoint height the state manager hands the content of
+ * its catch-up package and the checkpoint's bytes to the {@link CatchUpActor}; a replica far
+ * behind gets a verified checkpoint back ({@link InstallCheckpoint}), which replaces its state
+ * through a journaled {@link CheckpointInstalled} event once its state hash is the package's.
  */
 public final class StateManager
     extends EventSourcedBehavior<StateManager.Command, StateManager.Event, StateManager.Current> {
