@@ -1,6 +1,7 @@
 package dev.canopy.node;
 
 import dev.canopy.consensus.CatchUpPackage;
+import dev.canopy.consensus.Hash;
 import dev.canopy.crypto.ThresholdBls;
 import dev.canopy.node.metrics.NodeMetrics;
 import dev.canopy.state.CertificationPool;
@@ -96,6 +97,9 @@ public final class CatchUpActor {
   static final int HELD_CHECKPOINTS = 2;
   private static final int MAX_PEERS = 1024;
   private static final long SYNC_TICK_MS = 100;
+  private static final int MAX_REJECTED_PACKAGES = 64;
+  private static final byte[] REJECTED_DOMAIN =
+      dev.canopy.types.Hashing.domainSeparator("canopy-rejected-catch-up-package");
 
   private CatchUpActor() {}
 
@@ -168,6 +172,10 @@ public final class CatchUpActor {
     private long installingHeight = -1;
     private long notBeforeMs;
     private boolean quiesced;
+    // Packages verified per query round at most: one per peer asked, so unsolicited or repeated
+    // packages cost no signature checks beyond what this replica asked for.
+    private int answersExpected;
+    private final Set<Hash> rejectedPackages = new LinkedHashSet<>();
 
     Running(Replica replica, ActorContext<Command> context, ServiceKey<Command> key,
         TimerScheduler<Command> timers) {
@@ -205,10 +213,12 @@ public final class CatchUpActor {
             return Behaviors.same();
           })
           .onMessage(QueryTick.class, t -> {
+            answersExpected = 0;
             if (stateManager != null && installing == null) {
               for (ActorRef<Command> peer : peers) {
                 peer.tell(new CupQuery(progressed(), context.getSelf()));
               }
+              answersExpected = peers.size();
             }
             maybeStartSync();
             return Behaviors.same();
@@ -403,10 +413,19 @@ public final class CatchUpActor {
         context.getLog().debug("dropping a malformed catch-up package: {}", e.getMessage());
         return Behaviors.same();
       }
-      if (latest != null && cup.height() <= latest.height()) {
+      if ((latest != null && cup.height() <= latest.height()) || answersExpected <= 0) {
+        return Behaviors.same();
+      }
+      answersExpected--;
+      Hash id = Hash.of(REJECTED_DOMAIN, message.bytes());
+      if (rejectedPackages.contains(id)) {
         return Behaviors.same();
       }
       if (!keys.verify(cup)) {
+        rejectedPackages.add(id);
+        if (rejectedPackages.size() > MAX_REJECTED_PACKAGES) {
+          rejectedPackages.remove(rejectedPackages.iterator().next());
+        }
         context.getLog().warn("dropping a catch-up package of height {} whose signature is not"
             + " the subnet's", cup.height());
         return Behaviors.same();
@@ -529,6 +548,8 @@ public final class CatchUpActor {
       if (done.installed()) {
         // Verified against the CUP and installed: this replica serves it as well.
         hold(done.height(), installing);
+        stateHeight = Math.max(stateHeight, done.height());
+        progressed();
         status.installed(done.height());
         metrics.stateSync("installed");
         context.getLog().info("caught up: the state of height {} is installed from a catch-up"

@@ -41,11 +41,12 @@ public record CatchUpSettings(
           + StateSyncManifest.MIN_CHUNK_BYTES + ", " + StateSyncManifest.MAX_CHUNK_BYTES + "]");
     }
     positive("max-state-bytes", maxStateBytes);
-    if (maxStateBytes > StateSyncLimits.MAX_STATE_BYTES
-        || maxStateBytes / chunkBytes >= StateSyncManifest.MAX_CHUNKS) {
+    long maxBytes = Math.min(StateSyncLimits.MAX_STATE_BYTES,
+        (long) chunkBytes * (StateSyncManifest.MAX_CHUNKS - 1));
+    if (maxStateBytes > maxBytes) {
       throw new NodeConfigException("canopy.replica.catch-up.max-state-bytes", "must be at most "
-          + StateSyncLimits.MAX_STATE_BYTES + " and fewer than " + StateSyncManifest.MAX_CHUNKS
-          + " chunks");
+          + maxBytes + " with chunks of " + chunkBytes + " bytes (a manifest lists at most "
+          + StateSyncManifest.MAX_CHUNKS + " chunks)");
     }
     positive("max-chunks-in-flight", maxChunksInFlight);
     if (maxChunksInFlight > 64) {

@@ -128,7 +128,7 @@ public final class StateSync<P> {
   /** The peers to fetch from now; outstanding requests to peers that left go to others. */
   public void setPeers(Collection<P> current) {
     Set<P> now = new LinkedHashSet<>(current);
-    for (Map.Entry<Integer, InFlight<P>> e : new ArrayList<>(inFlight.entrySet())) {
+    for (Map.Entry<Integer, InFlight<P>> e : inFlightSnapshot()) {
       if (!now.contains(e.getValue().peer())) {
         inFlight.remove(e.getKey());
         pending.add(e.getKey());
@@ -151,7 +151,7 @@ public final class StateSync<P> {
     if (nowMs - startedAtMs > limits.maxSyncMs()) {
       return fail("not complete within " + limits.maxSyncMs() + " ms");
     }
-    for (Map.Entry<Integer, InFlight<P>> e : new ArrayList<>(inFlight.entrySet())) {
+    for (Map.Entry<Integer, InFlight<P>> e : inFlightSnapshot()) {
       if (e.getValue().deadlineMs() <= nowMs) {
         P peer = e.getValue().peer();
         inFlight.remove(e.getKey());
@@ -183,6 +183,16 @@ public final class StateSync<P> {
       requestsSent++;
       out.add(new Request<>(peer.get(), item));
     }
+    return out;
+  }
+
+  /**
+   * The outstanding requests as immutable pairs. Note: a TreeMap reuses its entry objects when a
+   * key is removed, so a copied list of its live entries must not outlive a removal.
+   */
+  private List<Map.Entry<Integer, InFlight<P>>> inFlightSnapshot() {
+    List<Map.Entry<Integer, InFlight<P>>> out = new ArrayList<>(inFlight.size());
+    inFlight.forEach((item, f) -> out.add(Map.entry(item, f)));
     return out;
   }
 
@@ -299,7 +309,7 @@ public final class StateSync<P> {
   private void exclude(P peer, String why) {
     excluded.putIfAbsent(peer, why);
     // Whatever else it was asked goes elsewhere at the next poll.
-    for (Map.Entry<Integer, InFlight<P>> e : new ArrayList<>(inFlight.entrySet())) {
+    for (Map.Entry<Integer, InFlight<P>> e : inFlightSnapshot()) {
       if (e.getValue().peer().equals(peer)) {
         inFlight.remove(e.getKey());
         pending.add(e.getKey());

@@ -113,6 +113,8 @@ class StateSyncTest {
 
   static final Peer HONEST = (item, served) -> item == StateSync.MANIFEST ? served[0] : served[item + 1];
   static final Peer SILENT = (item, served) -> null;
+  static final Peer CORRUPT_CHUNKS = (item, served) -> item == StateSync.MANIFEST
+      ? HONEST.apply(item, served) : StateSyncTest.corrupt(HONEST.apply(item, served));
   static final Peer CORRUPT = (item, served) -> {
     byte[] honest = HONEST.apply(item, served);
     byte[] out = honest.clone();
@@ -120,15 +122,26 @@ class StateSyncTest {
     return out;
   };
 
+  static byte[] corrupt(byte[] honest) {
+    byte[] out = honest.clone();
+    out[out.length / 2] ^= (byte) 0x80;
+    return out;
+  }
+
   /** What a sync did when run against simulated peers to its end (or a step bound). */
   record Run(StateSync<String> sync, byte[] result, int maxInFlight, long endedAtMs) {}
 
   /**
-   * Drives a sync of {@code state} against {@code peers} (by name, asked in map order), answering
-   * every request at once unless the peer is silent, advancing time by 100 ms per step; records
-   * the most requests outstanding.
+   * Drives a sync of {@code state} against {@code peers} (by name, asked in map order): answers
+   * (none from a silent peer) arrive one at a time in a seeded random order, time advances by 100
+   * ms whenever nothing is on the way; records the most requests outstanding.
    */
   static Run run(byte[] state, Map<String, Peer> peers, StateSyncLimits limits) {
+    return run(state, peers, limits, new Random(SEED));
+  }
+
+  /** As above; {@code delivery} orders the answers (null: first sent, first answered). */
+  static Run run(byte[] state, Map<String, Peer> peers, StateSyncLimits limits, Random delivery) {
     StateSyncManifest manifest = StateSyncManifest.of(30, state, CHUNK);
     byte[][] served = new byte[manifest.chunkCount() + 1][];
     served[0] = manifest.toBytes();
@@ -136,23 +149,27 @@ class StateSyncTest {
       served[i + 1] = manifest.chunk(state, i);
     }
     StateSync<String> sync = new StateSync<>(30, manifest.hash(), limits, peers.keySet(), 0);
-    int maxInFlight = 0;
+    List<StateSync.Request<String>> sent = new ArrayList<>(sync.poll(0));
+    int maxInFlight = sync.requestsInFlight();
     long now = 0;
     for (int step = 0; step < 10_000 && sync.phase() != StateSync.Phase.COMPLETE
-        && sync.phase() != StateSync.Phase.FAILED; step++, now += 100) {
-      List<StateSync.Request<String>> requests = sync.poll(now);
-      maxInFlight = Math.max(maxInFlight, sync.requestsInFlight());
-      for (StateSync.Request<String> r : requests) {
-        byte[] answer = peers.get(r.peer()).apply(r.chunk(), served);
-        if (answer == null) {
-          continue; // a silent peer: the request times out
-        }
-        if (r.isManifest()) {
-          sync.onManifest(r.peer(), answer);
-        } else {
-          sync.onChunk(r.peer(), r.chunk(), answer);
-        }
+        && sync.phase() != StateSync.Phase.FAILED; step++) {
+      if (sent.isEmpty()) {
+        now += 100; // nothing on the way: time passes, and overdue requests go elsewhere
+        sent.addAll(sync.poll(now));
+        continue;
       }
+      // Answers arrive one at a time, in any order; the owner polls after each (as the actor).
+      StateSync.Request<String> r =
+          sent.remove(delivery == null ? 0 : delivery.nextInt(sent.size()));
+      byte[] answer = peers.get(r.peer()).apply(r.chunk(), served);
+      if (answer != null && r.isManifest()) {
+        sync.onManifest(r.peer(), answer);
+      } else if (answer != null) {
+        sync.onChunk(r.peer(), r.chunk(), answer);
+      }
+      sent.addAll(sync.poll(now));
+      maxInFlight = Math.max(maxInFlight, sync.requestsInFlight());
     }
     byte[] result = sync.phase() == StateSync.Phase.COMPLETE ? sync.result() : null;
     return new Run(sync, result, maxInFlight, now);
@@ -190,8 +207,7 @@ class StateSyncTest {
   @Test
   void aPeerThatLiesOnlyAboutChunksIsFoundOutByTheSignedManifest() {
     byte[] state = checkpoint(12 * CHUNK);
-    Peer chunksOnly = (item, served) -> item == StateSync.MANIFEST
-        ? HONEST.apply(item, served) : CORRUPT.apply(item, served);
+    Peer chunksOnly = CORRUPT_CHUNKS;
     Map<String, Peer> peers = new LinkedHashMap<>();
     peers.put("byzantine", chunksOnly);
     peers.put("honest", HONEST);
@@ -201,6 +217,28 @@ class StateSyncTest {
     assertThat(run.result()).isEqualTo(state);
     assertThat(run.sync().chunksCorrupt()).isEqualTo(1);
     assertThat(run.sync().excludedPeers().get("byzantine")).contains("corrupt chunk");
+  }
+
+  @Test
+  void aCorruptPeerIsRoutedAroundWhateverTheOrderOfAnswersAndOfPeers() {
+    byte[] state = checkpoint(23 * CHUNK + 7);
+    StateSyncLimits wide = new StateSyncLimits(1 << 20, 6, 1_000, 2, 60_000);
+    for (long seed = 0; seed < 40; seed++) {
+      List<String> names = new ArrayList<>(List.of("byzantine", "honest-1", "honest-2"));
+      Collections.shuffle(names, new Random(seed));
+      Map<String, Peer> peers = new LinkedHashMap<>();
+      for (String name : names) {
+        peers.put(name, name.equals("byzantine") ? CORRUPT_CHUNKS : HONEST);
+      }
+      Run run = run(state, peers, wide, seed % 4 == 0 ? null : new Random(seed));
+
+      assertThat(run.sync().phase()).as("seed %d, peers %s: %s", seed, names,
+          run.sync().failure()).isEqualTo(StateSync.Phase.COMPLETE);
+      assertThat(run.result()).as("seed %d", seed).isEqualTo(state);
+      assertThat(run.maxInFlight()).isLessThanOrEqualTo(wide.maxChunksInFlight());
+      assertThat(run.sync().excludedPeers().keySet()).as("seed %d", seed)
+          .isSubsetOf("byzantine");
+    }
   }
 
   @Test
