@@ -24,7 +24,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
@@ -120,7 +119,7 @@ public final class CatchUpActor {
             Duration.ofMillis(replica.settings().catchUp().queryIntervalMs()));
         timers.startTimerWithFixedDelay(new SyncTick(), Duration.ofMillis(SYNC_TICK_MS));
       }
-      return new Running(replica, context, key, timers).behavior();
+      return new Running(replica, context, key).behavior();
     }));
   }
 
@@ -177,8 +176,7 @@ public final class CatchUpActor {
     private int answersExpected;
     private final Set<Hash> rejectedPackages = new LinkedHashSet<>();
 
-    Running(Replica replica, ActorContext<Command> context, ServiceKey<Command> key,
-        TimerScheduler<Command> timers) {
+    Running(Replica replica, ActorContext<Command> context, ServiceKey<Command> key) {
       this.replica = replica;
       this.context = context;
       this.key = key;

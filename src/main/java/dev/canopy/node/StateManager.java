@@ -293,9 +293,13 @@ public final class StateManager
       @Override
       public Object toJournal(Current current) {
         pendingCheckpointHeight = current.state().height();
-        serializedState = current.state();
-        serializedBytes = StateCodec.serialize(current.state());
-        return new Checkpoint(serializedBytes, current.lastBlockHash().bytes(),
+        byte[] bytes = StateCodec.serialize(current.state());
+        if (certificationPool != null) {
+          // Kept until the height's catch-up package is offered (right after this snapshot).
+          serializedState = current.state();
+          serializedBytes = bytes;
+        }
+        return new Checkpoint(bytes, current.lastBlockHash().bytes(),
             current.anchor().blockProposal(), current.anchor().beacon());
       }
 
