@@ -118,6 +118,12 @@ public final class CatchUpActor {
         timers.startTimerWithFixedDelay(new QueryTick(),
             Duration.ofMillis(replica.settings().catchUp().queryIntervalMs()));
         timers.startTimerWithFixedDelay(new SyncTick(), Duration.ofMillis(SYNC_TICK_MS));
+        long interval = replica.settings().checkpointEveryHeights();
+        if (replica.settings().catchUp().retainHeights() < 2 * interval) {
+          context.getLog().warn("canopy.replica.catch-up.retain-heights ({}) is less than twice"
+              + " checkpoint-every-heights ({}): a replica that installs a catch-up package may not"
+              + " find the heights after it", replica.settings().catchUp().retainHeights(), interval);
+        }
       }
       return new Running(replica, context, key).behavior();
     }));
@@ -435,8 +441,13 @@ public final class CatchUpActor {
 
     /**
      * Starts fetching the newest CUP's state if this replica is more than half the retained window
-     * below it (its peers may no longer hold the blocks in between), or has executed nothing for
-     * {@code stallMs} while below it.
+     * below it, or has made no progress for {@code stallMs} while below it.
+     *
+     * <p>Note: peers keep {@code retainHeights} below their own height, and the newest CUP is at
+     * most a checkpoint interval below that; with {@code retainHeights} at least twice the
+     * interval, a replica the peers can no longer serve is more than half the window below the
+     * CUP, while one closer catches up faster from the peers' blocks than from a whole checkpoint.
+     * The stall rule covers the margin.
      */
     private void maybeStartSync() {
       long now = nowMs();

@@ -120,7 +120,7 @@ public final class StateSync<P> {
     return timeouts;
   }
 
-  /** Chunks still to fetch (all of them before the manifest is in). */
+  /** Chunks still to fetch; -1 until the manifest is in. */
   public int chunksMissing() {
     return assembler == null ? -1 : assembler.missingCount();
   }
