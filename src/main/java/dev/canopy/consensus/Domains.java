@@ -16,6 +16,8 @@ final class Domains {
   static final byte[] RANKING = Hashing.domainSeparator("canopy-block-maker-ranking");
   static final byte[] BATCH_RANDOMNESS = Hashing.domainSeparator("canopy-batch-randomness");
   static final byte[] GENESIS = Hashing.domainSeparator("canopy-genesis");
+  static final byte[] CATCH_UP_CONTENT = Hashing.domainSeparator("canopy-catch-up-package");
+  static final byte[] CATCH_UP_SIGNATURE = Hashing.domainSeparator("canopy-catch-up-package-signature");
 
   private Domains() {}
 

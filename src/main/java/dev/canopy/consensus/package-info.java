@@ -19,7 +19,11 @@
  * travel and persist as canonical CBOR ({@link dev.canopy.consensus.Artifact#toBytes},
  * {@link dev.canopy.consensus.ArtifactCodec#decode}).
  *
- * <p>Not here yet: DKG (the beacon key is dealt), catch-up packages and state sync for replicas
- * further behind than their peers retain, a random tape, and certification.
+ * <p>A {@link dev.canopy.consensus.CatchUpPackage} lets a replica further behind than its peers
+ * retain resume at a checkpoint height: the subnet signs that height's block, beacon and state
+ * hash, and the pool starts anew from the block and beacon (the node's catch-up actor fetches the
+ * state, package {@code statesync}).
+ *
+ * <p>Not here yet: DKG (the beacon key is dealt), a random tape, and certification.
  */
 package dev.canopy.consensus;

@@ -69,9 +69,11 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * shares travel between the state managers through these actors.
  *
  * <p>Note: the pool is not persisted: what must survive a crash is the finalized batches, which
- * the state manager journals. A replica of a subnet of several that restarts at a height above 0
- * resumes from a local anchor that its peers' blocks do not extend; catch-up packages (which all
- * replicas agree on) are not implemented yet, so such a replica cannot rejoin (phase 1 gap).
+ * the state manager journals with the finalized block and beacon of each height, so a replica of a
+ * subnet of several resumes from the real chain. A replica further behind than its peers retain
+ * ({@code canopy.replica.catch-up.retain-heights}) catches up through a catch-up package instead
+ * ({@link CatchUpActor}): once the state manager has installed that package's state, this actor
+ * starts a new pool from the package's block and beacon ({@link CatchUpInstalled}).
  */
 public final class ConsensusActor {
   /** What the actor handles. */
@@ -125,6 +127,13 @@ public final class ConsensusActor {
   /** From the local state manager: send this share to every peer. */
   record BroadcastShare(CertificationShare share) implements Command {}
 
+  /**
+   * From the local state manager: it installed the state of {@code height} from a catch-up
+   * package, whose finalized block and beacon {@code anchor} holds; consensus resumes above it.
+   */
+  record CatchUpInstalled(long height, long timeMs, Hash blockHash, StateManager.Anchor anchor)
+      implements Command {}
+
   private record PeersChanged(Receptionist.Listing listing) implements Command {}
 
   private record Tick() implements Command {}
@@ -137,7 +146,6 @@ public final class ConsensusActor {
   private static final int MAX_STEPS_PER_WAKE = 1_000;
   private static final byte[] RESUME_BEACON_DOMAIN = Hashing.domainSeparator("canopy-resume-beacon");
   private static final long RETRANSMIT_EVERY_MS = 500;
-  private static final int RETAIN_HEIGHTS_REPLICATED = 1_000;
   private static final int MAX_PEERS = 1024;
 
   private ConsensusActor() {}
@@ -226,7 +234,7 @@ public final class ConsensusActor {
                     new RetransmitTick(), Duration.ofMillis(RETRANSMIT_EVERY_MS));
                 if (resume.height() > 0 && !resume.anchor().isKnown()) {
                   context.getLog().warn("replica {} of {} resumes at height {} from a local anchor;"
-                      + " without catch-up packages its peers' blocks may not extend it",
+                      + " its peers' blocks may not extend it until it installs a catch-up package",
                       replica.keys().replicaIndex(), replicas, resume.height());
                 }
               }
@@ -275,7 +283,8 @@ public final class ConsensusActor {
     private final IngressPool ingressPool = new IngressPool(IngressPoolLimits.DEFAULT);
     // The consensus message of each pooled call (its effective id comes from the URL).
     private final Map<RequestId, dev.canopy.consensus.IngressMessage> encoded = new TreeMap<>();
-    private final ArtifactPool pool;
+    private ArtifactPool pool;
+    private final ConsensusParameters parameters;
     private final ConsensusStep step;
     private final ActorRef<StateManager.Command> stateManager;
     private final Replica replica;
@@ -297,15 +306,16 @@ public final class ConsensusActor {
           .withBlockLimits(ConsensusParameters.defaults().maxBlockMessages(),
               dev.canopy.consensus.ArtifactCodec.MAX_ARTIFACT_BYTES / 2);
       if (keys.replicaCount() > 1) {
-        // Note: without catch-up packages, a replica that was away catches up only from what its
-        // peers still hold; keep about a few minutes of rounds for it.
+        // Note: a replica that was away catches up from what its peers still hold, or, further
+        // behind, from a catch-up package; keep about a few minutes of rounds for the former.
         parameters = new ConsensusParameters(parameters.unitDelayMs(),
             parameters.initialNotaryDelayMs(), parameters.maxClockDriftMs(),
             parameters.maxBlockMessages(), parameters.maxBlockPayloadBytes(),
-            RETAIN_HEIGHTS_REPLICATED, parameters.maxHeightsAhead(),
+            replica.settings().catchUp().retainHeights(), parameters.maxHeightsAhead(),
             parameters.maxUnvalidatedArtifacts(), parameters.maxNotarizationLagHeights(),
             parameters.maxRetransmitArtifacts());
       }
+      this.parameters = parameters;
       this.step = new ConsensusStep(config, parameters, new PoolPayloads(), SignatureVerifier.DIRECT);
       long nowMs = System.currentTimeMillis();
       if (resume.height() == 0) {
@@ -325,6 +335,7 @@ public final class ConsensusActor {
         this.pool = new ArtifactPool(anchor, beacon, parameters, nowMs);
       }
       this.nextBatchHeight = resume.height() + 1;
+      replica.delivered(resume.height());
     }
 
     /** The journaled block proposal and beacon of the resume height, if they decode and match. */
@@ -379,11 +390,38 @@ public final class ConsensusActor {
             stateManager.tell(new StateManager.PeerShare(share));
             return Behaviors.same();
           })
+          .onMessage(CatchUpInstalled.class, this::onCatchUpInstalled)
           .onMessage(Quiesce.class, quiesce -> {
             stateManager.tell(new StateManager.Sync(quiesce.replyTo()));
             return quiesced();
           })
           .build();
+    }
+
+    /**
+     * The state jumped to a catch-up package's height: a new pool starts from its block and beacon
+     * (everything below is gone, and the peers' next blocks extend that block). Calls in the ingress
+     * pool stay; any already executed below the package are skipped by execution as duplicates.
+     */
+    private Behavior<Command> onCatchUpInstalled(CatchUpInstalled installed) {
+      if (installed.height() < nextBatchHeight) {
+        return Behaviors.same(); // consensus delivered that height itself meanwhile
+      }
+      Optional<Artifact[]> anchor = realAnchor(new Resume(installed.height(), installed.timeMs(),
+          installed.blockHash(), installed.anchor(), stateManager));
+      if (anchor.isEmpty()) {
+        context.getLog().error("the catch-up package of height {} has no usable block and beacon",
+            installed.height());
+        return Behaviors.same();
+      }
+      pool = new ArtifactPool(((Artifact.BlockProposal) anchor.get()[0]).block(),
+          (Artifact.RandomBeacon) anchor.get()[1], parameters, System.currentTimeMillis());
+      nextBatchHeight = installed.height() + 1;
+      replica.delivered(installed.height());
+      context.getLog().info("consensus resumes above height {} from a catch-up package",
+          installed.height());
+      wake();
+      return Behaviors.same();
     }
 
     private Behavior<Command> onSubmit(Submit submit) {
@@ -501,6 +539,7 @@ public final class ConsensusActor {
       }
       stateManager.tell(new StateManager.Execute(batch, anchor));
       nextBatchHeight = batch.height() + 1;
+      replica.delivered(batch.height());
     }
 
     private static long nowNs() {

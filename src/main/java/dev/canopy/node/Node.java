@@ -178,6 +178,11 @@ public final class Node implements AutoCloseable {
     return replica.publisher().finalizedBlock(height);
   }
 
+  /** What catch-up packages and state sync have done on this node since it started. */
+  public CatchUpStatus catchUpStatus() {
+    return replica.catchUpStatus();
+  }
+
   /** The state this run of the node recovered from its store (height 0 on a new node). */
   public java.util.Optional<dev.canopy.http.PublishedState> recoveredState() {
     return replica.publisher().recovered();

@@ -15,7 +15,8 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * joins itself and so forms a one-member cluster) and reports when this member is up. The replica's
  * actors start under it: the {@link ConsensusActor} (ingress pool and consensus) and the {@link
  * StateManager} (execution, certification, persistence), which runs on the blocking dispatcher
- * because a round may keep it busy for a while.
+ * because a round may keep it busy for a while, and the {@link CatchUpActor} (catch-up packages and
+ * state sync).
  */
 public final class NodeGuardian {
   /** What the guardian handles. */
@@ -36,10 +37,15 @@ public final class NodeGuardian {
           NodeHealth replicaHealth = NodeHealth.get(Adapter.toClassic(context.getSystem()));
           ActorRef<ConsensusActor.Command> consensus =
               context.spawn(ConsensusActor.create(replica), "consensus");
+          // Catch-up packages and state sync (a subnet of several replicas); it hashes and
+          // copies checkpoints, hence the blocking dispatcher.
+          ActorRef<CatchUpActor.Command> catchUp = context.spawn(
+              CatchUpActor.create(replica), "catch-up", DispatcherSelector.blocking());
           context.spawn(
               StateManager.create(
                   replica,
                   consensus,
+                  catchUp,
                   height -> {
                     replicaHealth.reportCertifiedHeight(height);
                     replicaHealth.markStateLive();
@@ -47,6 +53,7 @@ public final class NodeGuardian {
               "state-manager",
               DispatcherSelector.blocking());
           replica.consensusStarted(consensus);
+          replica.catchUpStarted(catchUp);
           Cluster cluster = Cluster.get(context.getSystem());
           cluster
               .subscriptions()

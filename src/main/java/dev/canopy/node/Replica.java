@@ -65,8 +65,13 @@ public final class Replica {
   private final Certifier certifier;
   private final BatchRouting routing;
   private final StatePublisher publisher;
+  private final CatchUpStatus catchUpStatus = new CatchUpStatus();
+  private final java.util.concurrent.atomic.AtomicLong deliveredHeight =
+      new java.util.concurrent.atomic.AtomicLong(-1);
   private final List<CanisterIdRange> canisterRanges;
   private final CompletableFuture<ActorRef<ConsensusActor.Command>> consensus =
+      new CompletableFuture<>();
+  private final CompletableFuture<ActorRef<CatchUpActor.Command>> catchUp =
       new CompletableFuture<>();
 
   public Replica(NodeKeys keys, ReplicaSettings settings, Path dataDir) {
@@ -154,8 +159,29 @@ public final class Replica {
     return publisher;
   }
 
+  /** What catch-up packages and state sync have done on this replica. */
+  public CatchUpStatus catchUpStatus() {
+    return catchUpStatus;
+  }
+
+  /**
+   * The height of the last batch consensus delivered to the state manager (which may not have
+   * executed it yet); -1 before consensus starts.
+   */
+  public long deliveredHeight() {
+    return deliveredHeight.get();
+  }
+
+  void delivered(long height) {
+    deliveredHeight.set(height);
+  }
+
   void consensusStarted(ActorRef<ConsensusActor.Command> ref) {
     consensus.complete(ref);
+  }
+
+  void catchUpStarted(ActorRef<CatchUpActor.Command> ref) {
+    catchUp.complete(ref);
   }
 
   /**
@@ -163,6 +189,8 @@ public final class Replica {
    * delivered so far, so a clean stop leaves the published and the durable height equal.
    */
   public CompletionStage<org.apache.pekko.Done> quiesce(ActorSystem<?> system, Duration timeout) {
+    // A stopping replica's state stops advancing: that is no reason to fetch a newer one.
+    catchUp.thenAccept(ref -> ref.tell(new CatchUpActor.Quiesce()));
     return consensus.thenCompose(ref -> AskPattern.ask(
         ref, ConsensusActor.Quiesce::new, timeout, system.scheduler()));
   }

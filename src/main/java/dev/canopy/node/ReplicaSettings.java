@@ -15,6 +15,7 @@ import com.typesafe.config.ConfigException;
  * @param syncCallTimeoutMs how long {@code /api/v3|v4/.../call} waits for a certified outcome
  *     before answering 202
  * @param maxSyncCallWaiters synchronous calls that may wait at once; more get 202 at once
+ * @param catchUp retained heights, catch-up packages and state sync ({@code canopy.replica.catch-up})
  */
 public record ReplicaSettings(
     long firstCanisterIndex,
@@ -23,7 +24,8 @@ public record ReplicaSettings(
     long consensusTickMs,
     long checkpointEveryHeights,
     long syncCallTimeoutMs,
-    int maxSyncCallWaiters) {
+    int maxSyncCallWaiters,
+    CatchUpSettings catchUp) {
   public ReplicaSettings {
     if (firstCanisterIndex < 0 || lastCanisterIndex < firstCanisterIndex) {
       throw new NodeConfigException(
@@ -50,7 +52,8 @@ public record ReplicaSettings(
           config.getLong("canopy.replica.consensus-tick-ms"),
           config.getLong("canopy.replica.checkpoint-every-heights"),
           config.getLong("canopy.replica.sync-call-timeout-ms"),
-          config.getInt("canopy.replica.max-sync-call-waiters"));
+          config.getInt("canopy.replica.max-sync-call-waiters"),
+          CatchUpSettings.from(config));
     } catch (ConfigException e) {
       throw new NodeConfigException("canopy.replica", "invalid: " + e.getMessage(), e);
     }

@@ -1,6 +1,9 @@
 package dev.canopy.node;
 
+import dev.canopy.consensus.Artifact;
+import dev.canopy.consensus.ArtifactCodec;
 import dev.canopy.consensus.Batch;
+import dev.canopy.consensus.CatchUpPackage;
 import dev.canopy.consensus.Hash;
 import dev.canopy.execution.ReplicatedState;
 import dev.canopy.execution.StateCodec;
@@ -12,6 +15,8 @@ import dev.canopy.state.CertifiedStateTreeBuilder;
 import dev.canopy.state.StateCertification;
 import dev.canopy.crypto.ThresholdBls;
 import dev.canopy.state.CertificationPool;
+import dev.canopy.statesync.StateSyncManifest;
+import dev.canopy.types.InvalidInputException;
 import dev.canopy.types.Hex;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,6 +30,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -49,9 +55,14 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * cannot be re-executed independently (a replayed call needs its callee's state of that round).
  * So the journal is per subnet state: one event per height, snapshots every {@code
  * checkpoint-every-heights}. The round executor may still run canisters in parallel within a round.
+ *
+ * <p>A subnet of several replicas: at each checkpoint height the state manager hands the content of
+ * its catch-up package and the checkpoint's bytes to the {@link CatchUpActor}; a replica far
+ * behind gets a verified checkpoint back ({@link InstallCheckpoint}), which replaces its state
+ * through a journaled {@link CheckpointInstalled} event once its state hash is the package's.
  */
 public final class StateManager
-    extends EventSourcedBehavior<StateManager.Command, StateManager.BatchFinalized, StateManager.Current> {
+    extends EventSourcedBehavior<StateManager.Command, StateManager.Event, StateManager.Current> {
   /** What the state manager handles. */
   public sealed interface Command {}
 
@@ -88,9 +99,30 @@ public final class StateManager
   /** A peer's certification share, forwarded by the consensus actor. */
   public record PeerShare(ConsensusActor.CertificationShare share) implements Command {}
 
+  /**
+   * From the catch-up actor: the state of a checkpoint fetched from peers for a verified catch-up
+   * package; installed if it decodes to the package's height and state hash, and the state is
+   * behind it. The answer goes to {@code replyTo}.
+   */
+  public record InstallCheckpoint(
+      CatchUpPackage cup, byte[] state, ActorRef<CatchUpActor.Command> replyTo) implements Command {}
+
+  /** The journal's events. */
+  public sealed interface Event extends CborSerializable permits BatchFinalized, CheckpointInstalled {}
+
   /** The journal's event: a finalized batch in canonical CBOR ({@link BatchRouting#encode}). */
   public record BatchFinalized(byte[] batch, byte[] blockProposal, byte[] beacon)
-      implements CborSerializable {}
+      implements Event {}
+
+  /**
+   * A state installed from a catch-up package ({@link CatchUpPackage#toBytes}) and the checkpoint
+   * fetched for it ({@link StateCodec}); it replaces the state, whatever its height was.
+   *
+   * <p>Note: the event carries the whole checkpoint, so a crash right after the install recovers
+   * the installed state from the journal alone; the next snapshot supersedes it and retention
+   * deletes it with the batches before that snapshot.
+   */
+  public record CheckpointInstalled(byte[] catchUpPackage, byte[] state) implements Event {}
 
   /** The snapshot form of {@link Current}: a checkpoint of the replicated state. */
   public record Checkpoint(
@@ -115,6 +147,7 @@ public final class StateManager
   private final ActorContext<Command> context;
   private final Replica replica;
   private final ActorRef<ConsensusActor.Command> consensus;
+  private final ActorRef<CatchUpActor.Command> catchUp;
   private final Consumer<Long> onLiveHeight;
   private final CertifiedStateTreeBuilder treeBuilder = new CertifiedStateTreeBuilder();
   // A subnet of several replicas: heights executed here and waiting for t matching shares.
@@ -127,17 +160,24 @@ public final class StateManager
   private static final int MAX_UNCERTIFIED_HEIGHTS = 256;
   private final dev.canopy.node.metrics.NodeMetrics metrics;
   private long pendingCheckpointHeight = -1;
+  // The last state serialized for a snapshot, so a catch-up package of the same height reuses it.
+  private ReplicatedState serializedState;
+  private byte[] serializedBytes;
+  // A state verified by the install command, for its event (recovery decodes the event instead).
+  private ReplicatedState installing;
 
   private StateManager(
       ActorContext<Command> context,
       PersistenceId id,
       Replica replica,
       ActorRef<ConsensusActor.Command> consensus,
+      ActorRef<CatchUpActor.Command> catchUp,
       Consumer<Long> onLiveHeight) {
     super(id);
     this.context = context;
     this.replica = replica;
     this.consensus = consensus;
+    this.catchUp = catchUp;
     this.onLiveHeight = onLiveHeight;
     NodeKeys keys = replica.keys();
     this.certificationPool = keys.subnetKeyParameters().threshold() == 1 ? null
@@ -152,10 +192,12 @@ public final class StateManager
    *     first one is certified: its certificates then carry a current time)
    */
   public static Behavior<Command> create(
-      Replica replica, ActorRef<ConsensusActor.Command> consensus, Consumer<Long> onLiveHeight) {
+      Replica replica, ActorRef<ConsensusActor.Command> consensus,
+      ActorRef<CatchUpActor.Command> catchUp, Consumer<Long> onLiveHeight) {
     PersistenceId id = PersistenceIds.of(
         replica.keys().nodeId(), ENTITY_TYPE, replica.keys().subnetId().toString());
-    return Behaviors.setup(context -> new StateManager(context, id, replica, consensus, onLiveHeight));
+    return Behaviors.setup(
+        context -> new StateManager(context, id, replica, consensus, catchUp, onLiveHeight));
   }
 
   @Override
@@ -164,7 +206,7 @@ public final class StateManager
   }
 
   @Override
-  public CommandHandler<Command, BatchFinalized, Current> commandHandler() {
+  public CommandHandler<Command, Event, Current> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Execute.class, (current, execute) -> {
@@ -185,14 +227,16 @@ public final class StateManager
         })
         .onCommand(Sync.class, (current, sync) -> Effect().none()
             .thenRun(state -> sync.replyTo().tell(org.apache.pekko.Done.getInstance())))
+        .onCommand(InstallCheckpoint.class, this::onInstall)
         .build();
   }
 
   @Override
-  public EventHandler<Current, BatchFinalized> eventHandler() {
+  public EventHandler<Current, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(BatchFinalized.class, (current, event) -> apply(current, event))
+        .onEvent(CheckpointInstalled.class, (current, event) -> install(current, event))
         .build();
   }
 
@@ -231,6 +275,7 @@ public final class StateManager
           consensus.tell(new ConsensusActor.Resume(current.state().height(),
               current.state().batchTimeNs() / BatchRouting.NANOS_PER_MILLI,
               current.lastBlockHash(), current.anchor(), context.getSelf()));
+          catchUp.tell(new CatchUpActor.StateAt(current.state().height(), context.getSelf()));
         })
         .build();
   }
@@ -248,7 +293,13 @@ public final class StateManager
       @Override
       public Object toJournal(Current current) {
         pendingCheckpointHeight = current.state().height();
-        return new Checkpoint(StateCodec.serialize(current.state()), current.lastBlockHash().bytes(),
+        byte[] bytes = StateCodec.serialize(current.state());
+        if (certificationPool != null) {
+          // Kept until the height's catch-up package is offered (right after this snapshot).
+          serializedState = current.state();
+          serializedBytes = bytes;
+        }
+        return new Checkpoint(bytes, current.lastBlockHash().bytes(),
             current.anchor().blockProposal(), current.anchor().beacon());
       }
 
@@ -271,6 +322,8 @@ public final class StateManager
       onLiveHeight.accept(next.state().height());
     } else {
       shareAndAwait(next);
+      offerCheckpoint(next);
+      catchUp.tell(new CatchUpActor.StateAt(next.state().height(), context.getSelf()));
     }
   }
 
@@ -351,6 +404,105 @@ public final class StateManager
       context.getLog().warn("replica share(s) {} sign a different root of height {} than this"
           + " replica", certificationPool.dissenters(height), height);
     }
+  }
+
+  // ---- catch-up packages and state sync (a subnet of several replicas)
+
+  /**
+   * At a checkpoint height: the content of this replica's catch-up package (the height's finalized
+   * block and beacon, the state hash, the manifest hash) and the checkpoint's bytes go to the
+   * catch-up actor, which signs the content with the subnet key share and serves the bytes.
+   */
+  private void offerCheckpoint(Current current) {
+    ReplicatedState state = current.state();
+    long height = state.height();
+    byte[] bytes = state == serializedState ? serializedBytes : null;
+    serializedState = null;
+    serializedBytes = null;
+    if (height % replica.settings().checkpointEveryHeights() != 0 || !current.anchor().isKnown()) {
+      return;
+    }
+    CatchUpPackage.Content content;
+    StateSyncManifest manifest;
+    try {
+      Artifact block = ArtifactCodec.decode(current.anchor().blockProposal());
+      Artifact beacon = ArtifactCodec.decode(current.anchor().beacon());
+      if (!(block instanceof Artifact.BlockProposal p) || !(beacon instanceof Artifact.RandomBeacon b)
+          || !p.block().hash().equals(current.lastBlockHash())) {
+        return;
+      }
+      bytes = bytes != null ? bytes : StateCodec.serialize(state);
+      manifest = StateSyncManifest.of(height, bytes, replica.settings().catchUp().chunkBytes());
+      content = new CatchUpPackage.Content(
+          p, b, new Hash(StateCodec.stateHash(state)), manifest.hash());
+    } catch (InvalidInputException | IllegalArgumentException e) {
+      context.getLog().warn("no catch-up package for height {}: {}", height, e.getMessage());
+      return;
+    }
+    catchUp.tell(new CatchUpActor.OwnCheckpoint(content, manifest, bytes));
+  }
+
+  /** Checks a fetched checkpoint against its package before anything of it is journaled. */
+  private Effect<Event, Current> onInstall(Current current, InstallCheckpoint install) {
+    CatchUpPackage cup = install.cup();
+    long height = cup.height();
+    String problem = null;
+    ReplicatedState state = null;
+    if (height <= current.state().height()) {
+      problem = "the state is at height " + current.state().height() + " already";
+    } else {
+      try {
+        state = StateCodec.deserialize(install.state(), replica.engine());
+        if (state.height() != height || !state.ownSubnetId().equals(replica.keys().subnetId())) {
+          problem = "the checkpoint is of height " + state.height() + " of subnet "
+              + state.ownSubnetId();
+        } else if (!java.util.Arrays.equals(StateCodec.stateHash(state),
+            cup.content().stateHash().bytes())) {
+          problem = "the checkpoint's state hash is not the one the catch-up package signs";
+        }
+      } catch (InvalidInputException e) {
+        problem = "the checkpoint does not decode: " + e.getMessage();
+      }
+    }
+    if (problem != null) {
+      install.replyTo().tell(new CatchUpActor.InstallDone(height, false, problem));
+      return Effect().none();
+    }
+    installing = state;
+    return Effect()
+        .persist(new CheckpointInstalled(cup.toBytes(), install.state()))
+        .thenRun(next -> afterInstall(next, install.replyTo()));
+  }
+
+  /** The installed state replaces the current one; live, it is the one the command verified. */
+  private Current install(Current current, CheckpointInstalled event) {
+    CatchUpPackage cup = CatchUpPackage.decode(event.catchUpPackage());
+    ReplicatedState state = installing != null && installing.height() == cup.height()
+        ? installing : StateCodec.deserialize(event.state(), replica.engine());
+    installing = null;
+    if (state.height() <= current.state().height()) {
+      return current;
+    }
+    metrics.stateAt(state.height(), state.canisters().size());
+    return new Current(state, cup.content().blockHash(), new Anchor(
+        cup.content().block().toBytes(), cup.content().beacon().toBytes()));
+  }
+
+  /** Consensus resumes from the package's block and beacon; heights below it are moot. */
+  private void afterInstall(Current next, ActorRef<CatchUpActor.Command> replyTo) {
+    long height = next.state().height();
+    replica.publisher().recordFinalized(height, next.lastBlockHash());
+    awaitingCertification.headMap(height, true).clear();
+    if (certificationPool != null) {
+      certificationPool.purgeBelow(height);
+    }
+    context.getLog().info("installed the state of height {} from a catch-up package ({}"
+        + " canisters)", height, next.state().canisters().size());
+    consensus.tell(new ConsensusActor.CatchUpInstalled(height,
+        next.state().batchTimeNs() / BatchRouting.NANOS_PER_MILLI, next.lastBlockHash(),
+        next.anchor()));
+    replyTo.tell(new CatchUpActor.InstallDone(height, true, ""));
+    catchUp.tell(new CatchUpActor.StateAt(height, context.getSelf()));
   }
 
   /** Certifies the height of {@code current} alone, with the 1-of-1 subnet key. */

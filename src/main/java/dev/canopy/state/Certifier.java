@@ -7,6 +7,7 @@ import dev.canopy.crypto.ThresholdBls;
 import dev.canopy.types.Hex;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * Certifies heights with the subnet's threshold BLS key (spec "Certification"): each replica signs
@@ -20,10 +21,22 @@ import java.util.Objects;
 public final class Certifier {
   private final ThresholdBls.Parameters parameters;
   private final BlsPublicKey subnetPublicKey;
+  private final UnaryOperator<byte[]> messageOf;
 
   public Certifier(ThresholdBls.Parameters parameters, BlsPublicKey subnetPublicKey) {
+    this(parameters, subnetPublicKey, BlsSignatureScheme::stateRootMessage);
+  }
+
+  /**
+   * A certifier that signs {@code messageOf(hash)} instead of a state root message: the same share
+   * signing and combination for another kind of subnet signature (catch-up packages), under its own
+   * domain separator so that neither can pass for the other.
+   */
+  public Certifier(ThresholdBls.Parameters parameters, BlsPublicKey subnetPublicKey,
+      UnaryOperator<byte[]> messageOf) {
     this.parameters = Objects.requireNonNull(parameters, "parameters");
     this.subnetPublicKey = Objects.requireNonNull(subnetPublicKey, "subnetPublicKey");
+    this.messageOf = Objects.requireNonNull(messageOf, "messageOf");
   }
 
   public BlsPublicKey subnetPublicKey() {
@@ -32,13 +45,13 @@ public final class Certifier {
 
   /** This replica's share of the signature of {@code rootHash}. */
   public ThresholdBls.SignatureShare signShare(ThresholdBls.SecretKeyShare share, byte[] rootHash) {
-    return ThresholdBls.signShare(share, BlsSignatureScheme.stateRootMessage(rootHash));
+    return ThresholdBls.signShare(share, messageOf.apply(rootHash));
   }
 
   /** Whether {@code share} is a valid share of the signature of {@code rootHash}. */
   public boolean verifyShare(
       ThresholdBls.PublicKeyShare publicKeyShare, byte[] rootHash, ThresholdBls.SignatureShare share) {
-    return ThresholdBls.verifyShare(publicKeyShare, BlsSignatureScheme.stateRootMessage(rootHash), share);
+    return ThresholdBls.verifyShare(publicKeyShare, messageOf.apply(rootHash), share);
   }
 
   /**
@@ -48,7 +61,7 @@ public final class Certifier {
    */
   public StateCertification combine(
       long height, byte[] rootHash, List<ThresholdBls.SignatureShare> shares) {
-    byte[] message = BlsSignatureScheme.stateRootMessage(rootHash);
+    byte[] message = messageOf.apply(rootHash);
     byte[] signature = ThresholdBls.combineSignatures(parameters, shares);
     if (!BlsSignatureScheme.verify(subnetPublicKey, message, signature)) {
       throw new InvalidSignatureException(

@@ -40,6 +40,20 @@ public final class NodeMetrics implements ManagementRouteProvider {
       "The height of the latest checkpoint of the replicated state saved or recovered.");
   private final Metrics.Gauge canisters = registry.gauge("canopy_canisters",
       "Canisters in the replicated state at the executed height.");
+  private final Metrics.Gauge catchUpPackageHeight = registry.gauge(
+      "canopy_catch_up_package_height",
+      "The height of the newest catch-up package this node knows (signed with its peers or received).");
+  private final Metrics.Family<Metrics.Counter> stateSyncs = registry.counterFamily(
+      "canopy_state_syncs_total",
+      "States fetched from peers through a catch-up package, by outcome (installed, failed).",
+      "outcome");
+  private final Metrics.Family<Metrics.Counter> stateSyncChunks = registry.counterFamily(
+      "canopy_state_sync_chunks_total",
+      "State sync chunks (and manifests) received from peers, by result (accepted, rejected).",
+      "result");
+  private final Metrics.Counter stateSyncChunksServed = registry.counter(
+      "canopy_state_sync_chunks_served_total",
+      "State sync chunks (and manifests) this node served to its peers.");
   private final Metrics.Counter instructions = registry.counter(
       "canopy_instructions_executed_total",
       "Wasm instructions executed by rounds, replayed rounds included.");
@@ -117,6 +131,26 @@ public final class NodeMetrics implements ManagementRouteProvider {
   public void stateAt(long height, int canisterCount) {
     executedHeight.set(height);
     canisters.set(canisterCount);
+  }
+
+  /** The newest catch-up package this node knows is of {@code height}. */
+  public void catchUpPackage(long height) {
+    catchUpPackageHeight.set(height);
+  }
+
+  /** A state sync ended: {@code installed} or {@code failed}. */
+  public void stateSync(String outcome) {
+    stateSyncs.labels(outcome).increment();
+  }
+
+  /** A chunk or manifest from a peer was {@code accepted} or {@code rejected}. */
+  public void stateSyncChunk(String result) {
+    stateSyncChunks.labels(result).increment();
+  }
+
+  /** A chunk or manifest was served to a peer. */
+  public void stateSyncChunkServed() {
+    stateSyncChunksServed.increment();
   }
 
   /** Registers {@code canopy_ready}: 1 while {@code ready} says the node should get traffic. */

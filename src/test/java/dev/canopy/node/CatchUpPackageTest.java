@@ -1,0 +1,195 @@
+package dev.canopy.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.canopy.consensus.Artifact;
+import dev.canopy.consensus.Block;
+import dev.canopy.consensus.CatchUpPackage;
+import dev.canopy.consensus.Hash;
+import dev.canopy.consensus.IngressMessage;
+import dev.canopy.consensus.Payload;
+import dev.canopy.crypto.BlsSignatureScheme;
+import dev.canopy.crypto.DeterministicRandom;
+import dev.canopy.crypto.Ed25519SigningKey;
+import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.state.CertificationPool;
+import dev.canopy.state.Certifier;
+import dev.canopy.types.InvalidInputException;
+import dev.canopy.types.NodeId;
+import dev.canopy.types.Principal;
+import dev.canopy.types.cbor.CborEncoder;
+import dev.canopy.types.cbor.CborMap;
+import dev.canopy.types.cbor.CborValue;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Catch-up packages of a subnet of four replicas (subnet key threshold 3): n − f replicas' shares
+ * combine into a package that verifies under the subnet key; the canonical bytes round-trip; a
+ * package whose signature is not the subnet's over exactly its content (another key, another
+ * domain, another state hash, manifest or block) is rejected, as are malformed bytes.
+ */
+class CatchUpPackageTest {
+  static final long SEED = 20260301L;
+  static final ThresholdBls.Parameters PARAMETERS = new ThresholdBls.Parameters(3, 4);
+
+  ThresholdBls.Dealing dealing;
+  List<CatchUpKeys> replicas;
+  CatchUpPackage.Content content;
+
+  static CatchUpKeys keysOf(ThresholdBls.Dealing dealing, int replica) {
+    return new CatchUpKeys(PARAMETERS, dealing.secretKeyShares().get(replica),
+        dealing.publicKeyShares(), dealing.groupPublicKey());
+  }
+
+  static Hash filled(int b) {
+    byte[] bytes = new byte[Hash.BYTES];
+    Arrays.fill(bytes, (byte) b);
+    return new Hash(bytes);
+  }
+
+  static CatchUpPackage.Content content(long height, Hash stateHash, Hash manifestHash,
+      byte[] message) {
+    Ed25519SigningKey maker = Ed25519SigningKey.generate(DeterministicRandom.fromSeed(SEED));
+    Block block = new Block(height, filled(7), 0,
+        new NodeId(Principal.selfAuthenticating(maker.publicKey().toDer())), 1_700_000_000_000L,
+        new Payload(List.of(new IngressMessage(filled(9), message))));
+    return new CatchUpPackage.Content(Artifact.BlockProposal.sign(block, maker),
+        new Artifact.RandomBeacon(height, filled(8), new byte[48]), stateHash, manifestHash);
+  }
+
+  @BeforeEach
+  void setUp() {
+    dealing = ThresholdBls.deal(PARAMETERS, DeterministicRandom.fromSeed(SEED));
+    replicas = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      replicas.add(keysOf(dealing, i));
+    }
+    content = content(500, filled(1), filled(2), new byte[] {1, 2, 3});
+  }
+
+  /** Replica 0's pool with its own share and those of {@code peers}. */
+  CertificationPool poolWithSharesOf(int... peers) {
+    CertificationPool pool = replicas.get(0).sharePool(2_000);
+    byte[] hash = content.hash().bytes();
+    pool.addOwn(content.height(), hash, replicas.get(0).signShare(content));
+    for (int peer : peers) {
+      pool.addPeerShare(content.height(), hash, replicas.get(peer).signShare(content));
+    }
+    return pool;
+  }
+
+  CatchUpPackage signed() {
+    return new CatchUpPackage(content,
+        poolWithSharesOf(2, 3).certification(content.height()).orElseThrow().signature());
+  }
+
+  @Test
+  void sharesOfNMinusFReplicasCombineIntoAPackageThatVerifiesUnderTheSubnetKey() {
+    CatchUpPackage cup = signed();
+
+    assertThat(cup.height()).isEqualTo(500);
+    assertThat(cup.content().blockHash()).isEqualTo(content.block().block().hash());
+    assertThat(cup.verify(dealing.groupPublicKey())).isTrue();
+    for (CatchUpKeys keys : replicas) {
+      assertThat(keys.verify(cup)).isTrue();
+    }
+    // Any n − f shares give the same (unique) signature.
+    CatchUpPackage other = new CatchUpPackage(content,
+        poolWithSharesOf(1, 3).certification(content.height()).orElseThrow().signature());
+    assertThat(other).isEqualTo(cup);
+  }
+
+  @Test
+  void theSharesOfFewerThanNMinusFReplicasCertifyNothing() {
+    assertThat(poolWithSharesOf(1).certification(content.height())).isEmpty();
+  }
+
+  @Test
+  void aPackageRoundTripsThroughItsCanonicalBytes() {
+    CatchUpPackage cup = signed();
+
+    CatchUpPackage decoded = CatchUpPackage.decode(cup.toBytes());
+
+    assertThat(decoded).isEqualTo(cup);
+    assertThat(decoded.toBytes()).isEqualTo(cup.toBytes());
+    assertThat(decoded.content().hash()).isEqualTo(content.hash());
+    assertThat(decoded.verify(dealing.groupPublicKey())).isTrue();
+  }
+
+  @Test
+  void aSignatureOtherThanTheSubnetsOverThisContentIsRejected() {
+    CatchUpPackage cup = signed();
+    // Another subnet's key.
+    ThresholdBls.Dealing other = ThresholdBls.deal(PARAMETERS, DeterministicRandom.fromSeed(SEED + 1));
+    CatchUpKeys foreign = keysOf(other, 0);
+    CertificationPool pool = foreign.sharePool(2_000);
+    byte[] hash = content.hash().bytes();
+    pool.addOwn(500, hash, foreign.signShare(content));
+    pool.addPeerShare(500, hash, keysOf(other, 1).signShare(content));
+    pool.addPeerShare(500, hash, keysOf(other, 2).signShare(content));
+    CatchUpPackage foreignCup =
+        new CatchUpPackage(content, pool.certification(500).orElseThrow().signature());
+    assertThat(foreignCup.verify(other.groupPublicKey())).isTrue();
+    assertThat(replicas.get(0).verify(foreignCup)).isFalse();
+
+    // The subnet's signature of the same hash as a state root (a certification): another domain.
+    Certifier stateCertifier = new Certifier(PARAMETERS, dealing.groupPublicKey());
+    List<ThresholdBls.SignatureShare> rootShares = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      rootShares.add(stateCertifier.signShare(dealing.secretKeyShares().get(i), hash));
+    }
+    byte[] asRoot = stateCertifier.combine(500, hash, rootShares).signature();
+    assertThat(BlsSignatureScheme.verify(dealing.groupPublicKey(),
+        BlsSignatureScheme.stateRootMessage(hash), asRoot)).isTrue();
+    assertThat(replicas.get(0).verify(new CatchUpPackage(content, asRoot))).isFalse();
+
+    // A single replica's share, and bytes that are no signature at all.
+    byte[] share = replicas.get(0).signShare(content).signature();
+    assertThat(replicas.get(0).verify(new CatchUpPackage(content, share))).isFalse();
+    assertThat(replicas.get(0).verify(new CatchUpPackage(content, new byte[48]))).isFalse();
+    assertThat(cup.verify(dealing.groupPublicKey())).isTrue();
+  }
+
+  @Test
+  void theSignatureOfOneContentDoesNotVerifyAnother() {
+    byte[] signature = signed().signature();
+    List<CatchUpPackage.Content> altered = List.of(
+        content(500, filled(3), filled(2), new byte[] {1, 2, 3}), // another state hash
+        content(500, filled(1), filled(4), new byte[] {1, 2, 3}), // another manifest hash
+        content(500, filled(1), filled(2), new byte[] {1, 2, 4}), // another block
+        new CatchUpPackage.Content(content.block(),
+            new Artifact.RandomBeacon(500, filled(5), new byte[48]), filled(1), filled(2)));
+
+    for (CatchUpPackage.Content c : altered) {
+      assertThat(c.hash()).isNotEqualTo(content.hash());
+      assertThat(replicas.get(0).verify(new CatchUpPackage(c, signature)))
+          .as("%s", c).isFalse();
+    }
+  }
+
+  @Test
+  void malformedPackagesAreRejected() {
+    byte[] bytes = signed().toBytes();
+
+    assertThatThrownBy(() -> CatchUpPackage.decode(Arrays.copyOf(bytes, bytes.length - 1)))
+        .isInstanceOf(InvalidInputException.class);
+    byte[] otherKind = CborEncoder.encode(CborMap.builder()
+        .put("kind", "random_beacon")
+        .put("content", CborMap.builder().build())
+        .put("signature", CborValue.bytes(new byte[48]))
+        .build());
+    assertThatThrownBy(() -> CatchUpPackage.decode(otherKind))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("not a catch-up package");
+    assertThatThrownBy(() -> CatchUpPackage.decode(new byte[CatchUpPackage.MAX_BYTES + 1]))
+        .isInstanceOf(InvalidInputException.class);
+    // A block and a beacon of different heights are no package content.
+    assertThatThrownBy(() -> new CatchUpPackage.Content(content.block(),
+        new Artifact.RandomBeacon(499, filled(8), new byte[48]), filled(1), filled(2)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
