@@ -7,6 +7,7 @@ import dev.canopy.consensus.Artifact.Notarization;
 import dev.canopy.consensus.Artifact.NotarizationShare;
 import dev.canopy.consensus.Artifact.RandomBeacon;
 import dev.canopy.consensus.Artifact.RandomBeaconShare;
+import dev.canopy.consensus.SubnetConfig.BeaconMode;
 import dev.canopy.crypto.ThresholdBls;
 import dev.canopy.types.Hashing;
 import dev.canopy.types.NodeId;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.random.RandomGenerator;
 
 /**
  * The consensus decision function of one replica (IC consensus, arXiv 2109.05419; the components
@@ -32,6 +34,18 @@ import java.util.TreeMap;
  * notary only works at the height above the highest notarized one, so it never shares at h
  * afterwards. With quorum n − f, two quorums meet in an honest replica, so no two blocks of a
  * height can both be finalized, nor a block be finalized next to another notarized one.
+ *
+ * <p>Note (key generation): a subnet of several replicas starts without threshold keys and makes
+ * them through its own consensus ({@link KeyGeneration}). Until they exist (the bootstrap
+ * interval) notarization and finalization work as always, with node keys, but the random beacon is
+ * a hash chain from the genesis beacon ({@link RandomBeacon#bootstrap}) that anyone can compute,
+ * and blocks carry dealings and complaints instead of ingress. That is acceptable only there: a
+ * predictable beacon lets an adversary know the block makers' ranking in advance and aim at the
+ * leaders (liveness, not safety, which rests on the node-key quorums), and batch randomness is
+ * known in advance, which matters to no one because no canister runs before the keys exist. Once
+ * the finalized chain reaches a closing height with enough dealings ({@link
+ * KeyGenerationRecord#append}), the owner derives its shares and installs them, and from the next
+ * height the beacon is threshold-signed, unpredictable again.
  */
 public final class ConsensusStep {
   private final SubnetConfig config;
@@ -39,13 +53,24 @@ public final class ConsensusStep {
   private final ConsensusParameters parameters;
   private final PayloadSource payloads;
   private final Validator validator;
+  private final SignatureVerifier verifier;
 
   public ConsensusStep(SubnetConfig config, ConsensusParameters parameters, PayloadSource payloads, SignatureVerifier verifier) {
     this.config = config;
     this.membership = config.membership();
     this.parameters = parameters;
     this.payloads = payloads;
-    this.validator = new Validator(membership, parameters, payloads, verifier);
+    this.validator = new Validator(config, parameters, payloads, verifier);
+    this.verifier = verifier;
+  }
+
+  /** The same step with another config: the key generation's record moved on, or the keys installed. */
+  public ConsensusStep withConfig(SubnetConfig next) {
+    return new ConsensusStep(next, parameters, payloads, verifier);
+  }
+
+  public SubnetConfig config() {
+    return config;
   }
 
   public NodeId self() {
@@ -60,7 +85,7 @@ public final class ConsensusStep {
     List<Artifact> toAdd = new ArrayList<>();
     List<Hash> toValidate = new ArrayList<>();
     List<PoolChanges.Rejection> toReject = new ArrayList<>();
-    validator.validate(pool, nowMs, nextBatchHeight, toValidate, toReject);
+    validator.validate(pool, nowMs, nextBatchHeight, toValidate, toReject, toAdd);
     makeBeaconShare(pool, toAdd);
     makeBlock(pool, nowMs, toAdd);
     notarize(pool, nowMs, toAdd);
@@ -68,21 +93,86 @@ public final class ConsensusStep {
     finalize(pool, toAdd);
     List<Batch> toDeliver = deliver(pool, nextBatchHeight);
     long purgeBelow = Math.min(pool.finalizedHeight(), nextBatchHeight - 1) - parameters.retainHeights();
-    // Everything this replica makes goes to its peers as well.
-    return new PoolChanges(toAdd, toValidate, toReject, Math.max(purgeBelow, 0), toAdd, toDeliver);
+    // Everything this replica makes goes to its peers as well, except bootstrap beacons, which
+    // every replica computes itself.
+    List<Artifact> toSend = new ArrayList<>(toAdd.size());
+    for (Artifact a : toAdd) {
+      if (!(a instanceof RandomBeacon b && config.beaconMode(b.height()) == BeaconMode.BOOTSTRAP)) {
+        toSend.add(a);
+      }
+    }
+    return new PoolChanges(toAdd, toValidate, toReject, Math.max(purgeBelow, 0), toSend, toDeliver);
+  }
+
+  // ---- key generation ----
+
+  /**
+   * This replica's dealings of both keys, for its owner to file and send once when the key
+   * generation starts (randomness is the owner's: dealing is not a decision). Empty when the keys
+   * exist or the subnet's keys were dealt at genesis.
+   */
+  public List<Artifact> ownDealings(RandomGenerator random) {
+    if (!config.isGeneratingKeys()) {
+      return List.of();
+    }
+    return List.copyOf(config.keyGeneration().orElseThrow().setup().deal(config.selfIndex(), config.nodeKey(), random));
+  }
+
+  /**
+   * The key generation's record as of the next closing height, once the pool has that height's
+   * finalized chain: closed if it gives both keys, open if the bootstrap interval goes on. The
+   * owner installs it ({@link SubnetConfig#withRecord}, with the keys it derives from a closed
+   * one) before stepping again; until then the beacon above the closing height is not decided.
+   * Empty while the finalized chain has not reached the next closing height, or the key generation
+   * is over.
+   */
+  public Optional<KeyGenerationRecord> keyGenerationProgress(ArtifactPool pool) {
+    if (!config.isGeneratingKeys()) {
+      return Optional.empty();
+    }
+    KeyGenerationRecord record = config.keyGeneration().orElseThrow();
+    long closing = record.setup().schedule().nextClosingHeightAfter(record.height());
+    if (pool.finalizedHeight() < closing) {
+      return Optional.empty();
+    }
+    Map<Long, Hash> chain = finalizedChain(pool, record.height() + 1);
+    List<Block> blocks = new ArrayList<>();
+    for (long h = record.height() + 1; h <= closing; h++) {
+      Hash hash = chain.get(h);
+      Optional<BlockProposal> p = hash == null ? Optional.empty() : pool.block(h, hash);
+      if (p.isEmpty()) {
+        return Optional.empty(); // the finalized chain is not complete here yet
+      }
+      blocks.add(p.get().block());
+    }
+    for (Block b : blocks) {
+      record = record.append(b.height(), b.payload().keyGeneration());
+    }
+    return Optional.of(record);
   }
 
   // ---- random beacon maker ----
 
-  /** Share the beacon of round h once round h − 1 has a notarized block, and not before. */
+  /**
+   * Share the beacon of round h once round h − 1 has a notarized block, and not before; in the
+   * bootstrap interval, make the beacon itself.
+   */
   private void makeBeaconShare(ArtifactPool pool, List<Artifact> out) {
     long h = pool.beaconHeight() + 1;
     if (pool.notarizedHeight() < h - 1 || pool.beaconShares(h).containsKey(self())) {
       return;
     }
     Hash parent = pool.beaconHash(h - 1).orElseThrow();
-    ThresholdBls.SignatureShare share =
-        ThresholdBls.signShare(config.beaconKeyShare(), RandomBeacon.signedMessage(h, parent));
+    BeaconMode mode = config.beaconMode(h);
+    if (mode == BeaconMode.BOOTSTRAP) {
+      out.add(RandomBeacon.bootstrap(h, parent));
+      return;
+    }
+    Optional<ThresholdBls.SecretKeyShare> own = config.keys().flatMap(SubnetKeys::beaconShare);
+    if (mode == BeaconMode.UNKNOWN || own.isEmpty()) {
+      return; // the owner has not installed the record of the closing height yet, or we have no share
+    }
+    ThresholdBls.SignatureShare share = ThresholdBls.signShare(own.get(), RandomBeacon.signedMessage(h, parent));
     out.add(new RandomBeaconShare(h, parent, self(), share.signature()));
   }
 
@@ -109,15 +199,66 @@ public final class ConsensusStep {
     }
     Block parent = pool.notarizedBlocks(h - 1).get(0).block();
     long timeMs = Math.max(nowMs, parent.timeMs());
-    Set<Hash> excluded = ancestorMessageIds((height, hash) -> pool.block(height, hash).map(BlockProposal::block), h - 1, parent.hash());
-    Payload payload =
-        payloads.selectPayload(h, timeMs, excluded, parameters.maxBlockMessages(), parameters.maxBlockPayloadBytes());
+    Payload payload;
+    if (config.beaconMode(h) == BeaconMode.BOOTSTRAP) {
+      Optional<DkgPayload> keyGeneration = keyGenerationPayload(pool, h, parent);
+      if (keyGeneration.isEmpty()) {
+        return;
+      }
+      payload = new Payload(List.of(), keyGeneration.get());
+    } else {
+      Set<Hash> excluded = ancestorMessageIds(
+          (height, hash) -> pool.block(height, hash).map(BlockProposal::block), h - 1, parent.hash());
+      payload = payloads.selectPayload(h, timeMs, excluded, parameters.maxBlockMessages(), parameters.maxBlockPayloadBytes());
+    }
     if (payload.messages().size() > parameters.maxBlockMessages()
         || payload.sizeBytes() > parameters.maxBlockPayloadBytes()) {
       throw new IllegalStateException("the payload source exceeded the block limits");
     }
     Block block = new Block(h, parent.hash(), myRank, self(), timeMs, payload);
     out.add(BlockProposal.sign(block, config.nodeKey()));
+  }
+
+  /**
+   * What a bootstrap block of height {@code h} on {@code parent} carries: the pool's dealings whose
+   * dealer has none of that key on the chain (where the schedule allows dealings), and the pool's
+   * complaints about dealings on the chain or in this block that the chain lacks, in id order and
+   * within the limits. Empty if the chain's blocks above the record are not all at hand.
+   */
+  private Optional<DkgPayload> keyGenerationPayload(ArtifactPool pool, long h, Block parent) {
+    KeyGenerationRecord record = config.keyGeneration().orElseThrow();
+    Optional<ChainKeyGeneration> onChain = ChainKeyGeneration.of(
+        record, (height, hash) -> pool.block(height, hash).map(BlockProposal::block), h - 1, parent.hash());
+    if (onChain.isEmpty()) {
+      return Optional.empty();
+    }
+    ChainKeyGeneration chain = onChain.get();
+    KeyGeneration setup = record.setup();
+    int limit = validator.maxKeyArtifactsPerBlock();
+    List<Artifact.KeyDealing> dealings = new ArrayList<>();
+    if (setup.schedule().dealingsAllowedAt(h)) {
+      for (Artifact.KeyDealing d : pool.keyDealings()) {
+        Optional<KeyGeneration.Key> key = setup.keyOf(d.dealing().instanceId());
+        if (dealings.size() < limit && key.isPresent() && chain.dealing(key.get(), d.dealing().dealerIndex()).isEmpty()) {
+          dealings.add(d);
+          chain.add(d);
+        }
+      }
+    }
+    List<Artifact.KeyComplaint> complaints = new ArrayList<>();
+    for (Artifact.KeyComplaint c : pool.keyComplaints()) {
+      var k = c.complaint();
+      Optional<KeyGeneration.Key> key = setup.keyOf(k.instanceId());
+      if (complaints.size() >= limit || key.isEmpty() || chain.hasComplaint(key.get(), k.dealerIndex(), k.receiverIndex())) {
+        continue;
+      }
+      Optional<dev.canopy.crypto.dkg.DkgDealing> dealing = chain.dealing(key.get(), k.dealerIndex());
+      if (dealing.isPresent() && java.util.Arrays.equals(dealing.get().hash(), k.dealingHash())) {
+        complaints.add(c);
+        chain.add(c);
+      }
+    }
+    return Optional.of(new DkgPayload(dealings, complaints));
   }
 
   /** Finds a block by height and hash: in the pool, or among those a validation pass just accepted. */
@@ -182,7 +323,8 @@ public final class ConsensusStep {
     long nextBeacon = pool.beaconHeight() + 1;
     Map<NodeId, RandomBeaconShare> beaconShares = pool.beaconShares(nextBeacon);
     ThresholdBls.Parameters beaconParameters = membership.beaconParameters();
-    if (beaconShares.size() >= beaconParameters.threshold()) {
+    if (beaconShares.size() >= beaconParameters.threshold()
+        && config.beaconMode(nextBeacon) == BeaconMode.THRESHOLD) {
       List<ThresholdBls.SignatureShare> shares = new ArrayList<>();
       for (RandomBeaconShare s : beaconShares.values()) {
         shares.add(new ThresholdBls.SignatureShare(membership.indexOf(s.signer()).getAsInt() + 1, s.share()));
@@ -273,7 +415,8 @@ public final class ConsensusStep {
           break;
         }
         byte[] randomness = Hashing.sha256(Domains.BATCH_RANDOMNESS, next.get().toBytes());
-        batches.add(new Batch(b.height(), b.hash(), b.timeMs(), randomness, b.payload().messages()));
+        batches.add(new Batch(b.height(), b.hash(), b.timeMs(), randomness, b.payload().messages(),
+            b.payload().keyGeneration()));
       }
       return batches;
     }
@@ -311,6 +454,19 @@ public final class ConsensusStep {
    */
   public List<Artifact> retransmission(ArtifactPool pool, RetransmissionRequest request) {
     List<Artifact> out = new ArrayList<>();
+    if (config.isGeneratingKeys()) {
+      // Our own dealings and complaints, which reach the chain only through some block maker's pool.
+      for (Artifact.KeyDealing d : pool.keyDealings()) {
+        if (d.dealing().dealerIndex() == config.selfIndex() + 1) {
+          out.add(d);
+        }
+      }
+      for (Artifact.KeyComplaint c : pool.keyComplaints()) {
+        if (c.signature().signer().equals(self())) {
+          out.add(c);
+        }
+      }
+    }
     long from = Math.max(request.filterHeight() + 1, Math.max(1, pool.purgedBelowHeight()));
     Map<Long, Hash> finalizedChain = finalizedChain(pool, from);
     for (long h = from; h <= pool.maxHeight() && out.size() < parameters.maxRetransmitArtifacts(); h++) {

@@ -16,6 +16,10 @@ final class Domains {
   static final byte[] RANKING = Hashing.domainSeparator("canopy-block-maker-ranking");
   static final byte[] BATCH_RANDOMNESS = Hashing.domainSeparator("canopy-batch-randomness");
   static final byte[] GENESIS = Hashing.domainSeparator("canopy-genesis");
+  static final byte[] BOOTSTRAP_BEACON = Hashing.domainSeparator("canopy-bootstrap-beacon");
+  static final byte[] KEY_COMPLAINT = Hashing.domainSeparator("canopy-key-complaint");
+  static final byte[] DKG_INSTANCE = Hashing.domainSeparator("canopy-dkg-instance");
+  static final byte[] COMPLAINT_NONCE = Hashing.domainSeparator("canopy-dkg-complaint-entropy");
 
   private Domains() {}
 

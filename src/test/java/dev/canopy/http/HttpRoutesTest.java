@@ -37,8 +37,8 @@ class HttpRoutesTest {
     volatile OptionalLong height = OptionalLong.empty();
 
     @Override
-    public byte[] rootKeyDer() {
-      return ROOT_KEY.clone();
+    public java.util.Optional<byte[]> rootKeyDer() {
+      return java.util.Optional.of(ROOT_KEY.clone());
     }
 
     @Override
