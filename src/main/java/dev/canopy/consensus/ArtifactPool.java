@@ -217,6 +217,16 @@ public final class ArtifactPool {
     return validatedIdHeights.containsKey(artifactId) || keyGeneration.containsKey(artifactId);
   }
 
+  /** A block of {@code height} with {@code blockHash} still waiting for validation, if one arrived. */
+  public Optional<Block> unvalidatedBlock(long height, Hash blockHash) {
+    for (Unvalidated u : unvalidated.values()) {
+      if (u.artifact() instanceof BlockProposal p && p.block().height() == height && p.block().hash().equals(blockHash)) {
+        return Optional.of(p.block());
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The validated dealings, in id order. */
   public List<Artifact.KeyDealing> keyDealings() {
     List<Artifact.KeyDealing> out = new ArrayList<>();

@@ -135,20 +135,51 @@ public final class ConsensusStep {
     if (pool.finalizedHeight() < closing) {
       return Optional.empty();
     }
-    Map<Long, Hash> chain = finalizedChain(pool, record.height() + 1);
-    List<Block> blocks = new ArrayList<>();
-    for (long h = record.height() + 1; h <= closing; h++) {
-      Hash hash = chain.get(h);
-      Optional<BlockProposal> p = hash == null ? Optional.empty() : pool.block(h, hash);
-      if (p.isEmpty()) {
-        return Optional.empty(); // the finalized chain is not complete here yet
-      }
-      blocks.add(p.get().block());
+    Optional<List<Block>> blocks = finalizedBlocks(pool, record.height() + 1, closing);
+    if (blocks.isEmpty()) {
+      return Optional.empty(); // the finalized chain is not complete here yet
     }
-    for (Block b : blocks) {
+    for (Block b : blocks.get()) {
       record = record.append(b.height(), b.payload().keyGeneration());
     }
     return Optional.of(record);
+  }
+
+  /**
+   * The finalized blocks of heights {@code from} to {@code to}, from the lowest finalization at or
+   * above {@code to} down, if all are at hand.
+   *
+   * <p>Note: the blocks above the closing height cannot be validated before the record of the
+   * closing height is installed (their beacons' kind is not known yet), and the heights just
+   * around it may have no finalization of their own (a finalization finalizes its ancestors). So a
+   * block whose hash a finalization (or the parent link of a finalized block) names is taken from
+   * the unvalidated section too: n − f replicas signed that hash, so its content is the finalized
+   * block's.
+   */
+  private static Optional<List<Block>> finalizedBlocks(ArtifactPool pool, long from, long to) {
+    long top = to;
+    while (top <= pool.finalizedHeight() && pool.finalization(top).isEmpty()) {
+      top++;
+    }
+    if (top > pool.finalizedHeight()) {
+      return Optional.empty();
+    }
+    List<Block> out = new ArrayList<>();
+    Hash at = pool.finalization(top).get().blockHash();
+    for (long h = top; h >= from; h--) {
+      long height = h;
+      Hash hash = at;
+      Optional<Block> b = pool.block(height, hash).map(BlockProposal::block)
+          .or(() -> pool.unvalidatedBlock(height, hash));
+      if (b.isEmpty()) {
+        return Optional.empty();
+      }
+      if (h <= to) {
+        out.add(0, b.get());
+      }
+      at = b.get().parentHash();
+    }
+    return Optional.of(out);
   }
 
   // ---- random beacon maker ----

@@ -529,15 +529,19 @@ final class Validator {
       return Verdict.WAIT;
     }
     ChainKeyGeneration inBlock = chain.get().copy();
+    // Note: a block at or below the record's height is checked against the record, which already
+    // holds the finalized block of that height: its dealings and complaints count as repeats only
+    // when they differ from the record's.
+    boolean belowRecord = b.height() <= config.keyGeneration().orElseThrow().height();
     for (Artifact.KeyDealing d : payload.dealings()) {
-      Optional<String> problem = dealingProblem(inBlock, d.dealing());
+      Optional<String> problem = dealingProblem(inBlock, d.dealing(), belowRecord);
       if (problem.isPresent()) {
         return Verdict.invalid(problem.get());
       }
       inBlock.add(d);
     }
     for (Artifact.KeyComplaint c : payload.complaints()) {
-      Optional<String> problem = complaintProblem(inBlock, c);
+      Optional<String> problem = complaintProblem(inBlock, c, belowRecord);
       if (problem.isPresent()) {
         return Verdict.invalid(problem.get());
       }
@@ -556,7 +560,7 @@ final class Validator {
    * member, signed by its node key, t commitments in G2 and one encrypted share per receiver), and
    * its dealer has no dealing of that key on the chain yet.
    */
-  private Optional<String> dealingProblem(ChainKeyGeneration chain, DkgDealing dealing) {
+  private Optional<String> dealingProblem(ChainKeyGeneration chain, DkgDealing dealing, boolean belowRecord) {
     KeyGeneration setup = config.keyGeneration().orElseThrow().setup();
     Optional<Key> key = setup.keyOf(dealing.instanceId());
     if (key.isEmpty()) {
@@ -567,7 +571,8 @@ final class Validator {
     } catch (DkgException e) {
       return Optional.of("invalid dealing: " + e.getMessage());
     }
-    if (chain.dealing(key.get(), dealing.dealerIndex()).isPresent()) {
+    Optional<DkgDealing> onChain = chain.dealing(key.get(), dealing.dealerIndex());
+    if (onChain.isPresent() && !(belowRecord && onChain.get().equals(dealing))) {
       return Optional.of("dealer " + dealing.dealerIndex() + " has a dealing of the " + key.get() + " key on the chain already");
     }
     return Optional.empty();
@@ -578,7 +583,7 @@ final class Validator {
    * chain holds, is its receiver's first about that dealing, and proves the share bad
    * ({@link Dkg#verifyComplaint}).
    */
-  private Optional<String> complaintProblem(ChainKeyGeneration chain, Artifact.KeyComplaint c) {
+  private Optional<String> complaintProblem(ChainKeyGeneration chain, Artifact.KeyComplaint c, boolean belowRecord) {
     KeyGeneration setup = config.keyGeneration().orElseThrow().setup();
     DkgComplaint complaint = c.complaint();
     Optional<Key> key = setup.keyOf(complaint.instanceId());
@@ -593,7 +598,7 @@ final class Validator {
     if (dealing.isEmpty() || !java.util.Arrays.equals(dealing.get().hash(), complaint.dealingHash())) {
       return Optional.of("a complaint about a dealing the chain does not hold");
     }
-    if (chain.hasComplaint(key.get(), complaint.dealerIndex(), receiver)) {
+    if (chain.hasComplaint(key.get(), complaint.dealerIndex(), receiver) && !belowRecord) {
       return Optional.of("receiver " + receiver + " has complained about dealer " + complaint.dealerIndex() + " already");
     }
     if (!verifier.verifyNodeSignature(membership.nodeKey(receiver - 1), Artifact.KeyComplaint.signedMessage(complaint),
@@ -613,7 +618,7 @@ final class Validator {
       return Verdict.invalid("stale: the key generation is over");
     }
     ChainKeyGeneration recorded = ChainKeyGeneration.of(config.keyGeneration().orElseThrow());
-    Optional<String> problem = dealingProblem(recorded, d.dealing());
+    Optional<String> problem = dealingProblem(recorded, d.dealing(), false);
     if (problem.isPresent()) {
       return Verdict.invalid(problem.get());
     }
@@ -673,7 +678,7 @@ final class Validator {
     if (pass.complaintSlots.contains(slot)) {
       return Verdict.invalid("the pool has this receiver's complaint about this dealer already");
     }
-    Optional<String> problem = complaintProblem(known, c);
+    Optional<String> problem = complaintProblem(known, c, false);
     if (problem.isPresent()) {
       return Verdict.invalid(problem.get());
     }
