@@ -19,7 +19,13 @@
  * travel and persist as canonical CBOR ({@link dev.canopy.consensus.Artifact#toBytes},
  * {@link dev.canopy.consensus.ArtifactCodec#decode}).
  *
- * <p>Not here yet: DKG (the beacon key is dealt), catch-up packages and state sync for replicas
+ * <p>A subnet of several replicas creates its beacon and certification keys itself: {@link
+ * dev.canopy.consensus.KeyGeneration} (dealings and complaints on the chain of a bootstrap interval,
+ * with a hash-chain beacon until the keys exist), {@link dev.canopy.consensus.KeyGenerationRecord}
+ * (what the finalized chain holds, and when it closes), {@link dev.canopy.consensus.SubnetKeys}
+ * (one replica's result).
+ *
+ * <p>Not here yet: resharing and key rotation, catch-up packages and state sync for replicas
  * further behind than their peers retain, a random tape, and certification.
  */
 package dev.canopy.consensus;
