@@ -9,9 +9,12 @@ import dev.canopy.consensus.Artifact.RandomBeacon;
 import dev.canopy.consensus.Artifact.RandomBeaconShare;
 import dev.canopy.consensus.SubnetConfig.BeaconMode;
 import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.crypto.dkg.DkgComplaint;
+import dev.canopy.crypto.dkg.DkgDealing;
 import dev.canopy.types.Hashing;
 import dev.canopy.types.NodeId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -283,8 +286,8 @@ public final class ConsensusStep {
       if (complaints.size() >= limit || key.isEmpty() || chain.hasComplaint(key.get(), k.dealerIndex(), k.receiverIndex())) {
         continue;
       }
-      Optional<dev.canopy.crypto.dkg.DkgDealing> dealing = chain.dealing(key.get(), k.dealerIndex());
-      if (dealing.isPresent() && java.util.Arrays.equals(dealing.get().hash(), k.dealingHash())) {
+      Optional<DkgDealing> dealing = chain.dealing(key.get(), k.dealerIndex());
+      if (dealing.isPresent() && Arrays.equals(dealing.get().hash(), k.dealingHash())) {
         complaints.add(c);
         chain.add(c);
       }
@@ -486,14 +489,23 @@ public final class ConsensusStep {
   public List<Artifact> retransmission(ArtifactPool pool, RetransmissionRequest request) {
     List<Artifact> out = new ArrayList<>();
     if (config.isGeneratingKeys()) {
-      // Our own dealings and complaints, which reach the chain only through some block maker's pool.
+      // Our own dealings and complaints, which reach the chain only through some block maker's
+      // pool, until the finalized chain holds them.
+      ChainKeyGeneration finalized = finalizedKeyGeneration(pool);
+      KeyGeneration setup = config.keyGeneration().orElseThrow().setup();
       for (Artifact.KeyDealing d : pool.keyDealings()) {
-        if (d.dealing().dealerIndex() == config.selfIndex() + 1) {
+        DkgDealing dealing = d.dealing();
+        Optional<KeyGeneration.Key> key = setup.keyOf(dealing.instanceId());
+        if (dealing.dealerIndex() == config.selfIndex() + 1 && key.isPresent()
+            && finalized.dealing(key.get(), dealing.dealerIndex()).isEmpty()) {
           out.add(d);
         }
       }
       for (Artifact.KeyComplaint c : pool.keyComplaints()) {
-        if (c.signature().signer().equals(self())) {
+        DkgComplaint k = c.complaint();
+        Optional<KeyGeneration.Key> key = setup.keyOf(k.instanceId());
+        if (c.signature().signer().equals(self()) && key.isPresent()
+            && !finalized.hasComplaint(key.get(), k.dealerIndex(), k.receiverIndex())) {
           out.add(c);
         }
       }
@@ -518,6 +530,23 @@ public final class ConsensusStep {
     return out.size() > parameters.maxRetransmitArtifacts()
         ? List.copyOf(out.subList(0, parameters.maxRetransmitArtifacts()))
         : out;
+  }
+
+  /** What the finalized chain holds of the key generation, as far as its blocks are at hand. */
+  private ChainKeyGeneration finalizedKeyGeneration(ArtifactPool pool) {
+    KeyGenerationRecord record = config.keyGeneration().orElseThrow();
+    Map<Long, Hash> chain = finalizedChain(pool, record.height() + 1);
+    for (long h = pool.finalizedHeight(); h > record.height(); h--) {
+      Hash hash = chain.get(h);
+      if (hash != null) {
+        Optional<ChainKeyGeneration> c = ChainKeyGeneration.of(
+            record, (height, at) -> pool.block(height, at).map(BlockProposal::block), h, hash);
+        if (c.isPresent()) {
+          return c.get();
+        }
+      }
+    }
+    return ChainKeyGeneration.of(record);
   }
 
   private boolean isAggregateOrBlock(Artifact a) {

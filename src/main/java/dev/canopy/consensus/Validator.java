@@ -17,6 +17,7 @@ import dev.canopy.crypto.dkg.DkgDealing;
 import dev.canopy.crypto.dkg.DkgException;
 import dev.canopy.types.NodeId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -595,7 +596,7 @@ final class Validator {
       return Optional.of("a complaint for receiver " + receiver + " signed by " + c.signature().signer());
     }
     Optional<DkgDealing> dealing = chain.dealing(key.get(), complaint.dealerIndex());
-    if (dealing.isEmpty() || !java.util.Arrays.equals(dealing.get().hash(), complaint.dealingHash())) {
+    if (dealing.isEmpty() || !Arrays.equals(dealing.get().hash(), complaint.dealingHash())) {
       return Optional.of("a complaint about a dealing the chain does not hold");
     }
     if (chain.hasComplaint(key.get(), complaint.dealerIndex(), receiver) && !belowRecord) {
@@ -627,7 +628,7 @@ final class Validator {
     known.addAll(pass.dealings);
     for (Artifact.KeyDealing other : known) {
       if (other.dealing().dealerIndex() == d.dealing().dealerIndex()
-          && java.util.Arrays.equals(other.dealing().instanceId(), d.dealing().instanceId())) {
+          && Arrays.equals(other.dealing().instanceId(), d.dealing().instanceId())) {
         return Verdict.invalid("the pool has a dealing of this dealer and key already");
       }
     }
@@ -657,7 +658,7 @@ final class Validator {
       List<Artifact.KeyDealing> pooled = new ArrayList<>(pass.pool.keyDealings());
       pooled.addAll(pass.dealings);
       for (Artifact.KeyDealing d : pooled) {
-        if (java.util.Arrays.equals(d.dealing().hash(), complaint.dealingHash())) {
+        if (Arrays.equals(d.dealing().hash(), complaint.dealingHash())) {
           known.add(d);
           found = true;
           break;
@@ -671,7 +672,7 @@ final class Validator {
     for (Artifact.KeyComplaint other : pass.pool.keyComplaints()) {
       DkgComplaint o = other.complaint();
       if (o.dealerIndex() == complaint.dealerIndex() && o.receiverIndex() == complaint.receiverIndex()
-          && java.util.Arrays.equals(o.instanceId(), complaint.instanceId())) {
+          && Arrays.equals(o.instanceId(), complaint.instanceId())) {
         return Verdict.invalid("the pool has this receiver's complaint about this dealer already");
       }
     }
@@ -710,7 +711,7 @@ final class Validator {
       return;
     }
     for (Artifact.KeyComplaint c : pass.pool.keyComplaints()) {
-      if (c.signature().signer().equals(config.self()) && java.util.Arrays.equals(c.complaint().dealingHash(), dealing.hash())) {
+      if (c.signature().signer().equals(config.self()) && Arrays.equals(c.complaint().dealingHash(), dealing.hash())) {
         return;
       }
     }
