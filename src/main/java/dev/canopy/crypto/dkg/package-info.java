@@ -15,6 +15,6 @@
  * </ul>
  *
  * <p>Plain Java, deterministic given the caller's random sources, free of I/O. A subnet of several
- * replicas runs it through consensus ({@link dev.canopy.consensus.KeyGeneration}).
+ * replicas runs it through consensus ({@code dev.canopy.consensus.KeyGeneration}).
  */
 package dev.canopy.crypto.dkg;
