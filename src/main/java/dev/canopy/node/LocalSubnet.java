@@ -67,21 +67,7 @@ public final class LocalSubnet implements AutoCloseable {
     }
     createGenesis(base, replicas, random);
     List<Integer> clusterPorts = clusterPorts(base, replicas);
-    String seed = "pekko://" + NodeConfig.ACTOR_SYSTEM_NAME + "@" + base.cluster().host() + ":"
-        + clusterPorts.get(0);
-    List<NodeConfig> configs = new ArrayList<>();
-    for (int i = 0; i < replicas; i++) {
-      Map<String, Object> overrides = new LinkedHashMap<>();
-      overrides.put("canopy.node.data-dir", replicaDir(base.dataDir(), i).toString());
-      int http = base.http().port();
-      overrides.put("canopy.node.http.port", http == 0 ? 0 : http + i);
-      overrides.put("canopy.node.management.port", http == 0 ? 0 : http + replicas + i);
-      overrides.put("canopy.node.cluster.port", clusterPorts.get(i));
-      overrides.put("pekko.remote.artery.canonical.port", clusterPorts.get(i));
-      overrides.put("canopy.node.cluster.seed-nodes", List.of(seed));
-      overrides.put("pekko.cluster.seed-nodes", List.of(seed));
-      configs.add(base.withOverrides(overrides));
-    }
+    List<NodeConfig> configs = replicaConfigs(base, replicas, clusterPorts);
     // Every replica waits for the others to certify its first height, so they start together.
     ExecutorService starter = Executors.newFixedThreadPool(replicas, r -> {
       Thread t = new Thread(r, "canopy-replica-start");
@@ -136,6 +122,29 @@ public final class LocalSubnet implements AutoCloseable {
             dev.canopy.types.CanisterId.fromIndex(base.replica().firstCanisterIndex()),
             dev.canopy.types.CanisterId.fromIndex(base.replica().lastCanisterIndex())),
         dev.canopy.consensus.KeyGeneration.Schedule.defaults(), random);
+  }
+
+  /** Each replica's configuration: its data directory, ports and the subnet's seed (replica 0). */
+  static List<NodeConfig> replicaConfigs(NodeConfig base, int replicas, List<Integer> clusterPorts) {
+    String seed = "pekko://" + NodeConfig.ACTOR_SYSTEM_NAME + "@" + base.cluster().host() + ":"
+        + clusterPorts.get(0);
+    List<NodeConfig> configs = new ArrayList<>();
+    for (int i = 0; i < replicas; i++) {
+      Map<String, Object> overrides = new LinkedHashMap<>();
+      overrides.put("canopy.node.data-dir", replicaDir(base.dataDir(), i).toString());
+      int http = base.http().port();
+      overrides.put("canopy.node.http.port", http == 0 ? 0 : http + i);
+      overrides.put("canopy.node.management.port", http == 0 ? 0 : http + replicas + i);
+      // The base configuration is resolved already: Pekko Management's own port, a substitution
+      // of the one above, must be set too (else every replica would bind the base's port).
+      overrides.put("pekko.management.http.port", http == 0 ? 0 : http + replicas + i);
+      overrides.put("canopy.node.cluster.port", clusterPorts.get(i));
+      overrides.put("pekko.remote.artery.canonical.port", clusterPorts.get(i));
+      overrides.put("canopy.node.cluster.seed-nodes", List.of(seed));
+      overrides.put("pekko.cluster.seed-nodes", List.of(seed));
+      configs.add(base.withOverrides(overrides));
+    }
+    return configs;
   }
 
   private static List<Integer> clusterPorts(NodeConfig base, int replicas) {
