@@ -69,9 +69,10 @@ final class StartCommand implements Callable<Integer> {
   @Option(
       names = "--genesis-only",
       description =
-          "With --replicas N: deal the subnet's keys into <data-dir>/replica-i/keys and exit, to"
-              + " run the replicas as separate processes (see conf/examples). Phase 1: a trusted"
-              + " dealer in this process deals them.")
+          "With --replicas N: create the subnet's genesis in <data-dir>/replica-i (each replica's"
+              + " node and DKG keys, and the shared membership) and exit, to run the replicas as"
+              + " separate processes (see conf/examples). The replicas generate the subnet's"
+              + " threshold keys among themselves when they first run.")
   boolean genesisOnly;
 
   @Option(
@@ -95,7 +96,7 @@ final class StartCommand implements Callable<Integer> {
       return EXIT_STARTUP_FAILED;
     }
     if (genesisOnly) {
-      return dealKeys(config, out, err);
+      return createGenesis(config, out, err);
     }
     if (replicas != 1) {
       if (background) {
@@ -130,15 +131,16 @@ final class StartCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Integer dealKeys(NodeConfig config, PrintWriter out, PrintWriter err) {
+  private Integer createGenesis(NodeConfig config, PrintWriter out, PrintWriter err) {
     try {
-      var keys = LocalSubnet.dealKeys(config.dataDir(), replicas, new java.security.SecureRandom());
-      out.printf("Subnet %s: keys of %d replicas in %s%n", keys.get(0).subnetId(), keys.size(),
-          LocalSubnet.replicaDir(config.dataDir(), 0).getParent().resolve("replica-<i>/keys"));
+      var genesis = LocalSubnet.createGenesis(config, replicas, new java.security.SecureRandom());
+      out.printf("Subnet genesis %s: %d replicas in %s; the replicas generate the subnet's keys (and its"
+          + " id, the root key's) when they first run together%n", genesis.genesisId(), genesis.size(),
+          LocalSubnet.replicaDir(config.dataDir(), 0).getParent().resolve("replica-<i>"));
       out.flush();
       return 0;
     } catch (NodeStartupException e) {
-      err.println("canopy: cannot deal the subnet's keys: " + e.getMessage());
+      err.println("canopy: cannot create the subnet's genesis: " + e.getMessage());
       err.flush();
       return EXIT_STARTUP_FAILED;
     }

@@ -6,6 +6,8 @@ import static dev.canopy.consensus.CborFields.signatures;
 import static dev.canopy.consensus.CborFields.u;
 
 import dev.canopy.crypto.Ed25519SigningKey;
+import dev.canopy.crypto.dkg.DkgComplaint;
+import dev.canopy.crypto.dkg.DkgDealing;
 import dev.canopy.types.NodeId;
 import dev.canopy.types.SubnetId;
 import dev.canopy.types.cbor.CborEncoder;
@@ -22,6 +24,9 @@ import java.util.List;
  * <p>Note: notarizations and finalizations are sets of quorum-many individually signed shares (a
  * multi-signature of node keys), as IC consensus permits (arXiv 2109.05419, §3); only the beacon
  * needs the uniqueness of a threshold signature.
+ *
+ * <p>The key generation's artifacts ({@link KeyDealing}, {@link KeyComplaint}) belong to no round:
+ * their {@link #height()} is 0 and the pool keeps them apart from the rounds' artifacts.
  */
 public sealed interface Artifact
     permits Artifact.BlockProposal,
@@ -30,8 +35,11 @@ public sealed interface Artifact
         Artifact.FinalizationShare,
         Artifact.Finalization,
         Artifact.RandomBeaconShare,
-        Artifact.RandomBeacon {
+        Artifact.RandomBeacon,
+        Artifact.KeyDealing,
+        Artifact.KeyComplaint {
 
+  /** The round the artifact belongs to; 0 for the key generation's artifacts. */
   long height();
 
   /** The artifact's kind as its encoding names it. */
@@ -285,6 +293,19 @@ public sealed interface Artifact
       return new RandomBeacon(0, Hash.ZERO, Hash.of(Domains.GENESIS, subnet.toBytes()).bytes());
     }
 
+    /**
+     * The beacon of a height of the key generation's bootstrap interval, before the subnet has a
+     * beacon key: a hash chain from the genesis beacon that every replica computes alike (see the
+     * Note in {@link ConsensusStep}). Its "signature" is that hash.
+     */
+    public static RandomBeacon bootstrap(long height, Hash parentBeaconHash) {
+      if (height < 1) {
+        throw new IllegalArgumentException("the genesis beacon is not a bootstrap beacon");
+      }
+      return new RandomBeacon(height, parentBeaconHash,
+          Hash.of(Domains.BOOTSTRAP_BEACON, signedMessage(height, parentBeaconHash)).bytes());
+    }
+
     static byte[] signedMessage(long height, Hash parentBeaconHash) {
       return Domains.concat(
           Domains.RANDOM_BEACON,
@@ -328,6 +349,84 @@ public sealed interface Artifact
     @Override
     public String toString() {
       return "RandomBeacon[h=" + height + "]";
+    }
+  }
+
+  /**
+   * A dealer's contribution to the subnet's key generation, as {@link DkgDealing} defines it: it
+   * carries the dealer's node signature itself, and its instance id says which key it deals.
+   */
+  record KeyDealing(DkgDealing dealing) implements Artifact {
+    public KeyDealing {
+      if (dealing == null) {
+        throw new IllegalArgumentException("a dealing is required");
+      }
+    }
+
+    @Override
+    public long height() {
+      return 0;
+    }
+
+    @Override
+    public String kind() {
+      return "key_dealing";
+    }
+
+    @Override
+    public CborMap toCbor() {
+      return CborMap.builder().put("kind", kind()).put("dealing", b(dealing.encode())).build();
+    }
+
+    @Override
+    public String toString() {
+      return "KeyDealing[dealer " + dealing.dealerIndex() + ", " + dealing.commitmentCount() + " commitments]";
+    }
+  }
+
+  /**
+   * A receiver's complaint that a dealer sent it a share that fails the dealer's commitments (the
+   * complaint proves it by itself, see {@link DkgComplaint}), signed with the receiver's node key
+   * like every other artifact, so its author is a member and accountable.
+   */
+  record KeyComplaint(DkgComplaint complaint, NodeSignature signature) implements Artifact {
+    public KeyComplaint {
+      if (complaint == null || signature == null) {
+        throw new IllegalArgumentException("a complaint and its signature are required");
+      }
+    }
+
+    public static KeyComplaint sign(DkgComplaint complaint, NodeId signer, Ed25519SigningKey key) {
+      return new KeyComplaint(complaint, new NodeSignature(signer, key.sign(signedMessage(complaint))));
+    }
+
+    static byte[] signedMessage(DkgComplaint complaint) {
+      return Domains.concat(Domains.KEY_COMPLAINT, complaint.encode());
+    }
+
+    @Override
+    public long height() {
+      return 0;
+    }
+
+    @Override
+    public String kind() {
+      return "key_complaint";
+    }
+
+    @Override
+    public CborMap toCbor() {
+      return CborMap.builder()
+          .put("kind", kind())
+          .put("complaint", b(complaint.encode()))
+          .put("signer", node(signature.signer()))
+          .put("signature", b(signature.signature()))
+          .build();
+    }
+
+    @Override
+    public String toString() {
+      return "KeyComplaint[receiver " + complaint.receiverIndex() + " against dealer " + complaint.dealerIndex() + "]";
     }
   }
 

@@ -6,6 +6,8 @@ import static dev.canopy.consensus.CborFields.height;
 import static dev.canopy.consensus.CborFields.node;
 import static dev.canopy.consensus.CborFields.signatures;
 
+import dev.canopy.crypto.dkg.DkgComplaint;
+import dev.canopy.crypto.dkg.DkgDealing;
 import dev.canopy.types.InvalidInputException;
 import dev.canopy.types.cbor.CborDecoder;
 import dev.canopy.types.cbor.CborLimits;
@@ -63,6 +65,14 @@ public final class ArtifactCodec {
         case "random_beacon" -> {
           expectFields(m, 4);
           yield new Artifact.RandomBeacon(height(m), hash(m, "parent"), fixedBytes(m, "signature", MAX_SIGNATURE_BYTES));
+        }
+        case "key_dealing" -> {
+          expectFields(m, 2);
+          yield new Artifact.KeyDealing(DkgDealing.decode(m.getBytes("dealing")));
+        }
+        case "key_complaint" -> {
+          expectFields(m, 4);
+          yield new Artifact.KeyComplaint(DkgComplaint.decode(m.getBytes("complaint")), share(m));
         }
         default -> throw new InvalidArtifactException("unknown artifact kind '" + kind + "'");
       };

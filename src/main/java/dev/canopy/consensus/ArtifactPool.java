@@ -26,6 +26,10 @@ import java.util.TreeMap;
  * {@link #apply} for a step's decisions. Each validated artifact remembers when it was added,
  * which is how a replica knows when its rounds started without keeping other state.
  *
+ * <p>The key generation's dealings and complaints belong to no height: they wait in the same
+ * unvalidated section, and once valid sit in a section of their own, in id order, until the owner
+ * drops them ({@link #purgeKeyGeneration}) when the keys exist.
+ *
  * <p>Not thread-safe; owned by one actor (or the simulation's one thread).
  */
 public final class ArtifactPool {
@@ -37,6 +41,7 @@ public final class ArtifactPool {
   private final TreeMap<Long, Slot> validated = new TreeMap<>();
   // Lookup only (never iterated), so hash order cannot leak into a decision.
   private final Map<Hash, Long> validatedIdHeights = new HashMap<>();
+  private final TreeMap<Hash, Artifact> keyGeneration = new TreeMap<>();
   private final Hash genesisHash;
   private final long genesisHeight;
   private long purgedBelowHeight;
@@ -77,12 +82,13 @@ public final class ArtifactPool {
    */
   public boolean receive(Artifact artifact, long nowMs) {
     long h = artifact.height();
-    if (h < purgedBelowHeight || h > finalizedHeight + parameters.maxHeightsAhead()
+    boolean roundless = isKeyGeneration(artifact);
+    if (!roundless && (h < purgedBelowHeight || h > finalizedHeight + parameters.maxHeightsAhead())
         || unvalidated.size() >= parameters.maxUnvalidatedArtifacts()) {
       return false;
     }
     Hash id = artifact.id();
-    if (validatedIdHeights.containsKey(id) || unvalidated.containsKey(id)) {
+    if (validatedIdHeights.containsKey(id) || keyGeneration.containsKey(id) || unvalidated.containsKey(id)) {
       return false;
     }
     unvalidated.put(id, new Unvalidated(artifact, id, nowMs));
@@ -112,7 +118,14 @@ public final class ArtifactPool {
     return added;
   }
 
+  private static boolean isKeyGeneration(Artifact a) {
+    return a instanceof Artifact.KeyDealing || a instanceof Artifact.KeyComplaint;
+  }
+
   private boolean insertValidated(Artifact artifact, Hash id, long nowMs) {
+    if (isKeyGeneration(artifact)) {
+      return keyGeneration.putIfAbsent(id, artifact) == null;
+    }
     long h = artifact.height();
     if (h < purgedBelowHeight || validatedIdHeights.containsKey(id)) {
       return false;
@@ -174,7 +187,16 @@ public final class ArtifactPool {
       }
     }
     gone.clear();
-    unvalidated.values().removeIf(u -> u.artifact().height() < belowHeight);
+    unvalidated.values().removeIf(u -> !isKeyGeneration(u.artifact()) && u.artifact().height() < belowHeight);
+  }
+
+  /**
+   * Drops the key generation's artifacts, validated and not: once the subnet's keys exist nothing
+   * reads them again.
+   */
+  public void purgeKeyGeneration() {
+    keyGeneration.clear();
+    unvalidated.values().removeIf(u -> isKeyGeneration(u.artifact()));
   }
 
   private Slot slot(long height) {
@@ -192,7 +214,39 @@ public final class ArtifactPool {
   }
 
   public boolean isValidated(Hash artifactId) {
-    return validatedIdHeights.containsKey(artifactId);
+    return validatedIdHeights.containsKey(artifactId) || keyGeneration.containsKey(artifactId);
+  }
+
+  /** A block of {@code height} with {@code blockHash} still waiting for validation, if one arrived. */
+  public Optional<Block> unvalidatedBlock(long height, Hash blockHash) {
+    for (Unvalidated u : unvalidated.values()) {
+      if (u.artifact() instanceof BlockProposal p && p.block().height() == height && p.block().hash().equals(blockHash)) {
+        return Optional.of(p.block());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The validated dealings, in id order. */
+  public List<Artifact.KeyDealing> keyDealings() {
+    List<Artifact.KeyDealing> out = new ArrayList<>();
+    for (Artifact a : keyGeneration.values()) {
+      if (a instanceof Artifact.KeyDealing d) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  /** The validated complaints, in id order. */
+  public List<Artifact.KeyComplaint> keyComplaints() {
+    List<Artifact.KeyComplaint> out = new ArrayList<>();
+    for (Artifact a : keyGeneration.values()) {
+      if (a instanceof Artifact.KeyComplaint c) {
+        out.add(c);
+      }
+    }
+    return out;
   }
 
   public long purgedBelowHeight() {

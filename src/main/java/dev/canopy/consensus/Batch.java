@@ -6,12 +6,21 @@ import java.util.List;
 /**
  * What a finalized block hands to message routing: batch {@code height} (delivered once, in
  * height order), the block's time, its ingress messages and randomness from the beacon of its
- * round.
+ * round; in the key generation's bootstrap interval, the block's dealings and complaints instead
+ * of messages, which the state keeps so that a restarted replica knows what the chain holds.
  */
-public record Batch(long height, Hash blockHash, long timeMs, byte[] randomness, List<IngressMessage> messages) {
+public record Batch(long height, Hash blockHash, long timeMs, byte[] randomness, List<IngressMessage> messages,
+    DkgPayload keyGeneration) {
   public Batch {
     messages = List.copyOf(messages);
     randomness = randomness.clone();
+    if (keyGeneration == null) {
+      throw new IllegalArgumentException("the key generation payload is required (DkgPayload.EMPTY for none)");
+    }
+  }
+
+  public Batch(long height, Hash blockHash, long timeMs, byte[] randomness, List<IngressMessage> messages) {
+    this(height, blockHash, timeMs, randomness, messages, DkgPayload.EMPTY);
   }
 
   @Override
@@ -26,7 +35,8 @@ public record Batch(long height, Hash blockHash, long timeMs, byte[] randomness,
         && blockHash.equals(b.blockHash)
         && timeMs == b.timeMs
         && Arrays.equals(randomness, b.randomness)
-        && messages.equals(b.messages);
+        && messages.equals(b.messages)
+        && keyGeneration.equals(b.keyGeneration);
   }
 
   @Override

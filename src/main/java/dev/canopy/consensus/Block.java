@@ -47,14 +47,19 @@ public record Block(long height, Hash parentHash, int rank, NodeId maker, long t
     for (IngressMessage m : payload.messages()) {
       messages.add(CborArray.of(b(m.messageId().bytes()), b(m.content())));
     }
-    return CborMap.builder()
+    CborMap.Builder map = CborMap.builder()
         .put("height", u(height))
         .put("parent", b(parentHash.bytes()))
         .put("rank", u(rank))
         .put("maker", node(maker))
         .put("time", u(timeMs))
-        .put("messages", new CborArray(messages))
-        .build();
+        .put("messages", new CborArray(messages));
+    // Only blocks of the key generation's bootstrap interval have the field, so every other block
+    // encodes (and hashes) as it always did.
+    if (!payload.keyGeneration().isEmpty()) {
+      map.put("dkg", payload.keyGeneration().toCbor());
+    }
+    return map.build();
   }
 
   static Block fromCbor(CborMap m) {
@@ -78,12 +83,16 @@ public record Block(long height, Hash parentHash, int rank, NodeId maker, long t
       }
       messages.add(new IngressMessage(new Hash(id), pair.get(1).asBytes("messages")));
     }
+    DkgPayload keyGeneration = m.findMap("dkg").map(DkgPayload::fromCbor).orElse(DkgPayload.EMPTY);
+    if (m.size() != (keyGeneration.isEmpty() ? 6 : 7)) {
+      throw new InvalidArtifactException("a block has unexpected fields");
+    }
     return new Block(
         m.getLong("height"),
         CborFields.hash(m, "parent"),
         (int) rank,
         node(m.require("maker"), "maker"),
         m.getLong("time"),
-        new Payload(messages));
+        new Payload(messages, keyGeneration));
   }
 }

@@ -7,16 +7,21 @@ import dev.canopy.consensus.Artifact.Notarization;
 import dev.canopy.consensus.Artifact.NotarizationShare;
 import dev.canopy.consensus.Artifact.RandomBeacon;
 import dev.canopy.consensus.Artifact.RandomBeaconShare;
+import dev.canopy.consensus.SubnetConfig.BeaconMode;
 import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.crypto.dkg.DkgComplaint;
+import dev.canopy.crypto.dkg.DkgDealing;
 import dev.canopy.types.Hashing;
 import dev.canopy.types.NodeId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.random.RandomGenerator;
 
 /**
  * The consensus decision function of one replica (IC consensus, arXiv 2109.05419; the components
@@ -32,6 +37,18 @@ import java.util.TreeMap;
  * notary only works at the height above the highest notarized one, so it never shares at h
  * afterwards. With quorum n − f, two quorums meet in an honest replica, so no two blocks of a
  * height can both be finalized, nor a block be finalized next to another notarized one.
+ *
+ * <p>Note (key generation): a subnet of several replicas starts without threshold keys and makes
+ * them through its own consensus ({@link KeyGeneration}). Until they exist (the bootstrap
+ * interval) notarization and finalization work as always, with node keys, but the random beacon is
+ * a hash chain from the genesis beacon ({@link RandomBeacon#bootstrap}) that anyone can compute,
+ * and blocks carry dealings and complaints instead of ingress. That is acceptable only there: a
+ * predictable beacon lets an adversary know the block makers' ranking in advance and aim at the
+ * leaders (liveness, not safety, which rests on the node-key quorums), and batch randomness is
+ * known in advance, which matters to no one because no canister runs before the keys exist. Once
+ * the finalized chain reaches a closing height with enough dealings ({@link
+ * KeyGenerationRecord#append}), the owner derives its shares and installs them, and from the next
+ * height the beacon is threshold-signed, unpredictable again.
  */
 public final class ConsensusStep {
   private final SubnetConfig config;
@@ -39,13 +56,24 @@ public final class ConsensusStep {
   private final ConsensusParameters parameters;
   private final PayloadSource payloads;
   private final Validator validator;
+  private final SignatureVerifier verifier;
 
   public ConsensusStep(SubnetConfig config, ConsensusParameters parameters, PayloadSource payloads, SignatureVerifier verifier) {
     this.config = config;
     this.membership = config.membership();
     this.parameters = parameters;
     this.payloads = payloads;
-    this.validator = new Validator(membership, parameters, payloads, verifier);
+    this.validator = new Validator(config, parameters, payloads, verifier);
+    this.verifier = verifier;
+  }
+
+  /** The same step with another config: the key generation's record moved on, or the keys installed. */
+  public ConsensusStep withConfig(SubnetConfig next) {
+    return new ConsensusStep(next, parameters, payloads, verifier);
+  }
+
+  public SubnetConfig config() {
+    return config;
   }
 
   public NodeId self() {
@@ -60,7 +88,7 @@ public final class ConsensusStep {
     List<Artifact> toAdd = new ArrayList<>();
     List<Hash> toValidate = new ArrayList<>();
     List<PoolChanges.Rejection> toReject = new ArrayList<>();
-    validator.validate(pool, nowMs, nextBatchHeight, toValidate, toReject);
+    validator.validate(pool, nowMs, nextBatchHeight, toValidate, toReject, toAdd);
     makeBeaconShare(pool, toAdd);
     makeBlock(pool, nowMs, toAdd);
     notarize(pool, nowMs, toAdd);
@@ -68,21 +96,117 @@ public final class ConsensusStep {
     finalize(pool, toAdd);
     List<Batch> toDeliver = deliver(pool, nextBatchHeight);
     long purgeBelow = Math.min(pool.finalizedHeight(), nextBatchHeight - 1) - parameters.retainHeights();
-    // Everything this replica makes goes to its peers as well.
-    return new PoolChanges(toAdd, toValidate, toReject, Math.max(purgeBelow, 0), toAdd, toDeliver);
+    // Everything this replica makes goes to its peers as well, except bootstrap beacons, which
+    // every replica computes itself.
+    List<Artifact> toSend = new ArrayList<>(toAdd.size());
+    for (Artifact a : toAdd) {
+      if (!(a instanceof RandomBeacon b && config.beaconMode(b.height()) == BeaconMode.BOOTSTRAP)) {
+        toSend.add(a);
+      }
+    }
+    return new PoolChanges(toAdd, toValidate, toReject, Math.max(purgeBelow, 0), toSend, toDeliver);
+  }
+
+  // ---- key generation ----
+
+  /**
+   * This replica's dealings of both keys, for its owner to file and send once when the key
+   * generation starts (randomness is the owner's: dealing is not a decision). Empty when the keys
+   * exist or the subnet's keys were dealt at genesis.
+   */
+  public List<Artifact> ownDealings(RandomGenerator random) {
+    if (!config.isGeneratingKeys()) {
+      return List.of();
+    }
+    return List.copyOf(config.keyGeneration().orElseThrow().setup().deal(config.selfIndex(), config.nodeKey(), random));
+  }
+
+  /**
+   * The key generation's record as of the next closing height, once the pool has that height's
+   * finalized chain: closed if it gives both keys, open if the bootstrap interval goes on. The
+   * owner installs it ({@link SubnetConfig#withRecord}, with the keys it derives from a closed
+   * one) before stepping again; until then the beacon above the closing height is not decided.
+   * Empty while the finalized chain has not reached the next closing height, or the key generation
+   * is over.
+   */
+  public Optional<KeyGenerationRecord> keyGenerationProgress(ArtifactPool pool) {
+    if (!config.isGeneratingKeys()) {
+      return Optional.empty();
+    }
+    KeyGenerationRecord record = config.keyGeneration().orElseThrow();
+    long closing = record.setup().schedule().nextClosingHeightAfter(record.height());
+    if (pool.finalizedHeight() < closing) {
+      return Optional.empty();
+    }
+    Optional<List<Block>> blocks = finalizedBlocks(pool, record.height() + 1, closing);
+    if (blocks.isEmpty()) {
+      return Optional.empty(); // the finalized chain is not complete here yet
+    }
+    for (Block b : blocks.get()) {
+      record = record.append(b.height(), b.payload().keyGeneration());
+    }
+    return Optional.of(record);
+  }
+
+  /**
+   * The finalized blocks of heights {@code from} to {@code to}, from the lowest finalization at or
+   * above {@code to} down, if all are at hand.
+   *
+   * <p>Note: the blocks above the closing height cannot be validated before the record of the
+   * closing height is installed (their beacons' kind is not known yet), and the heights just
+   * around it may have no finalization of their own (a finalization finalizes its ancestors). So a
+   * block whose hash a finalization (or the parent link of a finalized block) names is taken from
+   * the unvalidated section too: n − f replicas signed that hash, so its content is the finalized
+   * block's.
+   */
+  private static Optional<List<Block>> finalizedBlocks(ArtifactPool pool, long from, long to) {
+    long top = to;
+    while (top <= pool.finalizedHeight() && pool.finalization(top).isEmpty()) {
+      top++;
+    }
+    if (top > pool.finalizedHeight()) {
+      return Optional.empty();
+    }
+    List<Block> out = new ArrayList<>();
+    Hash at = pool.finalization(top).get().blockHash();
+    for (long h = top; h >= from; h--) {
+      long height = h;
+      Hash hash = at;
+      Optional<Block> b = pool.block(height, hash).map(BlockProposal::block)
+          .or(() -> pool.unvalidatedBlock(height, hash));
+      if (b.isEmpty()) {
+        return Optional.empty();
+      }
+      if (h <= to) {
+        out.add(0, b.get());
+      }
+      at = b.get().parentHash();
+    }
+    return Optional.of(out);
   }
 
   // ---- random beacon maker ----
 
-  /** Share the beacon of round h once round h − 1 has a notarized block, and not before. */
+  /**
+   * Share the beacon of round h once round h − 1 has a notarized block, and not before; in the
+   * bootstrap interval, make the beacon itself.
+   */
   private void makeBeaconShare(ArtifactPool pool, List<Artifact> out) {
     long h = pool.beaconHeight() + 1;
     if (pool.notarizedHeight() < h - 1 || pool.beaconShares(h).containsKey(self())) {
       return;
     }
     Hash parent = pool.beaconHash(h - 1).orElseThrow();
-    ThresholdBls.SignatureShare share =
-        ThresholdBls.signShare(config.beaconKeyShare(), RandomBeacon.signedMessage(h, parent));
+    BeaconMode mode = config.beaconMode(h);
+    if (mode == BeaconMode.BOOTSTRAP) {
+      out.add(RandomBeacon.bootstrap(h, parent));
+      return;
+    }
+    Optional<ThresholdBls.SecretKeyShare> own = config.keys().flatMap(SubnetKeys::beaconShare);
+    if (mode == BeaconMode.UNKNOWN || own.isEmpty()) {
+      return; // the owner has not installed the record of the closing height yet, or we have no share
+    }
+    ThresholdBls.SignatureShare share = ThresholdBls.signShare(own.get(), RandomBeacon.signedMessage(h, parent));
     out.add(new RandomBeaconShare(h, parent, self(), share.signature()));
   }
 
@@ -109,15 +233,66 @@ public final class ConsensusStep {
     }
     Block parent = pool.notarizedBlocks(h - 1).get(0).block();
     long timeMs = Math.max(nowMs, parent.timeMs());
-    Set<Hash> excluded = ancestorMessageIds((height, hash) -> pool.block(height, hash).map(BlockProposal::block), h - 1, parent.hash());
-    Payload payload =
-        payloads.selectPayload(h, timeMs, excluded, parameters.maxBlockMessages(), parameters.maxBlockPayloadBytes());
+    Payload payload;
+    if (config.beaconMode(h) == BeaconMode.BOOTSTRAP) {
+      Optional<DkgPayload> keyGeneration = keyGenerationPayload(pool, h, parent);
+      if (keyGeneration.isEmpty()) {
+        return;
+      }
+      payload = new Payload(List.of(), keyGeneration.get());
+    } else {
+      Set<Hash> excluded = ancestorMessageIds(
+          (height, hash) -> pool.block(height, hash).map(BlockProposal::block), h - 1, parent.hash());
+      payload = payloads.selectPayload(h, timeMs, excluded, parameters.maxBlockMessages(), parameters.maxBlockPayloadBytes());
+    }
     if (payload.messages().size() > parameters.maxBlockMessages()
         || payload.sizeBytes() > parameters.maxBlockPayloadBytes()) {
       throw new IllegalStateException("the payload source exceeded the block limits");
     }
     Block block = new Block(h, parent.hash(), myRank, self(), timeMs, payload);
     out.add(BlockProposal.sign(block, config.nodeKey()));
+  }
+
+  /**
+   * What a bootstrap block of height {@code h} on {@code parent} carries: the pool's dealings whose
+   * dealer has none of that key on the chain (where the schedule allows dealings), and the pool's
+   * complaints about dealings on the chain or in this block that the chain lacks, in id order and
+   * within the limits. Empty if the chain's blocks above the record are not all at hand.
+   */
+  private Optional<DkgPayload> keyGenerationPayload(ArtifactPool pool, long h, Block parent) {
+    KeyGenerationRecord record = config.keyGeneration().orElseThrow();
+    Optional<ChainKeyGeneration> onChain = ChainKeyGeneration.of(
+        record, (height, hash) -> pool.block(height, hash).map(BlockProposal::block), h - 1, parent.hash());
+    if (onChain.isEmpty()) {
+      return Optional.empty();
+    }
+    ChainKeyGeneration chain = onChain.get();
+    KeyGeneration setup = record.setup();
+    int limit = validator.maxKeyArtifactsPerBlock();
+    List<Artifact.KeyDealing> dealings = new ArrayList<>();
+    if (setup.schedule().dealingsAllowedAt(h)) {
+      for (Artifact.KeyDealing d : pool.keyDealings()) {
+        Optional<KeyGeneration.Key> key = setup.keyOf(d.dealing().instanceId());
+        if (dealings.size() < limit && key.isPresent() && chain.dealing(key.get(), d.dealing().dealerIndex()).isEmpty()) {
+          dealings.add(d);
+          chain.add(d);
+        }
+      }
+    }
+    List<Artifact.KeyComplaint> complaints = new ArrayList<>();
+    for (Artifact.KeyComplaint c : pool.keyComplaints()) {
+      var k = c.complaint();
+      Optional<KeyGeneration.Key> key = setup.keyOf(k.instanceId());
+      if (complaints.size() >= limit || key.isEmpty() || chain.hasComplaint(key.get(), k.dealerIndex(), k.receiverIndex())) {
+        continue;
+      }
+      Optional<DkgDealing> dealing = chain.dealing(key.get(), k.dealerIndex());
+      if (dealing.isPresent() && Arrays.equals(dealing.get().hash(), k.dealingHash())) {
+        complaints.add(c);
+        chain.add(c);
+      }
+    }
+    return Optional.of(new DkgPayload(dealings, complaints));
   }
 
   /** Finds a block by height and hash: in the pool, or among those a validation pass just accepted. */
@@ -182,7 +357,8 @@ public final class ConsensusStep {
     long nextBeacon = pool.beaconHeight() + 1;
     Map<NodeId, RandomBeaconShare> beaconShares = pool.beaconShares(nextBeacon);
     ThresholdBls.Parameters beaconParameters = membership.beaconParameters();
-    if (beaconShares.size() >= beaconParameters.threshold()) {
+    if (beaconShares.size() >= beaconParameters.threshold()
+        && config.beaconMode(nextBeacon) == BeaconMode.THRESHOLD) {
       List<ThresholdBls.SignatureShare> shares = new ArrayList<>();
       for (RandomBeaconShare s : beaconShares.values()) {
         shares.add(new ThresholdBls.SignatureShare(membership.indexOf(s.signer()).getAsInt() + 1, s.share()));
@@ -273,7 +449,8 @@ public final class ConsensusStep {
           break;
         }
         byte[] randomness = Hashing.sha256(Domains.BATCH_RANDOMNESS, next.get().toBytes());
-        batches.add(new Batch(b.height(), b.hash(), b.timeMs(), randomness, b.payload().messages()));
+        batches.add(new Batch(b.height(), b.hash(), b.timeMs(), randomness, b.payload().messages(),
+            b.payload().keyGeneration()));
       }
       return batches;
     }
@@ -311,6 +488,28 @@ public final class ConsensusStep {
    */
   public List<Artifact> retransmission(ArtifactPool pool, RetransmissionRequest request) {
     List<Artifact> out = new ArrayList<>();
+    if (config.isGeneratingKeys()) {
+      // Our own dealings and complaints, which reach the chain only through some block maker's
+      // pool, until the finalized chain holds them.
+      ChainKeyGeneration finalized = finalizedKeyGeneration(pool);
+      KeyGeneration setup = config.keyGeneration().orElseThrow().setup();
+      for (Artifact.KeyDealing d : pool.keyDealings()) {
+        DkgDealing dealing = d.dealing();
+        Optional<KeyGeneration.Key> key = setup.keyOf(dealing.instanceId());
+        if (dealing.dealerIndex() == config.selfIndex() + 1 && key.isPresent()
+            && finalized.dealing(key.get(), dealing.dealerIndex()).isEmpty()) {
+          out.add(d);
+        }
+      }
+      for (Artifact.KeyComplaint c : pool.keyComplaints()) {
+        DkgComplaint k = c.complaint();
+        Optional<KeyGeneration.Key> key = setup.keyOf(k.instanceId());
+        if (c.signature().signer().equals(self()) && key.isPresent()
+            && !finalized.hasComplaint(key.get(), k.dealerIndex(), k.receiverIndex())) {
+          out.add(c);
+        }
+      }
+    }
     long from = Math.max(request.filterHeight() + 1, Math.max(1, pool.purgedBelowHeight()));
     Map<Long, Hash> finalizedChain = finalizedChain(pool, from);
     for (long h = from; h <= pool.maxHeight() && out.size() < parameters.maxRetransmitArtifacts(); h++) {
@@ -331,6 +530,23 @@ public final class ConsensusStep {
     return out.size() > parameters.maxRetransmitArtifacts()
         ? List.copyOf(out.subList(0, parameters.maxRetransmitArtifacts()))
         : out;
+  }
+
+  /** What the finalized chain holds of the key generation, as far as its blocks are at hand. */
+  private ChainKeyGeneration finalizedKeyGeneration(ArtifactPool pool) {
+    KeyGenerationRecord record = config.keyGeneration().orElseThrow();
+    Map<Long, Hash> chain = finalizedChain(pool, record.height() + 1);
+    for (long h = pool.finalizedHeight(); h > record.height(); h--) {
+      Hash hash = chain.get(h);
+      if (hash != null) {
+        Optional<ChainKeyGeneration> c = ChainKeyGeneration.of(
+            record, (height, at) -> pool.block(height, at).map(BlockProposal::block), h, hash);
+        if (c.isPresent()) {
+          return c.get();
+        }
+      }
+    }
+    return ChainKeyGeneration.of(record);
   }
 
   private boolean isAggregateOrBlock(Artifact a) {

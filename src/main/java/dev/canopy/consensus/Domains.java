@@ -18,6 +18,10 @@ final class Domains {
   static final byte[] GENESIS = Hashing.domainSeparator("canopy-genesis");
   static final byte[] CATCH_UP_CONTENT = Hashing.domainSeparator("canopy-catch-up-package");
   static final byte[] CATCH_UP_SIGNATURE = Hashing.domainSeparator("canopy-catch-up-package-signature");
+  static final byte[] BOOTSTRAP_BEACON = Hashing.domainSeparator("canopy-bootstrap-beacon");
+  static final byte[] KEY_COMPLAINT = Hashing.domainSeparator("canopy-key-complaint");
+  static final byte[] DKG_INSTANCE = Hashing.domainSeparator("canopy-dkg-instance");
+  static final byte[] COMPLAINT_NONCE = Hashing.domainSeparator("canopy-dkg-complaint-entropy");
 
   private Domains() {}
 

@@ -2,29 +2,88 @@ package dev.canopy.consensus;
 
 import dev.canopy.crypto.Ed25519SigningKey;
 import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.crypto.dkg.DkgDecryptionKey;
 import dev.canopy.types.NodeId;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
- * One replica's view of its subnet: the membership, its own node signing key and its own share of
- * the beacon key. It never holds the beacon's whole secret key (which, after DKG, nobody does).
+ * One replica's view of its subnet: the membership, its own node signing key, and the subnet's
+ * threshold keys as far as they exist. Either the keys were dealt at genesis ({@link #dealt}), or
+ * the replicas generate them ({@link #generating}): then the config carries the key generation's
+ * record (the finalized chain's dealings and complaints up to some height), the replica's own DKG
+ * decryption key, and, once the record is closed, the keys derived from it.
+ *
+ * <p>Immutable: as the chain's record moves on, the owner of the {@link ConsensusStep} replaces its
+ * config ({@link #withRecord}), after persisting whatever it must.
  */
 public record SubnetConfig(
-    SubnetMembership membership, Ed25519SigningKey nodeKey, ThresholdBls.SecretKeyShare beaconKeyShare) {
+    SubnetMembership membership,
+    Ed25519SigningKey nodeKey,
+    Optional<DkgDecryptionKey> dkgKey,
+    Optional<KeyGenerationRecord> keyGeneration,
+    Optional<SubnetKeys> keys) {
+
+  /** What a beacon of some height is: made from the key generation's hash chain, threshold-signed, or not known yet. */
+  enum BeaconMode { BOOTSTRAP, THRESHOLD, UNKNOWN }
 
   public SubnetConfig {
-    if (membership == null || nodeKey == null || beaconKeyShare == null) {
-      throw new IllegalArgumentException("membership, node key and beacon key share are required");
+    Objects.requireNonNull(membership, "membership");
+    Objects.requireNonNull(nodeKey, "nodeKey");
+    Objects.requireNonNull(dkgKey, "dkgKey");
+    Objects.requireNonNull(keyGeneration, "keyGeneration");
+    Objects.requireNonNull(keys, "keys");
+    int index = indexOf(membership, nodeKey);
+    if (keyGeneration.isEmpty()) {
+      if (keys.isEmpty() || keys.get().lastBootstrapHeight() != 0) {
+        throw new IllegalArgumentException("a subnet without key generation needs keys dealt at genesis");
+      }
+    } else {
+      KeyGenerationRecord record = keyGeneration.get();
+      if (record.setup().membership() != membership && !record.setup().membership().nodeKeys().equals(membership.nodeKeys())) {
+        throw new IllegalArgumentException("the key generation record belongs to another subnet");
+      }
+      if (dkgKey.isEmpty() || !membership.dkgKeys().get(index).equals(dkgKey.get().publicKey())) {
+        throw new IllegalArgumentException("the DKG decryption key is not node " + index + "'s");
+      }
+      if (record.isClosed() != keys.isPresent()
+          || keys.isPresent() && keys.get().lastBootstrapHeight() != record.closedAtHeight().getAsLong()) {
+        throw new IllegalArgumentException("the keys must be those of the closed record, and only then");
+      }
     }
-    int index = beaconKeyShare.index() - 1;
-    if (index < 0 || index >= membership.size()) {
-      throw new IllegalArgumentException("beacon key share index " + beaconKeyShare.index() + " is outside the subnet");
+    keys.flatMap(SubnetKeys::beaconShare).ifPresent(s -> {
+      if (s.index() != index + 1) {
+        throw new IllegalArgumentException("the beacon key share " + s.index() + " is not node " + index + "'s");
+      }
+    });
+  }
+
+  private static int indexOf(SubnetMembership membership, Ed25519SigningKey nodeKey) {
+    for (int i = 0; i < membership.size(); i++) {
+      if (membership.nodeKey(i).equals(nodeKey.publicKey())) {
+        return i;
+      }
     }
-    if (!membership.nodeKey(index).equals(nodeKey.publicKey())) {
-      throw new IllegalArgumentException("the node key is not node " + index + "'s key");
-    }
-    if (!membership.beaconKeyShare(index).key().equals(beaconKeyShare.key().publicKey())) {
-      throw new IllegalArgumentException("the beacon key share does not match node " + index + "'s public share");
-    }
+    throw new IllegalArgumentException("the node key is no member's key");
+  }
+
+  /** A replica of a subnet whose keys were dealt at genesis. */
+  public static SubnetConfig dealt(SubnetMembership membership, Ed25519SigningKey nodeKey, SubnetKeys keys) {
+    return new SubnetConfig(membership, nodeKey, Optional.empty(), Optional.empty(), Optional.of(keys));
+  }
+
+  /**
+   * A replica of a subnet whose replicas generate its keys, at {@code record} (the key generation's
+   * start, or what its state recorded), with {@code keys} once the record is closed.
+   */
+  public static SubnetConfig generating(SubnetMembership membership, Ed25519SigningKey nodeKey,
+      DkgDecryptionKey dkgKey, KeyGenerationRecord record, Optional<SubnetKeys> keys) {
+    return new SubnetConfig(membership, nodeKey, Optional.of(dkgKey), Optional.of(record), keys);
+  }
+
+  /** This config with the chain's record moved on, and the keys once it closed. */
+  public SubnetConfig withRecord(KeyGenerationRecord record, Optional<SubnetKeys> keys) {
+    return new SubnetConfig(membership, nodeKey, dkgKey, Optional.of(record), keys);
   }
 
   public NodeId self() {
@@ -32,6 +91,27 @@ public record SubnetConfig(
   }
 
   public int selfIndex() {
-    return beaconKeyShare.index() - 1;
+    return indexOf(membership, nodeKey);
+  }
+
+  /** This replica's share of the beacon key. */
+  public ThresholdBls.SecretKeyShare beaconKeyShare() {
+    return keys.flatMap(SubnetKeys::beaconShare).orElseThrow(() -> new IllegalStateException("no beacon key share"));
+  }
+
+  /** Whether the key generation is still open (blocks carry dealings and complaints). */
+  public boolean isGeneratingKeys() {
+    return keyGeneration.isPresent() && !keyGeneration.get().isClosed();
+  }
+
+  BeaconMode beaconMode(long height) {
+    if (keyGeneration.isEmpty()) {
+      return BeaconMode.THRESHOLD;
+    }
+    KeyGenerationRecord record = keyGeneration.get();
+    if (height <= record.lastBootstrapHeightKnown()) {
+      return BeaconMode.BOOTSTRAP;
+    }
+    return record.isClosed() ? BeaconMode.THRESHOLD : BeaconMode.UNKNOWN;
   }
 }

@@ -7,9 +7,17 @@ import dev.canopy.consensus.Artifact.Notarization;
 import dev.canopy.consensus.Artifact.NotarizationShare;
 import dev.canopy.consensus.Artifact.RandomBeacon;
 import dev.canopy.consensus.Artifact.RandomBeaconShare;
+import dev.canopy.consensus.KeyGeneration.Key;
+import dev.canopy.consensus.SubnetConfig.BeaconMode;
+import dev.canopy.crypto.DeterministicRandom;
 import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.crypto.dkg.Dkg;
+import dev.canopy.crypto.dkg.DkgComplaint;
+import dev.canopy.crypto.dkg.DkgDealing;
+import dev.canopy.crypto.dkg.DkgException;
 import dev.canopy.types.NodeId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,6 +32,10 @@ import java.util.TreeSet;
  * Decides, for each unvalidated artifact, whether it is valid (move it), invalid or useless
  * (drop it), or not decidable yet (keep it: its parent, beacon or block has not arrived, or its
  * time is ahead of this replica's clock). Signatures are checked last, once nothing is missing.
+ *
+ * <p>During the key generation it also checks every dealing and complaint, gossiped or in a block
+ * (see {@link #keyGenerationProblem}), and checks this replica's own share in each dealing it
+ * meets for the first time, making the complaint when the share is bad.
  */
 final class Validator {
   private enum Kind { VALID, INVALID, WAIT }
@@ -37,13 +49,15 @@ final class Validator {
     }
   }
 
+  private final SubnetConfig config;
   private final SubnetMembership membership;
   private final ConsensusParameters parameters;
   private final PayloadSource payloads;
   private final SignatureVerifier verifier;
 
-  Validator(SubnetMembership membership, ConsensusParameters parameters, PayloadSource payloads, SignatureVerifier verifier) {
-    this.membership = membership;
+  Validator(SubnetConfig config, ConsensusParameters parameters, PayloadSource payloads, SignatureVerifier verifier) {
+    this.config = config;
+    this.membership = config.membership();
     this.parameters = parameters;
     this.payloads = payloads;
     this.verifier = verifier;
@@ -61,6 +75,9 @@ final class Validator {
     final Set<Hash> notarized = new HashSet<>(); // lookup only
     final Set<Long> finalizedHeights = new TreeSet<>();
     int beaconSharesValidated; // for the height above the pool's beacon height, the only one checked
+    final List<Artifact.KeyDealing> dealings = new ArrayList<>(); // dealings validated in this pass
+    final Set<String> complaintSlots = new TreeSet<>(); // key/dealer/receiver of complaints validated in this pass
+    final Set<Hash> sharesChecked = new HashSet<>(); // dealing artifacts whose own share this pass checked
 
     Pass(ArtifactPool pool) {
       this.pool = pool;
@@ -88,11 +105,17 @@ final class Validator {
     }
   }
 
-  void validate(ArtifactPool pool, long nowMs, long nextBatchHeight, List<Hash> valid, List<PoolChanges.Rejection> rejected) {
+  /**
+   * @param made where complaints about this replica's own bad shares go (new artifacts of its own)
+   */
+  void validate(ArtifactPool pool, long nowMs, long nextBatchHeight, List<Hash> valid, List<PoolChanges.Rejection> rejected,
+      List<Artifact> made) {
     Pass pass = new Pass(pool);
     validateBeaconChain(pool, pass, valid, rejected);
     List<ArtifactPool.Unvalidated> blocks = new ArrayList<>();
     List<ArtifactPool.Unvalidated> shares = new ArrayList<>();
+    List<ArtifactPool.Unvalidated> dealings = new ArrayList<>();
+    List<ArtifactPool.Unvalidated> complaints = new ArrayList<>();
     // Aggregates first: they need nothing but the members' keys.
     for (ArtifactPool.Unvalidated u : pool.unvalidated()) {
       Artifact a = u.artifact();
@@ -110,6 +133,10 @@ final class Validator {
       } else {
         if (a instanceof BlockProposal) {
           blocks.add(u);
+        } else if (a instanceof Artifact.KeyDealing) {
+          dealings.add(u);
+        } else if (a instanceof Artifact.KeyComplaint) {
+          complaints.add(u);
         } else if (!(a instanceof RandomBeacon)) {
           shares.add(u);
         }
@@ -124,8 +151,23 @@ final class Validator {
       Verdict v = checkBlock(pass, p, nowMs, nextBatchHeight);
       if (v.kind() == Kind.VALID) {
         pass.blocks.put(p.block().hash(), p.block());
+        for (Artifact.KeyDealing d : p.block().payload().keyGeneration().dealings()) {
+          checkOwnShare(pass, d, made); // a dealing this replica may not have seen gossiped
+        }
       }
       record(u, v, valid, rejected);
+    }
+    // Dealings before complaints, so a complaint about a dealing arriving alongside it validates.
+    for (ArtifactPool.Unvalidated u : dealings) {
+      Artifact.KeyDealing d = (Artifact.KeyDealing) u.artifact();
+      Verdict v = checkKeyDealing(pass, d, made);
+      if (v.kind() == Kind.VALID) {
+        pass.dealings.add(d);
+      }
+      record(u, v, valid, rejected);
+    }
+    for (ArtifactPool.Unvalidated u : complaints) {
+      record(u, checkKeyComplaint(pass, (Artifact.KeyComplaint) u.artifact()), valid, rejected);
     }
     for (ArtifactPool.Unvalidated u : shares) {
       Artifact a = u.artifact();
@@ -188,7 +230,7 @@ final class Validator {
         if (v.kind() == Kind.VALID) {
           valid.add(u.id());
           next = u.id();
-        } else {
+        } else if (v.kind() == Kind.INVALID) {
           rejected.add(new PoolChanges.Rejection(u.id(), b + ": " + v.reason()));
         }
       }
@@ -244,6 +286,10 @@ final class Validator {
     }
     if (b.timeMs() > nowMs + parameters.maxClockDriftMs()) {
       return Verdict.WAIT; // ahead of our clock: valid later, if ever
+    }
+    Verdict keyGeneration = keyGenerationProblem(pass, b);
+    if (keyGeneration.kind() != Kind.VALID) {
+      return keyGeneration;
     }
     Optional<String> payloadProblem = payloadProblem(pass, b);
     if (payloadProblem.isPresent()) {
@@ -402,6 +448,14 @@ final class Validator {
     if (h > pool.beaconHeight() + 1) {
       return Verdict.WAIT;
     }
+    BeaconMode mode = config.beaconMode(h);
+    if (mode == BeaconMode.UNKNOWN) {
+      return Verdict.WAIT;
+    }
+    if (mode == BeaconMode.BOOTSTRAP) {
+      return Verdict.invalid("the beacon of height " + h + " is a bootstrap beacon, which has no shares");
+    }
+    SubnetKeys keys = config.keys().orElseThrow();
     Hash parent = pool.beaconHash(h - 1).orElseThrow();
     if (!parent.equals(s.parentBeaconHash())) {
       return Verdict.invalid("parent is not our beacon of height " + (h - 1));
@@ -416,7 +470,7 @@ final class Validator {
     int index = signer.getAsInt();
     boolean ok =
         verifier.verifyBeaconShare(
-            membership.beaconKeyShare(index),
+            keys.beacon().publicKeyShare(index + 1),
             RandomBeacon.signedMessage(h, parent),
             new ThresholdBls.SignatureShare(index + 1, s.share()));
     return ok ? Verdict.VALID : Verdict.invalid("beacon share of " + s.signer() + " does not verify");
@@ -426,8 +480,248 @@ final class Validator {
     if (!parent.equals(b.parentBeaconHash())) {
       return Verdict.invalid("parent is not our beacon of height " + (b.height() - 1));
     }
-    boolean ok =
-        verifier.verifyBeacon(membership.beaconPublicKey(), RandomBeacon.signedMessage(b.height(), parent), b.signature());
+    BeaconMode mode = config.beaconMode(b.height());
+    if (mode == BeaconMode.UNKNOWN) {
+      return Verdict.WAIT;
+    }
+    if (mode == BeaconMode.BOOTSTRAP) {
+      return b.equals(RandomBeacon.bootstrap(b.height(), parent))
+          ? Verdict.VALID
+          : Verdict.invalid("not the bootstrap beacon of height " + b.height());
+    }
+    boolean ok = verifier.verifyBeacon(config.keys().orElseThrow().beacon().groupPublicKey(),
+        RandomBeacon.signedMessage(b.height(), parent), b.signature());
     return ok ? Verdict.VALID : Verdict.invalid("beacon signature does not verify");
+  }
+
+  // ---- key generation ----
+
+  /**
+   * The key generation's part of a block: empty outside the bootstrap interval; inside it, no
+   * ingress, and dealings (only in the heights the schedule allows) and complaints that each pass
+   * the checks of {@link #dealingProblem} and {@link #complaintProblem} against what the block's
+   * chain already holds. Waits while an ancestor above the record is missing.
+   */
+  private Verdict keyGenerationProblem(Pass pass, Block b) {
+    DkgPayload payload = b.payload().keyGeneration();
+    BeaconMode mode = config.beaconMode(b.height());
+    if (mode == BeaconMode.UNKNOWN) {
+      return Verdict.WAIT;
+    }
+    if (mode == BeaconMode.THRESHOLD) {
+      return payload.isEmpty() ? Verdict.VALID : Verdict.invalid("dealings or complaints after the key generation closed");
+    }
+    if (!b.payload().messages().isEmpty()) {
+      return Verdict.invalid("ingress in a block of the key generation's bootstrap interval");
+    }
+    if (payload.isEmpty()) {
+      return Verdict.VALID;
+    }
+    KeyGeneration setup = config.keyGeneration().orElseThrow().setup();
+    if (!payload.dealings().isEmpty() && !setup.schedule().dealingsAllowedAt(b.height())) {
+      return Verdict.invalid("dealings at height " + b.height() + ", inside the complaint window");
+    }
+    if (payload.dealings().size() > maxKeyArtifactsPerBlock() || payload.complaints().size() > maxKeyArtifactsPerBlock()) {
+      return Verdict.invalid("more than " + maxKeyArtifactsPerBlock() + " dealings or complaints");
+    }
+    Optional<ChainKeyGeneration> chain = ChainKeyGeneration.of(
+        config.keyGeneration().orElseThrow(), pass::block, b.height() - 1, b.parentHash());
+    if (chain.isEmpty()) {
+      return Verdict.WAIT;
+    }
+    ChainKeyGeneration inBlock = chain.get().copy();
+    // Note: a block at or below the record's height is checked against the record, which already
+    // holds the finalized block of that height: its dealings and complaints count as repeats only
+    // when they differ from the record's.
+    boolean belowRecord = b.height() <= config.keyGeneration().orElseThrow().height();
+    for (Artifact.KeyDealing d : payload.dealings()) {
+      Optional<String> problem = dealingProblem(inBlock, d.dealing(), belowRecord);
+      if (problem.isPresent()) {
+        return Verdict.invalid(problem.get());
+      }
+      inBlock.add(d);
+    }
+    for (Artifact.KeyComplaint c : payload.complaints()) {
+      Optional<String> problem = complaintProblem(inBlock, c, belowRecord);
+      if (problem.isPresent()) {
+        return Verdict.invalid(problem.get());
+      }
+      inBlock.add(c);
+    }
+    return Verdict.VALID;
+  }
+
+  /** At most two of each per member: every dealer's two dealings fit in one block. */
+  int maxKeyArtifactsPerBlock() {
+    return 2 * membership.size();
+  }
+
+  /**
+   * A dealing is for one of this subnet's two keys, passes {@link Dkg#verifyDealing} (dealer a
+   * member, signed by its node key, t commitments in G2 and one encrypted share per receiver), and
+   * its dealer has no dealing of that key on the chain yet.
+   */
+  private Optional<String> dealingProblem(ChainKeyGeneration chain, DkgDealing dealing, boolean belowRecord) {
+    KeyGeneration setup = config.keyGeneration().orElseThrow().setup();
+    Optional<Key> key = setup.keyOf(dealing.instanceId());
+    if (key.isEmpty()) {
+      return Optional.of("a dealing of another key generation");
+    }
+    try {
+      Dkg.verifyDealing(setup.config(key.get()), dealing);
+    } catch (DkgException e) {
+      return Optional.of("invalid dealing: " + e.getMessage());
+    }
+    Optional<DkgDealing> onChain = chain.dealing(key.get(), dealing.dealerIndex());
+    if (onChain.isPresent() && !(belowRecord && onChain.get().equals(dealing))) {
+      return Optional.of("dealer " + dealing.dealerIndex() + " has a dealing of the " + key.get() + " key on the chain already");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * A complaint is signed by the receiver's node, is about the dealing of its dealer that the
+   * chain holds, is its receiver's first about that dealing, and proves the share bad
+   * ({@link Dkg#verifyComplaint}).
+   */
+  private Optional<String> complaintProblem(ChainKeyGeneration chain, Artifact.KeyComplaint c, boolean belowRecord) {
+    KeyGeneration setup = config.keyGeneration().orElseThrow().setup();
+    DkgComplaint complaint = c.complaint();
+    Optional<Key> key = setup.keyOf(complaint.instanceId());
+    if (key.isEmpty()) {
+      return Optional.of("a complaint of another key generation");
+    }
+    int receiver = complaint.receiverIndex();
+    if (receiver > membership.size() || !membership.node(receiver - 1).equals(c.signature().signer())) {
+      return Optional.of("a complaint for receiver " + receiver + " signed by " + c.signature().signer());
+    }
+    Optional<DkgDealing> dealing = chain.dealing(key.get(), complaint.dealerIndex());
+    if (dealing.isEmpty() || !Arrays.equals(dealing.get().hash(), complaint.dealingHash())) {
+      return Optional.of("a complaint about a dealing the chain does not hold");
+    }
+    if (chain.hasComplaint(key.get(), complaint.dealerIndex(), receiver) && !belowRecord) {
+      return Optional.of("receiver " + receiver + " has complained about dealer " + complaint.dealerIndex() + " already");
+    }
+    if (!verifier.verifyNodeSignature(membership.nodeKey(receiver - 1), Artifact.KeyComplaint.signedMessage(complaint),
+        c.signature().signature())) {
+      return Optional.of("the complaint's signature does not verify");
+    }
+    try {
+      Dkg.verifyComplaint(setup.config(key.get()), dealing.get(), complaint);
+    } catch (DkgException e) {
+      return Optional.of("the complaint proves nothing: " + e.getMessage());
+    }
+    return Optional.empty();
+  }
+
+  private Verdict checkKeyDealing(Pass pass, Artifact.KeyDealing d, List<Artifact> made) {
+    if (!config.isGeneratingKeys()) {
+      return Verdict.invalid("stale: the key generation is over");
+    }
+    ChainKeyGeneration recorded = ChainKeyGeneration.of(config.keyGeneration().orElseThrow());
+    Optional<String> problem = dealingProblem(recorded, d.dealing(), false);
+    if (problem.isPresent()) {
+      return Verdict.invalid(problem.get());
+    }
+    // One gossiped dealing per dealer and key: a dealer that signs two gets one of them carried.
+    List<Artifact.KeyDealing> known = new ArrayList<>(pass.pool.keyDealings());
+    known.addAll(pass.dealings);
+    for (Artifact.KeyDealing other : known) {
+      if (other.dealing().dealerIndex() == d.dealing().dealerIndex()
+          && Arrays.equals(other.dealing().instanceId(), d.dealing().instanceId())) {
+        return Verdict.invalid("the pool has a dealing of this dealer and key already");
+      }
+    }
+    checkOwnShare(pass, d, made);
+    return Verdict.VALID;
+  }
+
+  /**
+   * A gossiped complaint: checked against the dealings this replica knows (the record's and the
+   * pool's); it waits while its dealing is unknown.
+   */
+  private Verdict checkKeyComplaint(Pass pass, Artifact.KeyComplaint c) {
+    if (!config.isGeneratingKeys()) {
+      return Verdict.invalid("stale: the key generation is over");
+    }
+    ChainKeyGeneration known = ChainKeyGeneration.of(config.keyGeneration().orElseThrow());
+    DkgComplaint complaint = c.complaint();
+    Optional<Key> key = config.keyGeneration().orElseThrow().setup().keyOf(complaint.instanceId());
+    if (key.isEmpty()) {
+      return Verdict.invalid("a complaint of another key generation");
+    }
+    if (known.hasComplaint(key.get(), complaint.dealerIndex(), complaint.receiverIndex())) {
+      return Verdict.invalid("stale: the chain holds this receiver's complaint about this dealer");
+    }
+    if (known.dealing(key.get(), complaint.dealerIndex()).isEmpty()) {
+      boolean found = false;
+      List<Artifact.KeyDealing> pooled = new ArrayList<>(pass.pool.keyDealings());
+      pooled.addAll(pass.dealings);
+      for (Artifact.KeyDealing d : pooled) {
+        if (Arrays.equals(d.dealing().hash(), complaint.dealingHash())) {
+          known.add(d);
+          found = true;
+          break;
+        }
+      }
+      if (!found) {
+        return Verdict.WAIT; // its dealing has not arrived (or is not valid)
+      }
+    }
+    String slot = key.get() + "/" + complaint.dealerIndex() + "/" + complaint.receiverIndex();
+    for (Artifact.KeyComplaint other : pass.pool.keyComplaints()) {
+      DkgComplaint o = other.complaint();
+      if (o.dealerIndex() == complaint.dealerIndex() && o.receiverIndex() == complaint.receiverIndex()
+          && Arrays.equals(o.instanceId(), complaint.instanceId())) {
+        return Verdict.invalid("the pool has this receiver's complaint about this dealer already");
+      }
+    }
+    if (pass.complaintSlots.contains(slot)) {
+      return Verdict.invalid("the pool has this receiver's complaint about this dealer already");
+    }
+    Optional<String> problem = complaintProblem(known, c, false);
+    if (problem.isPresent()) {
+      return Verdict.invalid(problem.get());
+    }
+    pass.complaintSlots.add(slot);
+    return Verdict.VALID;
+  }
+
+  /**
+   * This replica's check of its own share in a dealing it meets for the first time (gossiped, or
+   * in a block): a bad share makes a complaint, once per dealing.
+   *
+   * <p>Note: the complaint's proof draws its nonce from a stream seeded by the dealing's hash and
+   * this node's index, so the check is deterministic; {@link
+   * dev.canopy.crypto.dkg.Dkg#checkShare} hashes the decryption key and the statement into the
+   * nonce as well, so no two statements ever share a nonce.
+   */
+  private void checkOwnShare(Pass pass, Artifact.KeyDealing d, List<Artifact> made) {
+    if (!config.isGeneratingKeys() || config.dkgKey().isEmpty()) {
+      return;
+    }
+    int self = config.selfIndex();
+    DkgDealing dealing = d.dealing();
+    if (dealing.dealerIndex() == self + 1 || pass.pool.isValidated(d.id()) || !pass.sharesChecked.add(d.id())) {
+      return; // our own, or checked when it entered the pool
+    }
+    KeyGeneration setup = config.keyGeneration().orElseThrow().setup();
+    Optional<Key> key = setup.keyOf(dealing.instanceId());
+    if (key.isEmpty()) {
+      return;
+    }
+    for (Artifact.KeyComplaint c : pass.pool.keyComplaints()) {
+      if (c.signature().signer().equals(config.self()) && Arrays.equals(c.complaint().dealingHash(), dealing.hash())) {
+        return;
+      }
+    }
+    DeterministicRandom entropy = new DeterministicRandom(
+        Hash.of(Domains.COMPLAINT_NONCE, Domains.concat(dealing.hash(), new byte[] {(byte) (self >>> 8), (byte) self})).bytes());
+    try {
+      Dkg.checkShare(setup.config(key.get()), dealing, self + 1, config.dkgKey().get(), entropy)
+          .ifPresent(complaint -> made.add(Artifact.KeyComplaint.sign(complaint, config.self(), config.nodeKey())));
+    } catch (DkgException e) {
+      // An invalid dealing is refused by validation; there is no share of ours to speak of.
+    }
   }
 }

@@ -19,11 +19,18 @@
  * travel and persist as canonical CBOR ({@link dev.canopy.consensus.Artifact#toBytes},
  * {@link dev.canopy.consensus.ArtifactCodec#decode}).
  *
+ * <p>A subnet of several replicas creates its beacon and certification keys itself: {@link
+ * dev.canopy.consensus.KeyGeneration} (dealings and complaints on the chain of a bootstrap interval,
+ * with a hash-chain beacon until the keys exist), {@link dev.canopy.consensus.KeyGenerationRecord}
+ * (what the finalized chain holds, and when it closes), {@link dev.canopy.consensus.SubnetKeys}
+ * (one replica's result).
+ *
  * <p>A {@link dev.canopy.consensus.CatchUpPackage} lets a replica further behind than its peers
  * retain resume at a checkpoint height: the subnet signs that height's block, beacon and state
  * hash, and the pool starts anew from the block and beacon (the node's catch-up actor fetches the
  * state, package {@code statesync}).
  *
- * <p>Not here yet: DKG (the beacon key is dealt), a random tape, and certification.
+ * <p>Not here yet: resharing and key rotation, and a random tape. Certification lives in the
+ * {@code state} package.
  */
 package dev.canopy.consensus;

@@ -186,6 +186,10 @@ public final class HttpRoutes extends AllDirectives {
             .thenComposeAsync(
                 strict -> {
                   byte[] body = strict.getData().toArray();
+                  Optional<String> unavailable = replica.unavailableReason();
+                  if (unavailable.isPresent()) {
+                    throw new ReplicaNotReadyException(unavailable.get());
+                  }
                   return switch (endpoint.action()) {
                     case "call" -> call(replica, endpoint, body, nonReplicated);
                     case "query" -> CompletableFuture.completedFuture(query(replica, endpoint, body));

@@ -23,6 +23,14 @@ import java.util.concurrent.Executor;
 public interface ReplicaBackend {
   EnvelopeDecoder decoder();
 
+  /**
+   * Why the replica serves no call, query or read_state now (its subnet's keys do not exist yet),
+   * answered 503 so clients retry; empty when it serves.
+   */
+  default Optional<String> unavailableReason() {
+    return Optional.empty();
+  }
+
   IngressValidator validator();
 
   ReadStateAccess readStateAccess();

@@ -15,12 +15,11 @@ public final class StatusResponse {
   private StatusResponse() {}
 
   public static byte[] encode(ReplicaStatus status) {
-    CborMap.Builder map =
-        CborMap.builder()
-            .put("ic_api_version", IC_API_VERSION)
-            .put("root_key", status.rootKeyDer())
-            .put("impl_version", status.implVersion())
-            .put("replica_health_status", status.healthStatus().wireName());
+    CborMap.Builder map = CborMap.builder().put("ic_api_version", IC_API_VERSION);
+    // No root key while the subnet's replicas are generating it (the status then says "starting").
+    status.rootKeyDer().ifPresent(key -> map.put("root_key", key));
+    map.put("impl_version", status.implVersion())
+        .put("replica_health_status", status.healthStatus().wireName());
     status
         .certifiedHeight()
         .ifPresent(h -> map.put("certified_height", CborValue.UnsignedInt.of(h)));

@@ -110,8 +110,9 @@ public final class CatchUpActor {
   public static Behavior<Command> create(Replica replica) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       context.setLoggerName(CatchUpActor.class);
-      ServiceKey<Command> key = serviceKey(replica.keys().subnetId());
-      if (replica.keys().replicaCount() > 1) {
+      // The genesis id names the subnet from its first height, before any key exists.
+      ServiceKey<Command> key = serviceKey(replica.identity().genesisId());
+      if (replica.identity().replicaCount() > 1) {
         context.getSystem().receptionist().tell(Receptionist.register(key, context.getSelf()));
         context.getSystem().receptionist().tell(Receptionist.subscribe(key,
             context.messageAdapter(Receptionist.Listing.class, PeersChanged::new)));
@@ -143,8 +144,9 @@ public final class CatchUpActor {
     private final ActorContext<Command> context;
     private final ServiceKey<Command> key;
     private final CatchUpSettings settings;
-    private final CatchUpKeys keys;
-    private final CertificationPool sharePool;
+    // Null until the subnet's keys exist (a subnet of several generates them after genesis).
+    private CatchUpKeys keys;
+    private CertificationPool sharePool;
     private final NodeMetrics metrics;
     private final CatchUpStatus status;
     private final SecureRandom requestIds = new SecureRandom();
@@ -187,12 +189,19 @@ public final class CatchUpActor {
       this.context = context;
       this.key = key;
       this.settings = replica.settings().catchUp();
-      this.keys = CatchUpKeys.of(replica.keys());
-      // Peers' shares for CUPs a few checkpoints ahead of this replica's own are kept.
-      this.sharePool = keys.sharePool(Math.max(1, 4 * replica.settings().checkpointEveryHeights()));
       this.metrics = NodeMetrics.get(Adapter.toClassic(context.getSystem()));
       this.status = replica.catchUpStatus();
       this.progressAtMs = nowMs();
+    }
+
+    /** Whether the subnet's keys exist; takes them from the replica the first time they do. */
+    private boolean hasKeys() {
+      if (keys == null && replica.subnetKeys().isPresent()) {
+        keys = CatchUpKeys.of(replica.subnetKeys().get());
+        // Peers' shares for CUPs a few checkpoints ahead of this replica's own are kept.
+        sharePool = keys.sharePool(Math.max(1, 4 * replica.settings().checkpointEveryHeights()));
+      }
+      return keys != null;
     }
 
     Behavior<Command> behavior() {
@@ -289,8 +298,16 @@ public final class CatchUpActor {
       while (ownContents.size() > HELD_CHECKPOINTS * 2) {
         ownContents.pollFirstEntry();
       }
+      if (!hasKeys()) {
+        return Behaviors.same(); // still generating the subnet's keys: nothing to sign with
+      }
       byte[] contentHash = content.hash().bytes();
-      ThresholdBls.SignatureShare share = keys.signShare(content);
+      Optional<ThresholdBls.SignatureShare> ownShare = keys.signShare(content);
+      if (ownShare.isEmpty()) {
+        tryCombine(height); // peers' shares may still sign this replica's content
+        return Behaviors.same();
+      }
+      ThresholdBls.SignatureShare share = ownShare.get();
       sharePool.addOwn(height, contentHash, share);
       CupShare message = new CupShare(height, contentHash, share.index(), share.signature());
       for (ActorRef<Command> peer : peers) {
@@ -302,7 +319,7 @@ public final class CatchUpActor {
 
     private Behavior<Command> onCupShare(CupShare share) {
       if (share.contentHash() == null || share.signature() == null
-          || share.contentHash().length != 32 || share.signature().length > 64) {
+          || share.contentHash().length != 32 || share.signature().length > 64 || !hasKeys()) {
         return Behaviors.same();
       }
       ThresholdBls.SignatureShare signature;
@@ -417,7 +434,7 @@ public final class CatchUpActor {
         context.getLog().debug("dropping a malformed catch-up package: {}", e.getMessage());
         return Behaviors.same();
       }
-      if ((latest != null && cup.height() <= latest.height()) || answersExpected <= 0) {
+      if ((latest != null && cup.height() <= latest.height()) || answersExpected <= 0 || !hasKeys()) {
         return Behaviors.same();
       }
       answersExpected--;

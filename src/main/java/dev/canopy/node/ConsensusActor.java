@@ -7,6 +7,8 @@ import dev.canopy.consensus.Block;
 import dev.canopy.consensus.ConsensusParameters;
 import dev.canopy.consensus.ConsensusStep;
 import dev.canopy.consensus.Hash;
+import dev.canopy.consensus.KeyGenerationRecord;
+import dev.canopy.consensus.SubnetKeys;
 import dev.canopy.consensus.Payload;
 import dev.canopy.consensus.PayloadSource;
 import dev.canopy.consensus.PoolChanges;
@@ -31,6 +33,7 @@ import dev.canopy.ingress.IngressVerdict;
 import dev.canopy.types.InvalidInputException;
 import dev.canopy.types.Principal;
 import dev.canopy.types.SubnetId;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.ArrayList;
@@ -68,6 +71,12 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * pools take them, so whichever replica makes the next block can include them. Certification
  * shares travel between the state managers through these actors.
  *
+ * <p>A subnet of several replicas starts without its threshold keys: the actor files and sends
+ * this replica's dealings once, and after each step asks the step whether the finalized chain has
+ * reached the key generation's next closing height ({@link ConsensusStep#keyGenerationProgress});
+ * if so it installs the record, and when the record closed it first establishes the replica's
+ * shares ({@link Replica#establishKeys}, which persists them). Until then calls are refused.
+ *
  * <p>Note: the pool is not persisted: what must survive a crash is the finalized batches, which
  * the state manager journals with the finalized block and beacon of each height, so a replica of a
  * subnet of several resumes from the real chain. A replica further behind than its peers retain
@@ -95,11 +104,12 @@ public final class ConsensusActor {
       long timeMs,
       Hash blockHash,
       StateManager.Anchor anchor,
+      Optional<KeyGenerationRecord> keyGeneration,
       ActorRef<StateManager.Command> stateManager)
       implements Command {
     public Resume(long height, long timeMs, Hash blockHash,
         ActorRef<StateManager.Command> stateManager) {
-      this(height, timeMs, blockHash, StateManager.Anchor.NONE, stateManager);
+      this(height, timeMs, blockHash, StateManager.Anchor.NONE, Optional.empty(), stateManager);
     }
   }
 
@@ -158,9 +168,9 @@ public final class ConsensusActor {
   public static Behavior<Command> create(Replica replica) {
     return Behaviors.setup(
         context -> {
-          ServiceKey<Command> key = serviceKey(replica.keys().subnetId());
+          ServiceKey<Command> key = serviceKey(replica.identity().genesisId());
           Peers peers = new Peers(context.getSelf(), key);
-          if (replica.keys().replicaCount() > 1) {
+          if (replica.identity().replicaCount() > 1) {
             context.getSystem().receptionist().tell(Receptionist.register(key, context.getSelf()));
             context.getSystem().receptionist().tell(Receptionist.subscribe(key,
                 context.messageAdapter(Receptionist.Listing.class, PeersChanged::new)));
@@ -215,7 +225,7 @@ public final class ConsensusActor {
       Peers peers) {
     return Behaviors.receive(Command.class)
         .onMessage(PeersChanged.class, changed -> {
-          peers.update(changed.listing(), context, replica.keys().replicaCount());
+          peers.update(changed.listing(), context, replica.identity().replicaCount());
           return Behaviors.same();
         })
         .onMessage(BroadcastShare.class, b -> {
@@ -228,14 +238,14 @@ public final class ConsensusActor {
               Running running = new Running(replica, context, resume, peers);
               timers.startTimerWithFixedDelay(
                   new Tick(), Duration.ofMillis(replica.settings().consensusTickMs()));
-              int replicas = replica.keys().replicaCount();
+              int replicas = replica.identity().replicaCount();
               if (replicas > 1) {
                 timers.startTimerWithFixedDelay(
                     new RetransmitTick(), Duration.ofMillis(RETRANSMIT_EVERY_MS));
                 if (resume.height() > 0 && !resume.anchor().isKnown()) {
                   context.getLog().warn("replica {} of {} resumes at height {} from a local anchor;"
                       + " its peers' blocks may not extend it until it installs a catch-up package",
-                      replica.keys().replicaIndex(), replicas, resume.height());
+                      replica.identity().replicaIndex(), replicas, resume.height());
                 }
               }
               context.getLog().info(
@@ -285,7 +295,7 @@ public final class ConsensusActor {
     private final Map<RequestId, dev.canopy.consensus.IngressMessage> encoded = new TreeMap<>();
     private ArtifactPool pool;
     private final ConsensusParameters parameters;
-    private final ConsensusStep step;
+    private ConsensusStep step;
     private final ActorRef<StateManager.Command> stateManager;
     private final Replica replica;
     private final Peers peers;
@@ -297,15 +307,15 @@ public final class ConsensusActor {
       this.context = context;
       this.peers = peers;
       this.stateManager = resume.stateManager();
-      NodeKeys keys = replica.keys();
+      ReplicaIdentity identity = replica.identity();
       // Note: a subnet of one uses its 1-of-1 subnet key for the random beacon as well.
-      SubnetConfig config = keys.consensusConfig();
+      SubnetConfig config = consensusConfig(replica, resume);
       ConsensusParameters parameters = ConsensusParameters.defaults()
           .withDelays(ConsensusParameters.defaults().unitDelayMs(),
               replica.settings().roundIntervalMs())
           .withBlockLimits(ConsensusParameters.defaults().maxBlockMessages(),
               dev.canopy.consensus.ArtifactCodec.MAX_ARTIFACT_BYTES / 2);
-      if (keys.replicaCount() > 1) {
+      if (identity.replicaCount() > 1) {
         // Note: a replica that was away catches up from what its peers still hold, or, further
         // behind, from a catch-up package; keep about a few minutes of rounds for the former.
         parameters = new ConsensusParameters(parameters.unitDelayMs(),
@@ -318,10 +328,11 @@ public final class ConsensusActor {
       this.parameters = parameters;
       this.step = new ConsensusStep(config, parameters, new PoolPayloads(), SignatureVerifier.DIRECT);
       long nowMs = System.currentTimeMillis();
+      SubnetId genesisId = identity.genesisId();
       if (resume.height() == 0) {
-        this.pool = new ArtifactPool(Block.genesis(keys.subnetId(), 0),
-            Artifact.RandomBeacon.genesis(keys.subnetId()), parameters, nowMs);
-      } else if (keys.replicaCount() > 1 && resume.anchor().isKnown()
+        this.pool = new ArtifactPool(Block.genesis(genesisId, 0),
+            Artifact.RandomBeacon.genesis(genesisId), parameters, nowMs);
+      } else if (identity.replicaCount() > 1 && resume.anchor().isKnown()
           && realAnchor(resume).isPresent()) {
         // The finalized block and beacon of the state's height: peers' later blocks extend them.
         Artifact[] anchor = realAnchor(resume).get();
@@ -329,13 +340,39 @@ public final class ConsensusActor {
             (Artifact.RandomBeacon) anchor[1], parameters, nowMs);
       } else {
         Block anchor = new Block(resume.height(), resume.blockHash(), 0,
-            new NodeId(keys.subnetId().principal()), resume.timeMs(), Payload.EMPTY);
+            new NodeId(genesisId.principal()), resume.timeMs(), Payload.EMPTY);
         Artifact.RandomBeacon beacon = new Artifact.RandomBeacon(resume.height(), Hash.ZERO,
             Hashing.sha256(RESUME_BEACON_DOMAIN, resume.blockHash().bytes()));
         this.pool = new ArtifactPool(anchor, beacon, parameters, nowMs);
       }
       this.nextBatchHeight = resume.height() + 1;
       replica.delivered(resume.height());
+      if (config.isGeneratingKeys()) {
+        // Dealt once per run: a restart during the key generation deals afresh, and whichever of a
+        // dealer's dealings reaches the chain first is the one (one per dealer and key).
+        for (Artifact own : step.ownDealings(new SecureRandom())) {
+          pool.receive(own, nowMs);
+          peers.tellAll(new ArtifactBytes(own.toBytes()));
+        }
+        context.getLog().info("generating the subnet's threshold keys with its {} replicas (key generation"
+            + " record at height {})", identity.replicaCount(), config.keyGeneration().orElseThrow().height());
+      }
+    }
+
+    /**
+     * The step's config: dealt keys for a subnet of one; for a subnet of several, the key
+     * generation's record the state manager kept (or its start), with the keys once it closed.
+     */
+    private static SubnetConfig consensusConfig(Replica replica, Resume resume) {
+      ReplicaIdentity identity = replica.identity();
+      if (!identity.generatesKeys()) {
+        return identity.dealtKeys().orElseThrow().consensusConfig();
+      }
+      KeyGenerationRecord record = resume.keyGeneration()
+          .orElseGet(() -> identity.keyGeneration().orElseThrow().start());
+      Optional<SubnetKeys> keys = record.isClosed() ? Optional.of(replica.establishKeys(record)) : Optional.empty();
+      return SubnetConfig.generating(identity.membership(), identity.nodeSigningKey(),
+          identity.dkgKey().orElseThrow(), record, keys);
     }
 
     /** The journaled block proposal and beacon of the resume height, if they decode and match. */
@@ -365,7 +402,7 @@ public final class ConsensusActor {
           })
           .onMessage(Resume.class, resume -> Behaviors.same())
           .onMessage(PeersChanged.class, changed -> {
-            peers.update(changed.listing(), context, replica.keys().replicaCount());
+            peers.update(changed.listing(), context, replica.identity().replicaCount());
             return Behaviors.same();
           })
           .onMessage(ArtifactBytes.class, this::onArtifact)
@@ -408,7 +445,7 @@ public final class ConsensusActor {
         return Behaviors.same(); // consensus delivered that height itself meanwhile
       }
       Optional<Artifact[]> anchor = realAnchor(new Resume(installed.height(), installed.timeMs(),
-          installed.blockHash(), installed.anchor(), stateManager));
+          installed.blockHash(), installed.anchor(), Optional.empty(), stateManager));
       if (anchor.isEmpty()) {
         context.getLog().error("the catch-up package of height {} has no usable block and beacon",
             installed.height());
@@ -425,6 +462,11 @@ public final class ConsensusActor {
     }
 
     private Behavior<Command> onSubmit(Submit submit) {
+      if (replica.subnetKeys().isEmpty()) {
+        submit.replyTo().tell(new IngressPool.Admission.Full(
+            submit.request().requestId(), Replica.KEY_GENERATION_IN_PROGRESS));
+        return Behaviors.same();
+      }
       IngressPool.Admission admission = ingressPool.add(submit.request(), nowNs());
       if (admission instanceof IngressPool.Admission.Added) {
         dev.canopy.consensus.IngressMessage message =
@@ -463,7 +505,7 @@ public final class ConsensusActor {
       } catch (InvalidInputException | IllegalArgumentException | NullPointerException e) {
         return Behaviors.same();
       }
-      if (request.replyTo() == null || !replica.keys().membership().isMember(requester)) {
+      if (request.replyTo() == null || !replica.identity().membership().isMember(requester)) {
         return Behaviors.same();
       }
       for (Artifact a : step.retransmission(pool,
@@ -475,6 +517,10 @@ public final class ConsensusActor {
 
     /** A call a peer accepted: this replica validates it itself before its pool takes it. */
     private Behavior<Command> onGossipedIngress(GossipedIngress gossip) {
+      Optional<dev.canopy.ingress.IngressValidator> validator = replica.validator();
+      if (validator.isEmpty()) {
+        return Behaviors.same(); // a peer ahead of this replica's key generation
+      }
       try {
         if (gossip.content() == null
             || gossip.content().length > ArtifactCodec.MAX_ARTIFACT_BYTES / 2) {
@@ -486,9 +532,9 @@ public final class ConsensusActor {
             IngressPayload.decodeSubmitted(message, replica.decoder());
         long now = nowNs();
         IngressVerdict<CallContent> verdict = submitted.effectiveId().isCanister()
-            ? replica.validator().validateCall(
+            ? validator.get().validateCall(
                 submitted.envelope(), submitted.effectiveId().id(), now)
-            : replica.validator().validateSubnetCall(
+            : validator.get().validateSubnetCall(
                 submitted.envelope(), new SubnetId(submitted.effectiveId().id()), now);
         if (verdict instanceof IngressVerdict.Accepted<CallContent> accepted
             && ingressPool.add(accepted.request(), now) instanceof IngressPool.Admission.Added) {
@@ -515,8 +561,31 @@ public final class ConsensusActor {
         for (Batch batch : changes.toDeliver()) {
           deliver(batch);
         }
+        step.keyGenerationProgress(pool).ifPresent(this::install);
       }
       context.getLog().warn("consensus did not settle within {} steps", MAX_STEPS_PER_WAKE);
+    }
+
+    /**
+     * The key generation's record at a closing height: with the keys, persisted first, when it
+     * closed; else the bootstrap interval goes on to the next closing height.
+     */
+    private void install(KeyGenerationRecord record) {
+      SubnetConfig config = step.config();
+      if (!record.isClosed()) {
+        context.getLog().warn("the key generation did not close at height {}: too few acceptable dealings"
+            + " on the chain ({}); the bootstrap interval goes on to height {}", record.height(), record,
+            record.lastBootstrapHeightKnown());
+        step = step.withConfig(config.withRecord(record, Optional.empty()));
+        return;
+      }
+      SubnetKeys keys = replica.establishKeys(record);
+      step = step.withConfig(config.withRecord(record, Optional.of(keys)));
+      pool.purgeKeyGeneration();
+      context.getLog().info("the subnet's threshold keys exist (key generation closed at height {}; dealers"
+          + " excluded: {}); root key {}", record.height(),
+          record.transcript(dev.canopy.consensus.KeyGeneration.Key.CERTIFICATION).excludedDealers(),
+          dev.canopy.types.Hex.encode(keys.certification().groupPublicKeyDer()));
     }
 
     private void deliver(Batch batch) {
@@ -530,7 +599,7 @@ public final class ConsensusActor {
       ingressPool.removeIncluded(included);
       included.forEach(encoded::remove);
       StateManager.Anchor anchor = StateManager.Anchor.NONE;
-      if (replica.keys().replicaCount() > 1) {
+      if (replica.identity().replicaCount() > 1) {
         Optional<Artifact.BlockProposal> block = pool.block(batch.height(), batch.blockHash());
         Optional<Artifact.RandomBeacon> beacon = pool.beacon(batch.height());
         if (block.isPresent() && beacon.isPresent()) {

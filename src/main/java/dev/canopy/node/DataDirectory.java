@@ -17,7 +17,10 @@ import java.nio.file.StandardOpenOption;
  * <pre>
  * &lt;data-dir&gt;/
  *   canopy.lock   held (OS file lock) by the running node; holds its process id
- *   keys/         owner-only (0700): the node key and the subnet key share, each 0600
+ *   keys/         owner-only (0700), each file 0600: the node key, and the subnet key share (a
+ *                 subnet of one) or the DKG decryption key and, once generated, the threshold
+ *                 key shares (a replica of a subnet of several)
+ *   genesis.cbor  the subnet's public genesis record (a replica of a subnet of several)
  *   db/           the embedded H2 database (when canopy.store = h2)
  * </pre>
  */

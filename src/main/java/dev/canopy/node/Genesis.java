@@ -1,11 +1,14 @@
 package dev.canopy.node;
 
+import dev.canopy.consensus.KeyGeneration;
 import dev.canopy.crypto.BlsPublicKey;
 import dev.canopy.crypto.BlsSecretKey;
 import dev.canopy.crypto.Ed25519PublicKey;
 import dev.canopy.crypto.Ed25519SigningKey;
 import dev.canopy.crypto.SigningKey;
 import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.crypto.dkg.DkgDecryptionKey;
+import dev.canopy.types.CanisterIdRange;
 import dev.canopy.types.InvalidInputException;
 import dev.canopy.types.cbor.CborArray;
 import dev.canopy.types.cbor.CborDecoder;
@@ -26,21 +29,22 @@ import java.util.random.RandomGenerator;
  * subnet's threshold BLS key (a dev node is a subnet of one, so one share of a 1-of-1 key) and
  * stores them owner-only under {@code keys/}; later starts load them.
  *
- * <p>Files: {@code node_signing_key.pem} (PKCS#8, as dfx writes Ed25519 keys) and
- * {@code subnet_key_share.cbor} (a canonical CBOR map: version, threshold, share_count,
+ * <p>Files of a subnet of one: {@code node_signing_key.pem} (PKCS#8, as dfx writes Ed25519 keys)
+ * and {@code subnet_key_share.cbor} (a canonical CBOR map: version, threshold, share_count,
  * share_index, secret_key_share, public_key_shares, subnet_public_key; BLS keys as compressed
- * points). A subnet of several replicas adds node_public_keys (raw Ed25519 keys in node order),
- * beacon_threshold, beacon_secret_key_share, beacon_public_key_shares and beacon_public_key; a
- * file without them is a subnet of one, whose subnet key is also its beacon key.
+ * points); its one key is also its beacon key.
  *
- * <p>Note (phase 1 of replicated subnets): the keys of a subnet of several replicas are dealt by
- * a trusted dealer ({@link #createSubnet}) in the process that writes every replica's files; each
- * file holds only its replica's own shares, but the dealer saw the whole secrets while dealing.
- * Distributed key generation replaces the dealer later.
+ * <p>A member of a subnet of several replicas has, instead of a subnet key share, {@code
+ * dkg_decryption_key.cbor} (version, dkg_decryption_key: the 32-byte scalar) under {@code keys/}
+ * and the shared public {@link SubnetGenesis} ({@code genesis.cbor}) in its data directory. The
+ * replicas create the threshold keys themselves through consensus ({@link
+ * dev.canopy.consensus.KeyGeneration}), after which each keeps its shares in {@link
+ * SubnetKeyStore#FILE}; no process ever holds a whole threshold secret.
  */
 public final class Genesis {
   public static final String NODE_KEY_FILE = "node_signing_key.pem";
   public static final String SUBNET_KEY_FILE = "subnet_key_share.cbor";
+  public static final String DKG_KEY_FILE = "dkg_decryption_key.cbor";
 
   private static final long FORMAT_VERSION = 1;
   private static final int MAX_SHARES = 1024;
@@ -87,89 +91,169 @@ public final class Genesis {
     return new Result(keys, true);
   }
 
+  /** What {@link #loadIdentity} found. */
+  public record IdentityResult(ReplicaIdentity identity, boolean created) {}
+
   /**
-   * New keys for the {@code replicas} nodes of a new subnet, dealt by a trusted dealer: each node's
-   * Ed25519 key, the subnet's certification key with threshold {@code n − f} (= 2f + 1 when
-   * n = 3f + 1) and the random beacon's key with threshold {@code f + 1}, as consensus expects.
-   * A subnet of one gets exactly what {@link #create} gives.
+   * The identity of the node whose data directory is {@code dataDir} (keys under {@code
+   * keysDir}): a member of a subnet of several when the directory holds a {@link SubnetGenesis}
+   * ({@link #loadMember}), else the single node of its own subnet ({@link #loadOrCreate}).
    */
-  public static List<NodeKeys> createSubnet(int replicas, RandomGenerator random) {
-    if (replicas < 1 || replicas > ThresholdBls.Parameters.MAX_SHARES) {
-      throw new IllegalArgumentException(
-          "a subnet has 1 to " + ThresholdBls.Parameters.MAX_SHARES + " replicas, not " + replicas);
+  public static IdentityResult loadIdentity(Path dataDir, Path keysDir, RandomGenerator random) {
+    if (Files.exists(dataDir.resolve(SubnetGenesis.FILE), LinkOption.NOFOLLOW_LINKS)) {
+      return new IdentityResult(loadMember(dataDir, keysDir), false);
     }
-    if (replicas == 1) {
-      return List.of(create(random));
-    }
-    int f = (replicas - 1) / 3;
-    List<Ed25519SigningKey> nodeKeys = new ArrayList<>();
-    List<Ed25519PublicKey> publicNodeKeys = new ArrayList<>();
-    for (int i = 0; i < replicas; i++) {
-      Ed25519SigningKey key = Ed25519SigningKey.generate(random);
-      nodeKeys.add(key);
-      publicNodeKeys.add(key.publicKey());
-    }
-    ThresholdBls.Dealing subnet =
-        ThresholdBls.deal(new ThresholdBls.Parameters(replicas - f, replicas), random);
-    ThresholdBls.Dealing beacon =
-        ThresholdBls.deal(new ThresholdBls.Parameters(f + 1, replicas), random);
-    List<NodeKeys> keys = new ArrayList<>();
-    for (int i = 0; i < replicas; i++) {
-      keys.add(new NodeKeys(nodeKeys.get(i), subnet.parameters(),
-          subnet.secretKeyShares().get(i), subnet.publicKeyShares(), subnet.groupPublicKey(),
-          publicNodeKeys, beacon.secretKeyShares().get(i), beacon.publicKeyShares(),
-          beacon.groupPublicKey()));
-    }
-    return keys;
+    Result single = loadOrCreate(keysDir, random);
+    return new IdentityResult(ReplicaIdentity.dealt(single.keys()), single.created());
   }
 
   /**
-   * The keys of every replica of a subnet whose replica {@code i} keeps its keys in {@code
-   * keysDirs[i]}: loaded when every directory has its files, dealt and written when none has.
+   * The genesis of a new subnet of {@code dataDirs.size()} replicas, replica {@code i} keeping its
+   * data in {@code dataDirs[i]}: loaded when every directory has it, created when none has. Each
+   * directory gets only its own node's secrets (node signing key and DKG decryption key, under
+   * {@code keys/}, owner-only) and the shared public {@link SubnetGenesis}; the subnet's threshold
+   * keys do not exist yet (the replicas generate them when they first run).
    *
-   * @throws NodeStartupException if only some directories have keys, or they are not one subnet's
+   * <p>Note: the process that creates the genesis draws every node's keys, as a provisioning tool
+   * would; it never sees a threshold key or share, which exist only once the replicas have run
+   * their key generation. Operators who must not trust it create each node's keys on its machine
+   * and assemble the genesis from the public keys (not offered by this command yet).
+   *
+   * @throws NodeStartupException if only some directories have a genesis, or they are not one
+   *     subnet's, or a directory without one already holds keys
    */
-  public static List<NodeKeys> loadOrCreateSubnet(List<Path> keysDirs, RandomGenerator random) {
+  public static SubnetGenesis loadOrCreateSubnetGenesis(List<Path> dataDirs, CanisterIdRange range,
+      KeyGeneration.Schedule schedule, RandomGenerator random) {
     int present = 0;
-    for (Path dir : keysDirs) {
+    for (Path dir : dataDirs) {
       try {
-        Files.createDirectories(dir.toAbsolutePath().getParent());
+        Files.createDirectories(dir);
       } catch (java.io.IOException e) {
-        throw new NodeStartupException("cannot create the data directory of " + dir + ": " + e, e);
+        throw new NodeStartupException("cannot create the data directory " + dir + ": " + e, e);
       }
-      KeyFiles.ensureKeyDirectory(dir);
-      if (Files.exists(dir.resolve(NODE_KEY_FILE), LinkOption.NOFOLLOW_LINKS)
-          || Files.exists(dir.resolve(SUBNET_KEY_FILE), LinkOption.NOFOLLOW_LINKS)) {
+      KeyFiles.ensureKeyDirectory(dir.resolve(DataDirectory.KEYS_DIR));
+      if (Files.exists(dir.resolve(SubnetGenesis.FILE), LinkOption.NOFOLLOW_LINKS)) {
         present++;
       }
     }
     if (present == 0) {
-      List<NodeKeys> keys = createSubnet(keysDirs.size(), random);
-      for (int i = 0; i < keys.size(); i++) {
-        Path dir = keysDirs.get(i);
-        KeyFiles.writeNew(dir.resolve(SUBNET_KEY_FILE), encodeSubnetKey(keys.get(i)));
-        KeyFiles.writeNew(dir.resolve(NODE_KEY_FILE),
-            keys.get(i).nodeSigningKey().toPem().getBytes(StandardCharsets.US_ASCII));
+      for (Path dir : dataDirs) {
+        for (String f : new String[] {NODE_KEY_FILE, DKG_KEY_FILE, SUBNET_KEY_FILE}) {
+          if (Files.exists(dir.resolve(DataDirectory.KEYS_DIR).resolve(f), LinkOption.NOFOLLOW_LINKS)) {
+            throw new NodeStartupException("the data directory " + dir + " holds keys but no subnet genesis ("
+                + SubnetGenesis.FILE + "); a new subnet needs empty data directories");
+          }
+        }
       }
-      return keys;
+      return createSubnetGenesis(dataDirs, range, schedule, random);
     }
-    if (present != keysDirs.size()) {
-      throw new NodeStartupException("only " + present + " of the " + keysDirs.size()
-          + " replicas' key directories hold keys; restore the missing ones from a backup, or"
-          + " start a new subnet on an empty data directory");
+    if (present != dataDirs.size()) {
+      throw new NodeStartupException("only " + present + " of the " + dataDirs.size()
+          + " replicas' data directories hold the subnet genesis; restore the missing ones from a backup, or"
+          + " start a new subnet on empty data directories");
     }
-    List<NodeKeys> keys = new ArrayList<>();
-    for (int i = 0; i < keysDirs.size(); i++) {
-      NodeKeys loaded = loadOrCreate(keysDirs.get(i), random).keys();
-      if (loaded.replicaCount() != keysDirs.size() || loaded.replicaIndex() != i
-          || !loaded.subnetPublicKey().equals(keys.isEmpty()
-              ? loaded.subnetPublicKey() : keys.get(0).subnetPublicKey())) {
-        throw new NodeStartupException("the keys in " + keysDirs.get(i) + " are not those of replica "
-            + i + " of a subnet of " + keysDirs.size() + " with the other replicas' subnet key");
+    SubnetGenesis first = null;
+    for (int i = 0; i < dataDirs.size(); i++) {
+      Path dir = dataDirs.get(i);
+      ReplicaIdentity member = loadMember(dir, dir.resolve(DataDirectory.KEYS_DIR));
+      SubnetGenesis genesis = member.genesis().orElseThrow();
+      if (first == null) {
+        first = genesis;
       }
-      keys.add(loaded);
+      if (!genesis.equals(first) || genesis.size() != dataDirs.size() || member.replicaIndex() != i) {
+        throw new NodeStartupException("the data directory " + dir + " is not that of replica " + i
+            + " of the subnet of " + dataDirs.size() + " that the other directories describe");
+      }
     }
-    return keys;
+    return first;
+  }
+
+  private static SubnetGenesis createSubnetGenesis(List<Path> dataDirs, CanisterIdRange range,
+      KeyGeneration.Schedule schedule, RandomGenerator random) {
+    List<Ed25519SigningKey> nodeKeys = new ArrayList<>();
+    List<DkgDecryptionKey> dkgKeys = new ArrayList<>();
+    for (int i = 0; i < dataDirs.size(); i++) {
+      nodeKeys.add(Ed25519SigningKey.generate(random));
+      dkgKeys.add(DkgDecryptionKey.generate(random));
+    }
+    SubnetGenesis genesis = new SubnetGenesis(
+        nodeKeys.stream().map(Ed25519SigningKey::publicKey).toList(),
+        dkgKeys.stream().map(DkgDecryptionKey::publicKey).toList(), range, schedule);
+    byte[] encoded = genesis.encode();
+    for (int i = 0; i < dataDirs.size(); i++) {
+      Path keys = dataDirs.get(i).resolve(DataDirectory.KEYS_DIR);
+      KeyFiles.writeNew(keys.resolve(DKG_KEY_FILE), encodeDkgKey(dkgKeys.get(i)));
+      KeyFiles.writeNew(keys.resolve(NODE_KEY_FILE),
+          nodeKeys.get(i).toPem().getBytes(StandardCharsets.US_ASCII));
+      // Written last: a directory with a genesis has its keys.
+      KeyFiles.writeNew(dataDirs.get(i).resolve(SubnetGenesis.FILE), encoded);
+    }
+    return genesis;
+  }
+
+  /**
+   * The identity of the member of a subnet of several replicas whose data directory is {@code
+   * dataDir}: the subnet genesis, its node key and its DKG decryption key.
+   *
+   * @throws NodeStartupException if a file is missing or unusable, or the keys are no member's
+   */
+  public static ReplicaIdentity loadMember(Path dataDir, Path keysDir) {
+    Path genesisFile = dataDir.resolve(SubnetGenesis.FILE);
+    SubnetGenesis genesis;
+    try {
+      byte[] bytes = Files.readAllBytes(genesisFile);
+      genesis = SubnetGenesis.decode(bytes);
+    } catch (java.io.IOException e) {
+      throw new NodeStartupException("cannot read the subnet genesis " + genesisFile + ": " + e, e);
+    } catch (InvalidInputException e) {
+      throw new NodeStartupException("the subnet genesis " + genesisFile + " is unusable: " + e.getMessage(), e);
+    }
+    KeyFiles.ensureKeyDirectory(keysDir);
+    Path nodeKeyFile = keysDir.resolve(NODE_KEY_FILE);
+    Path dkgKeyFile = keysDir.resolve(DKG_KEY_FILE);
+    for (Path f : new Path[] {nodeKeyFile, dkgKeyFile}) {
+      if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
+        throw new NodeStartupException("the data directory " + dataDir + " holds a subnet genesis but " + f
+            + " is missing; restore it from a backup (a member's keys cannot be made again)");
+      }
+    }
+    Ed25519SigningKey nodeKey = loadNodeKey(nodeKeyFile);
+    byte[] dkgBytes = KeyFiles.readOwnerOnly(dkgKeyFile);
+    DkgDecryptionKey dkgKey;
+    try {
+      dkgKey = decodeDkgKey(dkgBytes);
+    } catch (InvalidInputException e) {
+      throw new NodeStartupException("the DKG key file " + dkgKeyFile + " is unusable: " + e.getMessage(), e);
+    } finally {
+      Arrays.fill(dkgBytes, (byte) 0);
+    }
+    try {
+      return ReplicaIdentity.member(genesis, nodeKey, dkgKey);
+    } catch (IllegalArgumentException e) {
+      throw new NodeStartupException("the keys in " + keysDir + " do not belong to the subnet genesis "
+          + genesisFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  static byte[] encodeDkgKey(DkgDecryptionKey key) {
+    byte[] scalar = key.toBytes();
+    try {
+      return CborEncoder.encode(CborMap.builder()
+          .put("version", CborValue.UnsignedInt.of(FORMAT_VERSION))
+          .put("dkg_decryption_key", scalar)
+          .build());
+    } finally {
+      Arrays.fill(scalar, (byte) 0);
+    }
+  }
+
+  static DkgDecryptionKey decodeDkgKey(byte[] bytes) {
+    CborMap map = CborDecoder.DEFAULT.decodeMap(bytes, "DKG decryption key");
+    long version = map.getLong("version");
+    if (version != FORMAT_VERSION || map.size() != 2) {
+      throw new InvalidInputException("format version " + version + " is not supported");
+    }
+    return DkgDecryptionKey.fromBytes(map.getBytes("dkg_decryption_key"));
   }
 
   /** New keys for the single node of a new subnet. */
@@ -186,25 +270,8 @@ public final class Genesis {
   }
 
   static NodeKeys load(Path nodeKeyFile, Path subnetKeyFile) {
-    byte[] pem = KeyFiles.readOwnerOnly(nodeKeyFile);
+    Ed25519SigningKey nodeKey = loadNodeKey(nodeKeyFile);
     byte[] subnet = KeyFiles.readOwnerOnly(subnetKeyFile);
-    Ed25519SigningKey nodeKey;
-    try {
-      SigningKey key = SigningKey.fromPem(new String(pem, StandardCharsets.US_ASCII));
-      if (!(key instanceof Ed25519SigningKey ed25519)) {
-        throw new NodeStartupException(
-            "the node key file " + nodeKeyFile + " holds a " + key.publicKey().algorithm()
-                + " key; a node key is Ed25519");
-      }
-      nodeKey = ed25519;
-    } catch (NodeStartupException e) {
-      throw e;
-    } catch (InvalidInputException e) {
-      throw new NodeStartupException(
-          "the node key file " + nodeKeyFile + " is unusable: " + e.getMessage(), e);
-    } finally {
-      Arrays.fill(pem, (byte) 0);
-    }
     try {
       return decodeSubnetKey(nodeKey, subnet);
     } catch (InvalidInputException e) {
@@ -212,6 +279,26 @@ public final class Genesis {
           "the subnet key file " + subnetKeyFile + " is unusable: " + e.getMessage(), e);
     } finally {
       Arrays.fill(subnet, (byte) 0);
+    }
+  }
+
+  private static Ed25519SigningKey loadNodeKey(Path nodeKeyFile) {
+    byte[] pem = KeyFiles.readOwnerOnly(nodeKeyFile);
+    try {
+      SigningKey key = SigningKey.fromPem(new String(pem, StandardCharsets.US_ASCII));
+      if (!(key instanceof Ed25519SigningKey ed25519)) {
+        throw new NodeStartupException(
+            "the node key file " + nodeKeyFile + " holds a " + key.publicKey().algorithm()
+                + " key; a node key is Ed25519");
+      }
+      return ed25519;
+    } catch (NodeStartupException e) {
+      throw e;
+    } catch (InvalidInputException e) {
+      throw new NodeStartupException(
+          "the node key file " + nodeKeyFile + " is unusable: " + e.getMessage(), e);
+    } finally {
+      Arrays.fill(pem, (byte) 0);
     }
   }
 
@@ -229,21 +316,6 @@ public final class Genesis {
             .put("secret_key_share", keys.subnetKeyShare().key().toBytes())
             .put("public_key_shares", new CborArray(publicShares))
             .put("subnet_public_key", keys.subnetPublicKey().rawBytes());
-    if (keys.replicaCount() > 1) {
-      List<CborValue> nodeKeys = new ArrayList<>();
-      for (Ed25519PublicKey key : keys.memberNodeKeys()) {
-        nodeKeys.add(new CborValue.ByteString(key.rawBytes()));
-      }
-      List<CborValue> beaconShares = new ArrayList<>();
-      for (ThresholdBls.PublicKeyShare share : keys.beaconPublicKeyShares()) {
-        beaconShares.add(new CborValue.ByteString(share.key().rawBytes()));
-      }
-      map.put("node_public_keys", new CborArray(nodeKeys))
-          .put("beacon_threshold", CborValue.UnsignedInt.of(keys.membership().beaconParameters().threshold()))
-          .put("beacon_secret_key_share", keys.beaconKeyShare().key().toBytes())
-          .put("beacon_public_key_shares", new CborArray(beaconShares))
-          .put("beacon_public_key", keys.beaconPublicKey().rawBytes());
-    }
     return CborEncoder.encode(map.build());
   }
 
@@ -276,42 +348,13 @@ public final class Genesis {
         publicShares(map, "public_key_shares", (int) shareCount);
     BlsPublicKey subnetKey = BlsPublicKey.fromCompressed(map.getBytes("subnet_public_key"));
     checkSharing(parameters, secretShare, publicShares, subnetKey, "");
-    if (shareCount == 1) {
-      return new NodeKeys(nodeKey, parameters, secretShare, publicShares, subnetKey);
+    if (shareCount != 1) {
+      // Written by an earlier Canopy whose genesis dealt a subnet's keys with a trusted dealer.
+      throw new InvalidInputException("it holds share " + index + " of a key dealt to " + shareCount
+          + " replicas by a trusted dealer, which this version no longer does; create the subnet anew with"
+          + " canopy start --replicas " + shareCount + " --genesis-only on empty data directories");
     }
-    CborArray encodedNodeKeys = map.getArray("node_public_keys");
-    if (encodedNodeKeys.size() != shareCount) {
-      throw new InvalidInputException("node_public_keys has " + encodedNodeKeys.size()
-          + " entries for " + shareCount + " replicas");
-    }
-    List<Ed25519PublicKey> nodeKeys = new ArrayList<>();
-    for (int i = 0; i < encodedNodeKeys.size(); i++) {
-      nodeKeys.add(Ed25519PublicKey.fromRaw(encodedNodeKeys.get(i).asBytes("node_public_keys")));
-    }
-    if (!nodeKeys.get((int) index - 1).equals(nodeKey.publicKey())) {
-      throw new InvalidInputException(
-          "node_public_keys[" + (index - 1) + "] is not this node's key");
-    }
-    long beaconThreshold = map.getLong("beacon_threshold");
-    long expectedBeaconThreshold = (shareCount - 1) / 3 + 1;
-    if (beaconThreshold != expectedBeaconThreshold) {
-      throw new InvalidInputException("beacon_threshold is " + beaconThreshold
-          + "; consensus needs f + 1 = " + expectedBeaconThreshold);
-    }
-    ThresholdBls.Parameters beaconParameters =
-        new ThresholdBls.Parameters((int) beaconThreshold, (int) shareCount);
-    ThresholdBls.SecretKeyShare beaconShare = new ThresholdBls.SecretKeyShare(
-        (int) index, BlsSecretKey.fromBytes(map.getBytes("beacon_secret_key_share")));
-    List<ThresholdBls.PublicKeyShare> beaconShares =
-        publicShares(map, "beacon_public_key_shares", (int) shareCount);
-    BlsPublicKey beaconKey = BlsPublicKey.fromCompressed(map.getBytes("beacon_public_key"));
-    checkSharing(beaconParameters, beaconShare, beaconShares, beaconKey, "beacon_");
-    try {
-      return new NodeKeys(nodeKey, parameters, secretShare, publicShares, subnetKey, nodeKeys,
-          beaconShare, beaconShares, beaconKey);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidInputException(e.getMessage());
-    }
+    return new NodeKeys(nodeKey, parameters, secretShare, publicShares, subnetKey);
   }
 
   private static List<ThresholdBls.PublicKeyShare> publicShares(

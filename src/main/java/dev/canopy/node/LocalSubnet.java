@@ -28,8 +28,9 @@ import java.util.random.RandomGenerator;
  * free ports; the cluster ports are then picked before start so that every replica knows the
  * seed's address.
  *
- * <p>Note (phase 1): the subnet's keys are dealt once by a trusted dealer in this process ({@link
- * Genesis#loadOrCreateSubnet}); each replica's key directory holds only its own shares.
+ * <p>The subnet's genesis ({@link Genesis#loadOrCreateSubnetGenesis}) gives each replica only its
+ * own node and DKG keys and the shared membership; the replicas then generate the subnet's
+ * threshold keys among themselves through consensus before they serve anything.
  */
 public final class LocalSubnet implements AutoCloseable {
   /** The most replicas one process runs. */
@@ -53,8 +54,9 @@ public final class LocalSubnet implements AutoCloseable {
   }
 
   /**
-   * Deals or loads the subnet's keys and starts every replica; returns once all are healthy (a
-   * replica is healthy once its first height is certified, which needs 2f + 1 of them).
+   * Creates or loads the subnet's genesis and starts every replica; returns once all are healthy (a
+   * replica is healthy once its first height is certified, which needs the key generation to have
+   * closed and n − f replicas to sign).
    *
    * @throws NodeStartupException if a replica cannot start; the others are stopped again
    */
@@ -63,23 +65,9 @@ public final class LocalSubnet implements AutoCloseable {
       throw new NodeConfigException("--replicas", "must be between 2 and " + MAX_REPLICAS
           + " for a local subnet, got " + replicas);
     }
-    dealKeys(base.dataDir(), replicas, random);
+    createGenesis(base, replicas, random);
     List<Integer> clusterPorts = clusterPorts(base, replicas);
-    String seed = "pekko://" + NodeConfig.ACTOR_SYSTEM_NAME + "@" + base.cluster().host() + ":"
-        + clusterPorts.get(0);
-    List<NodeConfig> configs = new ArrayList<>();
-    for (int i = 0; i < replicas; i++) {
-      Map<String, Object> overrides = new LinkedHashMap<>();
-      overrides.put("canopy.node.data-dir", replicaDir(base.dataDir(), i).toString());
-      int http = base.http().port();
-      overrides.put("canopy.node.http.port", http == 0 ? 0 : http + i);
-      overrides.put("canopy.node.management.port", http == 0 ? 0 : http + replicas + i);
-      overrides.put("canopy.node.cluster.port", clusterPorts.get(i));
-      overrides.put("pekko.remote.artery.canonical.port", clusterPorts.get(i));
-      overrides.put("canopy.node.cluster.seed-nodes", List.of(seed));
-      overrides.put("pekko.cluster.seed-nodes", List.of(seed));
-      configs.add(base.withOverrides(overrides));
-    }
+    List<NodeConfig> configs = replicaConfigs(base, replicas, clusterPorts);
     // Every replica waits for the others to certify its first height, so they start together.
     ExecutorService starter = Executors.newFixedThreadPool(replicas, r -> {
       Thread t = new Thread(r, "canopy-replica-start");
@@ -115,26 +103,48 @@ public final class LocalSubnet implements AutoCloseable {
   }
 
   /**
-   * Deals the keys of a new subnet of {@code replicas} into {@code <dataDir>/replica-<i>/keys}, or
-   * loads them if they are there already; for replicas that run as separate processes, each on
-   * its {@code replica-<i>} directory (conf/examples).
+   * Creates the genesis of a new subnet of {@code replicas} in {@code <data-dir>/replica-<i>} (each
+   * replica's node and DKG keys under its {@code keys/}, the shared {@code genesis.cbor}), or loads
+   * it if it is there already; for replicas that run as separate processes, each on its {@code
+   * replica-<i>} directory (conf/examples). The canister range is the configured one.
    */
-  public static List<NodeKeys> dealKeys(Path dataDir, int replicas, RandomGenerator random) {
+  public static SubnetGenesis createGenesis(NodeConfig base, int replicas, RandomGenerator random) {
     if (replicas < 2 || replicas > MAX_REPLICAS) {
       throw new NodeConfigException("--replicas", "must be between 2 and " + MAX_REPLICAS
           + " for a subnet of several replicas, got " + replicas);
     }
-    List<Path> keyDirs = new ArrayList<>();
+    List<Path> dirs = new ArrayList<>();
     for (int i = 0; i < replicas; i++) {
-      Path dir = replicaDir(dataDir, i);
-      try {
-        Files.createDirectories(dir);
-      } catch (IOException e) {
-        throw new NodeStartupException("cannot create the data directory " + dir + ": " + e, e);
-      }
-      keyDirs.add(dir.resolve(DataDirectory.KEYS_DIR));
+      dirs.add(replicaDir(base.dataDir(), i));
     }
-    return Genesis.loadOrCreateSubnet(keyDirs, random);
+    return Genesis.loadOrCreateSubnetGenesis(dirs,
+        new dev.canopy.types.CanisterIdRange(
+            dev.canopy.types.CanisterId.fromIndex(base.replica().firstCanisterIndex()),
+            dev.canopy.types.CanisterId.fromIndex(base.replica().lastCanisterIndex())),
+        dev.canopy.consensus.KeyGeneration.Schedule.defaults(), random);
+  }
+
+  /** Each replica's configuration: its data directory, ports and the subnet's seed (replica 0). */
+  static List<NodeConfig> replicaConfigs(NodeConfig base, int replicas, List<Integer> clusterPorts) {
+    String seed = "pekko://" + NodeConfig.ACTOR_SYSTEM_NAME + "@" + base.cluster().host() + ":"
+        + clusterPorts.get(0);
+    List<NodeConfig> configs = new ArrayList<>();
+    for (int i = 0; i < replicas; i++) {
+      Map<String, Object> overrides = new LinkedHashMap<>();
+      overrides.put("canopy.node.data-dir", replicaDir(base.dataDir(), i).toString());
+      int http = base.http().port();
+      overrides.put("canopy.node.http.port", http == 0 ? 0 : http + i);
+      overrides.put("canopy.node.management.port", http == 0 ? 0 : http + replicas + i);
+      // The base configuration is resolved already: Pekko Management's own port, a substitution
+      // of the one above, must be set too (else every replica would bind the base's port).
+      overrides.put("pekko.management.http.port", http == 0 ? 0 : http + replicas + i);
+      overrides.put("canopy.node.cluster.port", clusterPorts.get(i));
+      overrides.put("pekko.remote.artery.canonical.port", clusterPorts.get(i));
+      overrides.put("canopy.node.cluster.seed-nodes", List.of(seed));
+      overrides.put("pekko.cluster.seed-nodes", List.of(seed));
+      configs.add(base.withOverrides(overrides));
+    }
+    return configs;
   }
 
   private static List<Integer> clusterPorts(NodeConfig base, int replicas) {

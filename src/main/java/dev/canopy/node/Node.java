@@ -45,7 +45,6 @@ public final class Node implements AutoCloseable {
   private final NodeConfig config;
   private final DataDirectory dataDirectory;
   private final ActorSystem<NodeGuardian.Command> system;
-  private final NodeKeys keys;
   private final NodeHealth health;
   private final InetSocketAddress httpAddress;
   private final URI managementUri;
@@ -55,7 +54,6 @@ public final class Node implements AutoCloseable {
       NodeConfig config,
       DataDirectory dataDirectory,
       ActorSystem<NodeGuardian.Command> system,
-      NodeKeys keys,
       InetSocketAddress httpAddress,
       URI managementUri,
       Replica replica) {
@@ -63,7 +61,6 @@ public final class Node implements AutoCloseable {
     this.replica = replica;
     this.dataDirectory = dataDirectory;
     this.system = system;
-    this.keys = keys;
     this.health = NodeHealth.get(Adapter.toClassic(system));
     this.httpAddress = httpAddress;
     this.managementUri = managementUri;
@@ -85,22 +82,27 @@ public final class Node implements AutoCloseable {
     DataDirectory dataDirectory = DataDirectory.open(config.dataDir());
     ActorSystem<NodeGuardian.Command> system = null;
     try {
-      Genesis.Result genesis = Genesis.loadOrCreate(dataDirectory.keys(), random);
-      NodeKeys keys = genesis.keys();
+      Genesis.IdentityResult genesis =
+          Genesis.loadIdentity(dataDirectory.root(), dataDirectory.keys(), random);
+      ReplicaIdentity identity = genesis.identity();
       log.info(
-          "{} keys of node {} on subnet {}",
+          "{} keys of node {} on subnet {}{}",
           genesis.created() ? "created" : "loaded",
-          keys.nodeId(),
-          keys.subnetId());
+          identity.nodeId(),
+          identity.genesisId(),
+          identity.generatesKeys()
+              ? " (replica " + identity.replicaIndex() + " of " + identity.replicaCount() + ")"
+              : "");
       if (JournalSchema.ensure(config.store())) {
         log.info("created the persistence schema");
       }
-      Replica replica = new Replica(keys, config.replica(), dataDirectory.root());
+      Replica replica = new Replica(identity, config.replica(), dataDirectory.root());
       system = createActorSystem(config, replica);
       log.debug("actor system started");
       // The lock is released only when nothing of this node can write anymore.
       system.getWhenTerminated().whenComplete((done, failure) -> dataDirectory.close());
       NodeHealth health = NodeHealth.get(Adapter.toClassic(system));
+      health.reportKeysWith(() -> replica.subnetKeys().isPresent());
       dev.canopy.node.metrics.NodeMetrics.get(Adapter.toClassic(system)).readiness(health::isReady);
       CoordinatedShutdown.get(system)
           .addTask(
@@ -132,10 +134,10 @@ public final class Node implements AutoCloseable {
       URI managementUri = startManagement(config, system);
       log.debug("Pekko Management at {}", managementUri);
       InetSocketAddress httpAddress =
-          bindHttp(config, system, keys, health, replica.backend(system));
+          bindHttp(config, system, replica, health, replica.backend(system));
       log.debug("HTTP interface bound to {}", httpAddress);
       Node node =
-          new Node(config, dataDirectory, system, keys, httpAddress, managementUri, replica);
+          new Node(config, dataDirectory, system, httpAddress, managementUri, replica);
       node.awaitHealthy();
       return node;
     } catch (RuntimeException e) {
@@ -148,16 +150,30 @@ public final class Node implements AutoCloseable {
   }
 
   public NodeId nodeId() {
-    return keys.nodeId();
+    return replica.identity().nodeId();
   }
 
+  /** The subnet's id, {@code selfAuthenticating(root key)}; a started node's subnet has its key. */
   public SubnetId subnetId() {
-    return keys.subnetId();
+    return replica.subnetId().orElseThrow();
   }
 
   /** The node's keys, for the components that sign (query responses, certification). */
   public NodeKeys keys() {
-    return keys;
+    return replica.keys();
+  }
+
+  /** What the node knows of itself and its subnet from genesis on. */
+  public ReplicaIdentity identity() {
+    return replica.identity();
+  }
+
+  /**
+   * How this run got the subnet's threshold key shares: {@code "dealt"} (a subnet of one), {@code
+   * "loaded"} from the key file, or {@code "derived"} from the key generation's record.
+   */
+  public String keySharesSource() {
+    return replica.keySharesSource();
   }
 
   public NodeConfig config() {
@@ -289,14 +305,14 @@ public final class Node implements AutoCloseable {
   private static InetSocketAddress bindHttp(
       NodeConfig config,
       ActorSystem<?> system,
-      NodeKeys keys,
+      Replica replica,
       NodeHealth health,
       dev.canopy.http.ReplicaBackend backend) {
     ReplicaStatus status =
         new ReplicaStatus() {
           @Override
-          public byte[] rootKeyDer() {
-            return keys.rootKeyDer();
+          public java.util.Optional<byte[]> rootKeyDer() {
+            return replica.rootKeyDer();
           }
 
           @Override

@@ -27,6 +27,7 @@ public final class NodeHealth implements Extension {
   private final CompletableFuture<Void> healthy =
       CompletableFuture.allOf(memberUp, httpBound, stateLive);
   private volatile boolean stopping;
+  private volatile java.util.function.BooleanSupplier keysExist = () -> true;
   private final AtomicLong certifiedHeight = new AtomicLong(-1);
 
   public static NodeHealth get(ActorSystem system) {
@@ -55,6 +56,10 @@ public final class NodeHealth implements Extension {
     if (!httpBound.isDone()) {
       return java.util.Optional.of("its HTTP interface is not bound yet");
     }
+    if (!stateLive.isDone() && !keysExist.getAsBoolean()) {
+      return java.util.Optional.of("the subnet's replicas are generating its threshold keys"
+          + " (distributed key generation in progress)");
+    }
     if (!stateLive.isDone()) {
       return java.util.Optional.of(
           "the replica is recovering its state (no height certified since start-up yet)");
@@ -79,6 +84,11 @@ public final class NodeHealth implements Extension {
       throw new IllegalArgumentException("negative height " + height);
     }
     certifiedHeight.accumulateAndGet(height, Math::max);
+  }
+
+  /** Where the node learns whether its subnet's threshold keys exist yet. */
+  void reportKeysWith(java.util.function.BooleanSupplier keysExist) {
+    this.keysExist = keysExist;
   }
 
   void markMemberUp() {

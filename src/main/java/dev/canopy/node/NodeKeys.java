@@ -1,21 +1,25 @@
 package dev.canopy.node;
 
 import dev.canopy.consensus.SubnetConfig;
+import dev.canopy.consensus.SubnetKeys;
 import dev.canopy.consensus.SubnetMembership;
 import dev.canopy.crypto.BlsPublicKey;
 import dev.canopy.crypto.Ed25519PublicKey;
 import dev.canopy.crypto.Ed25519SigningKey;
 import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.crypto.dkg.ThresholdPublicKeys;
 import dev.canopy.types.NodeId;
 import dev.canopy.types.Principal;
 import dev.canopy.types.SubnetId;
 import java.util.List;
 
 /**
- * A node's secret keys and the public description of its subnet: its Ed25519 node signing key
- * (which signs query responses and consensus artifacts and names the node), its share of the
- * subnet's threshold BLS key (which signs certified state), its share of the random beacon's
- * threshold key, and every member's public node key and public key shares.
+ * A node's secret keys once its subnet's threshold keys exist, and the public description of its
+ * subnet: its Ed25519 node signing key (which signs query responses and consensus artifacts and
+ * names the node), its share of the subnet's threshold BLS key (which signs certified state), its
+ * share of the random beacon's threshold key, and every member's public node key and public key
+ * shares. A subnet of one makes its 1-of-1 key at genesis; a subnet of several generates both keys
+ * through consensus ({@link #of}).
  *
  * <p>Replica {@code i} (0-based) holds share {@code i + 1} of both threshold keys and is node
  * {@code i} of {@link #memberNodeKeys}. A subnet of one uses its 1-of-1 subnet key as the beacon
@@ -65,6 +69,21 @@ public record NodeKeys(
         subnetPublicKeyShares, subnetPublicKey);
   }
 
+  /**
+   * The keys of replica {@code identity} once the key generation gave it both shares.
+   *
+   * @throws IllegalArgumentException if a share is missing
+   */
+  public static NodeKeys of(ReplicaIdentity identity, SubnetKeys keys) {
+    ThresholdPublicKeys cert = keys.certification();
+    ThresholdPublicKeys beacon = keys.beacon();
+    return new NodeKeys(identity.nodeSigningKey(), cert.parameters(),
+        keys.certificationShare().orElseThrow(() -> new IllegalArgumentException("no certification key share")),
+        cert.publicKeyShares(), cert.groupPublicKey(), identity.memberNodeKeys(),
+        keys.beaconShare().orElseThrow(() -> new IllegalArgumentException("no beacon key share")),
+        beacon.publicKeyShares(), beacon.groupPublicKey());
+  }
+
   /** The node's id: the self-authenticating principal of its signing key's DER public key. */
   public NodeId nodeId() {
     return new NodeId(Principal.selfAuthenticating(nodeSigningKey.publicKey().toDer()));
@@ -93,14 +112,22 @@ public record NodeKeys(
     return subnetKeyShare.index() - 1;
   }
 
-  /** The subnet as consensus sees it: members, node keys and the beacon key's public shares. */
+  /** The subnet as consensus sees it when its keys are dealt at genesis: members and node keys. */
   public SubnetMembership membership() {
-    return new SubnetMembership(subnetId(), memberNodeKeys, beaconPublicKey, beaconPublicKeyShares);
+    return new SubnetMembership(subnetId(), memberNodeKeys);
   }
 
-  /** This replica's consensus configuration: the membership and its own signing keys. */
+  /** Both threshold keys as consensus holds them, dealt at genesis (so from height 1 on). */
+  public SubnetKeys subnetKeys() {
+    return new SubnetKeys(0,
+        new ThresholdPublicKeys(membership().beaconParameters(), beaconPublicKey, beaconPublicKeyShares),
+        new ThresholdPublicKeys(subnetKeyParameters, subnetPublicKey, subnetPublicKeyShares),
+        java.util.Optional.of(beaconKeyShare), java.util.Optional.of(subnetKeyShare));
+  }
+
+  /** The consensus configuration of the replica of a subnet whose keys were dealt at genesis. */
   public SubnetConfig consensusConfig() {
-    return new SubnetConfig(membership(), nodeSigningKey, beaconKeyShare);
+    return SubnetConfig.dealt(membership(), nodeSigningKey, subnetKeys());
   }
 
   @Override

@@ -1,6 +1,9 @@
 package dev.canopy.node;
 
+import dev.canopy.consensus.KeyGenerationRecord;
+import dev.canopy.consensus.SubnetKeys;
 import dev.canopy.crypto.Ed25519SigningKey;
+import dev.canopy.crypto.dkg.ThresholdPublicKeys;
 import dev.canopy.execution.CyclesFees;
 import dev.canopy.execution.QueryExecutor;
 import dev.canopy.execution.ReplicatedState;
@@ -27,6 +30,7 @@ import dev.canopy.state.SubnetType;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.CanisterIdRange;
 import dev.canopy.types.NodeId;
+import dev.canopy.types.Principal;
 import dev.canopy.types.RequestId;
 import dev.canopy.types.SubnetId;
 import dev.canopy.wasm.WasmEngine;
@@ -47,83 +51,189 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * The parts of one replica that are plain Java (engine, executors, validator, certifier, the
  * subnet's genesis state) and the {@link ReplicaBackend} the HTTP interface uses. The actors
  * ({@link ConsensusActor}, {@link StateManager}) are started by the {@link NodeGuardian}.
+ *
+ * <p>The parts that depend on the subnet's key (the executors, whose {@code ic0.root_key} it is;
+ * the certifier; the ingress validator and read_state rules, which name the subnet by its key's
+ * id) exist once the key does: at once for a subnet of one, after the key generation for a subnet
+ * of several ({@link #establishKeys}). Until then the replica serves no call, query or read_state.
  */
 public final class Replica {
   /** Where the Wasm engine keeps compiled modules, under the data directory. */
   public static final String MODULE_CACHE_DIR = "modules";
+  /** What clients hear while the subnet's keys do not exist yet. */
+  public static final String KEY_GENERATION_IN_PROGRESS =
+      "subnet key generation in progress: the replicas are creating the subnet's threshold keys; try again shortly";
 
   private static final Duration SUBMIT_TIMEOUT = Duration.ofSeconds(10);
 
-  private final NodeKeys keys;
+  /** What exists once the subnet's keys do. */
+  private record Serving(
+      NodeKeys keys,
+      SubnetKeys subnetKeys,
+      SubnetId subnetId,
+      RoundExecutor roundExecutor,
+      QueryExecutor queryExecutor,
+      IngressValidator validator,
+      ReadStateAccess readStateAccess,
+      Certifier certifier) {}
+
+  private final ReplicaIdentity identity;
   private final ReplicaSettings settings;
   private final WasmEngine engine;
-  private final RoundExecutor roundExecutor;
-  private final QueryExecutor queryExecutor;
   private final EnvelopeDecoder decoder;
-  private final IngressValidator validator;
-  private final ReadStateAccess readStateAccess;
-  private final Certifier certifier;
   private final BatchRouting routing;
   private final StatePublisher publisher;
   private final CatchUpStatus catchUpStatus = new CatchUpStatus();
   private final java.util.concurrent.atomic.AtomicLong deliveredHeight =
       new java.util.concurrent.atomic.AtomicLong(-1);
   private final List<CanisterIdRange> canisterRanges;
+  private final Optional<SubnetKeyStore> keyStore;
+  private volatile Serving serving;
+  private volatile Optional<SubnetKeys> subnetKeys = Optional.empty();
   private final CompletableFuture<ActorRef<ConsensusActor.Command>> consensus =
       new CompletableFuture<>();
   private final CompletableFuture<ActorRef<CatchUpActor.Command>> catchUp =
       new CompletableFuture<>();
 
-  public Replica(NodeKeys keys, ReplicaSettings settings, Path dataDir) {
-    this.keys = keys;
+  public Replica(ReplicaIdentity identity, ReplicaSettings settings, Path dataDir) {
+    this.identity = identity;
     this.settings = settings;
     this.engine = WasmEngine.builder().withModuleCacheDir(dataDir.resolve(MODULE_CACHE_DIR)).build();
+    this.canisterRanges = List.of(identity.canisterRange(settings));
+    this.decoder = new EnvelopeDecoder(EnvelopeLimits.DEFAULT);
+    this.routing = new BatchRouting(decoder);
+    this.publisher = new StatePublisher(settings.syncCallTimeoutMs(), settings.maxSyncCallWaiters());
+    this.keyStore = identity.generatesKeys()
+        ? Optional.of(new SubnetKeyStore(identity, dataDir.resolve(DataDirectory.KEYS_DIR)))
+        : Optional.empty();
+    identity.dealtKeys().ifPresent(keys -> install(keys.subnetKeys()));
+  }
+
+  /** The single-node replica of {@code keys}. */
+  public Replica(NodeKeys keys, ReplicaSettings settings, Path dataDir) {
+    this(ReplicaIdentity.dealt(keys), settings, dataDir);
+  }
+
+  /**
+   * The subnet's keys from the key generation that {@code closed} records: loaded from this
+   * replica's key file, or derived and written (see {@link SubnetKeyStore}); from then on the
+   * replica can execute and serve. Idempotent; the consensus actor and the state manager both call
+   * it when they see the key generation close.
+   */
+  public SubnetKeys establishKeys(KeyGenerationRecord closed) {
+    SubnetKeys keys = keyStore.orElseThrow(() -> new IllegalStateException("a subnet of one has no key generation"))
+        .establish(closed);
+    install(keys);
+    return keys;
+  }
+
+  private synchronized void install(SubnetKeys keys) {
+    if (serving != null) {
+      return;
+    }
+    ThresholdPublicKeys certification = keys.certification();
+    byte[] rootKeyDer = certification.groupPublicKeyDer();
+    SubnetId subnetId = new SubnetId(Principal.selfAuthenticating(rootKeyDer));
     CyclesFees fees = CyclesFees.internetComputerDefaults();
     IcManagementCanister management = IcManagementCanister.internetComputerDefaults();
-    this.roundExecutor = RoundExecutor.builder()
+    RoundExecutor roundExecutor = RoundExecutor.builder()
         .withEngine(engine)
         .withManagementCanister(management)
         .withFees(fees)
         .withLimits(RoundLimits.defaults())
-        .withRootKeyDer(keys.rootKeyDer())
+        .withRootKeyDer(rootKeyDer)
         .build();
-    this.queryExecutor =
-        new QueryExecutor(
-            engine, fees, keys.rootKeyDer(), QueryExecutor.Limits.defaults(), management);
-    this.canisterRanges = List.of(new CanisterIdRange(
-        CanisterId.fromIndex(settings.firstCanisterIndex()),
-        CanisterId.fromIndex(settings.lastCanisterIndex())));
-    this.decoder = new EnvelopeDecoder(EnvelopeLimits.DEFAULT);
+    QueryExecutor queryExecutor =
+        new QueryExecutor(engine, fees, rootKeyDer, QueryExecutor.Limits.defaults(), management);
     IngressValidatorConfig.Builder validatorConfig =
-        IngressValidatorConfig.builder().subnetId(keys.subnetId()).provisionalApiEnabled(true)
+        IngressValidatorConfig.builder().subnetId(subnetId).provisionalApiEnabled(true)
             // Canister signatures carry certificates of this subnet, the root subnet.
-            .rootKeyDer(keys.rootKeyDer());
+            .rootKeyDer(rootKeyDer);
     for (CanisterIdRange r : canisterRanges) {
       validatorConfig.canisterRange(r.start().principal(), r.end().principal());
     }
-    this.validator = new IngressValidator(validatorConfig.build());
+    NodeKeys nodeKeys = keys.beaconShare().isPresent() && keys.certificationShare().isPresent()
+        ? identity.dealtKeys().orElseGet(() -> NodeKeys.of(identity, keys))
+        : null;
     // Note: the node is the root subnet and certifies without delegation (digest §12.2).
-    this.readStateAccess = new ReadStateAccess(keys.subnetId());
-    this.certifier = new Certifier(keys.subnetKeyParameters(), keys.subnetPublicKey());
-    this.routing = new BatchRouting(decoder);
-    this.publisher = new StatePublisher(settings.syncCallTimeoutMs(), settings.maxSyncCallWaiters());
+    this.serving = new Serving(nodeKeys, keys, subnetId, roundExecutor, queryExecutor,
+        new IngressValidator(validatorConfig.build()), new ReadStateAccess(subnetId),
+        new Certifier(certification.parameters(), certification.groupPublicKey()));
+    this.subnetKeys = Optional.of(keys);
   }
 
-  /** The subnet's state before its first batch: no canisters, the subnet's nodes and their keys. */
+  private Serving serving() {
+    Serving s = serving;
+    if (s == null) {
+      throw new IllegalStateException("the subnet's keys do not exist yet");
+    }
+    return s;
+  }
+
+  /**
+   * The subnet's state from the height its key exists: no canisters, the subnet's nodes and
+   * their keys, its id and public key those of the key.
+   */
   public ReplicatedState genesisState() {
+    Serving s = serving();
+    return stateFor(s.subnetId(), s.subnetKeys().certification().groupPublicKeyDer());
+  }
+
+  /**
+   * The state a subnet of several replicas keeps while it generates its key: named by its
+   * genesis id, without a public key. No canister runs on it; only its height and time move.
+   */
+  public ReplicatedState bootstrapState() {
+    return stateFor(identity.genesisId(), new byte[0]);
+  }
+
+  private ReplicatedState stateFor(SubnetId subnetId, byte[] publicKeyDer) {
     TreeMap<NodeId, byte[]> nodes = new TreeMap<>();
-    for (dev.canopy.crypto.Ed25519PublicKey key : keys.memberNodeKeys()) {
+    for (dev.canopy.crypto.Ed25519PublicKey key : identity.memberNodeKeys()) {
       nodes.put(new NodeId(dev.canopy.types.Principal.selfAuthenticating(key.toDer())), key.toDer());
     }
-    SubnetInfo own = new SubnetInfo(SubnetType.SYSTEM, keys.rootKeyDer(), canisterRanges, nodes,
-        Optional.empty());
+    SubnetInfo own = new SubnetInfo(SubnetType.SYSTEM, publicKeyDer, canisterRanges, nodes, Optional.empty());
     TreeMap<SubnetId, SubnetInfo> subnets = new TreeMap<>();
-    subnets.put(keys.subnetId(), own);
-    return ReplicatedState.genesis(keys.subnetId(), subnets, IngressHistorySettings.DEFAULT);
+    subnets.put(subnetId, own);
+    return ReplicatedState.genesis(subnetId, subnets, IngressHistorySettings.DEFAULT);
   }
 
+  public ReplicaIdentity identity() {
+    return identity;
+  }
+
+  /** The subnet's keys as this replica holds them, once they exist. */
+  public Optional<SubnetKeys> subnetKeys() {
+    return subnetKeys;
+  }
+
+  /**
+   * This node's keys, once the subnet's exist and it holds its shares of both.
+   *
+   * @throws IllegalStateException before, or when the key generation gave it no share
+   */
   public NodeKeys keys() {
-    return keys;
+    NodeKeys k = serving().keys();
+    if (k == null) {
+      throw new IllegalStateException("this replica holds no share of the subnet's keys");
+    }
+    return k;
+  }
+
+  /** The subnet's id, {@code selfAuthenticating(root key)}, once the key exists. */
+  public Optional<SubnetId> subnetId() {
+    Serving s = serving;
+    return s == null ? Optional.empty() : Optional.of(s.subnetId());
+  }
+
+  /** See {@link Node#keySharesSource()}. */
+  public String keySharesSource() {
+    return keyStore.map(SubnetKeyStore::source).orElse("dealt");
+  }
+
+  /** The root key as {@code /api/v2/status} serves it, once it exists. */
+  public Optional<byte[]> rootKeyDer() {
+    return subnetKeys.map(k -> k.certification().groupPublicKeyDer());
   }
 
   public ReplicaSettings settings() {
@@ -134,21 +244,23 @@ public final class Replica {
     return engine;
   }
 
+  /** The round executor; only once the subnet's key exists (no canister runs before). */
   public RoundExecutor roundExecutor() {
-    return roundExecutor;
+    return serving().roundExecutor();
   }
 
   public EnvelopeDecoder decoder() {
     return decoder;
   }
 
-  /** Validates calls from clients and, for gossiped ingress, from peers. */
-  public IngressValidator validator() {
-    return validator;
+  /** Validates calls from clients and, for gossiped ingress, from peers; empty before the key exists. */
+  public Optional<IngressValidator> validator() {
+    Serving s = serving;
+    return s == null ? Optional.empty() : Optional.of(s.validator());
   }
 
   public Certifier certifier() {
-    return certifier;
+    return serving().certifier();
   }
 
   public BatchRouting routing() {
@@ -205,33 +317,38 @@ public final class Replica {
       }
 
       @Override
+      public Optional<String> unavailableReason() {
+        return serving == null ? Optional.of(KEY_GENERATION_IN_PROGRESS) : Optional.empty();
+      }
+
+      @Override
       public IngressValidator validator() {
-        return validator;
+        return serving().validator();
       }
 
       @Override
       public ReadStateAccess readStateAccess() {
-        return readStateAccess;
+        return serving().readStateAccess();
       }
 
       @Override
       public QueryExecutor queryExecutor() {
-        return queryExecutor;
+        return serving().queryExecutor();
       }
 
       @Override
       public CyclesFees fees() {
-        return roundExecutor.fees();
+        return serving().roundExecutor().fees();
       }
 
       @Override
       public Ed25519SigningKey nodeSigningKey() {
-        return keys.nodeSigningKey();
+        return identity.nodeSigningKey();
       }
 
       @Override
       public NodeId nodeId() {
-        return keys.nodeId();
+        return identity.nodeId();
       }
 
       @Override

@@ -4,6 +4,8 @@ import dev.canopy.consensus.Artifact;
 import dev.canopy.consensus.ArtifactCodec;
 import dev.canopy.consensus.Batch;
 import dev.canopy.consensus.CatchUpPackage;
+import dev.canopy.consensus.KeyGenerationRecord;
+import dev.canopy.consensus.SubnetKeys;
 import dev.canopy.consensus.Hash;
 import dev.canopy.execution.ReplicatedState;
 import dev.canopy.execution.StateCodec;
@@ -56,6 +58,13 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * So the journal is per subnet state: one event per height, snapshots every {@code
  * checkpoint-every-heights}. The round executor may still run canisters in parallel within a round.
  *
+ * <p>A subnet of several replicas starts without its keys and generates them through consensus.
+ * Until the key generation closes, the batches carry dealings and complaints, no ingress: the state
+ * manager folds them into the {@link KeyGenerationRecord} it keeps with the state (journaled with
+ * the batches, kept in checkpoints), moves the bootstrap state's height and time, and certifies
+ * nothing. At the closing height the record gives the keys: the replica establishes its shares
+ * (see {@link SubnetKeyStore}), the subnet's state begins there with its key's id and public key,
+ * and that height is the first it certifies.
  * <p>A subnet of several replicas: at each checkpoint height the state manager hands the content of
  * its catch-up package and the checkpoint's bytes to the {@link CatchUpActor}; a replica far
  * behind gets a verified checkpoint back ({@link InstallCheckpoint}), which replaces its state
@@ -124,17 +133,25 @@ public final class StateManager
    */
   public record CheckpointInstalled(byte[] catchUpPackage, byte[] state) implements Event {}
 
-  /** The snapshot form of {@link Current}: a checkpoint of the replicated state. */
+  /**
+   * The snapshot form of {@link Current}: a checkpoint of the replicated state, and the key
+   * generation's record (empty for a subnet of one).
+   */
   public record Checkpoint(
-      byte[] state, byte[] lastBlockHash, byte[] lastBlockProposal, byte[] lastBeacon)
+      byte[] state, byte[] lastBlockHash, byte[] lastBlockProposal, byte[] lastBeacon, byte[] keyGeneration)
       implements CborSerializable {}
 
-  /** The state after the last applied batch, with the hash of that batch's block. */
-  public record Current(ReplicatedState state, Hash lastBlockHash, Anchor anchor) {
+  /**
+   * The state after the last applied batch, with the hash of that batch's block, and, for a
+   * subnet that generates its keys, what the finalized chain holds of the key generation.
+   */
+  public record Current(ReplicatedState state, Hash lastBlockHash, Anchor anchor,
+      Optional<KeyGenerationRecord> keyGeneration) {
     public Current {
       Objects.requireNonNull(state);
       Objects.requireNonNull(lastBlockHash);
       Objects.requireNonNull(anchor);
+      Objects.requireNonNull(keyGeneration);
     }
   }
 
@@ -151,7 +168,7 @@ public final class StateManager
   private final Consumer<Long> onLiveHeight;
   private final CertifiedStateTreeBuilder treeBuilder = new CertifiedStateTreeBuilder();
   // A subnet of several replicas: heights executed here and waiting for t matching shares.
-  private final CertificationPool certificationPool;
+  private CertificationPool certificationPool; // once the subnet's key exists
   private final TreeMap<Long, Uncertified> awaitingCertification = new TreeMap<>();
   private final java.util.Set<Long> reportedDivergence = new java.util.TreeSet<>();
   private long publishedHeight = -1;
@@ -179,10 +196,6 @@ public final class StateManager
     this.consensus = consensus;
     this.catchUp = catchUp;
     this.onLiveHeight = onLiveHeight;
-    NodeKeys keys = replica.keys();
-    this.certificationPool = keys.subnetKeyParameters().threshold() == 1 ? null
-        : new CertificationPool(replica.certifier(), keys.subnetKeyParameters(),
-            keys.subnetPublicKeyShares(), MAX_UNCERTIFIED_HEIGHTS);
     this.metrics = dev.canopy.node.metrics.NodeMetrics.get(
         org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(context.getSystem()));
   }
@@ -195,14 +208,36 @@ public final class StateManager
       Replica replica, ActorRef<ConsensusActor.Command> consensus,
       ActorRef<CatchUpActor.Command> catchUp, Consumer<Long> onLiveHeight) {
     PersistenceId id = PersistenceIds.of(
-        replica.keys().nodeId(), ENTITY_TYPE, replica.keys().subnetId().toString());
+        replica.identity().nodeId(), ENTITY_TYPE, replica.identity().genesisId().toString());
     return Behaviors.setup(
         context -> new StateManager(context, id, replica, consensus, catchUp, onLiveHeight));
   }
 
   @Override
   public Current emptyState() {
-    return new Current(replica.genesisState(), Hash.ZERO, Anchor.NONE);
+    return replica.identity().keyGeneration()
+        .map(setup -> new Current(replica.bootstrapState(), Hash.ZERO, Anchor.NONE, Optional.of(setup.start())))
+        .orElseGet(() -> new Current(replica.genesisState(), Hash.ZERO, Anchor.NONE, Optional.empty()));
+  }
+
+  /** Whether the state at {@code current} is certified: once the subnet's key exists. */
+  private static boolean hasKeys(Current current) {
+    return current.keyGeneration().map(KeyGenerationRecord::isClosed).orElse(true);
+  }
+
+  /**
+   * The certification of a subnet of several replicas, from its keys; null for a subnet of one,
+   * which certifies alone.
+   */
+  private CertificationPool certificationPool() {
+    if (certificationPool == null) {
+      SubnetKeys keys = replica.subnetKeys().orElseThrow();
+      if (keys.certification().parameters().threshold() > 1) {
+        certificationPool = new CertificationPool(replica.certifier(), keys.certification().parameters(),
+            keys.certification().publicKeyShares(), MAX_UNCERTIFIED_HEIGHTS);
+      }
+    }
+    return certificationPool;
   }
 
   @Override
@@ -246,11 +281,38 @@ public final class StateManager
     if (batch.height() != current.state().height() + 1) {
       return current;
     }
+    Anchor anchor = new Anchor(event.blockProposal(), event.beacon());
+    if (!hasKeys(current)) {
+      return applyBootstrap(current, batch, anchor);
+    }
     dev.canopy.execution.RoundResult round = replica.roundExecutor()
         .executeRound(current.state(), replica.routing().toExecution(batch));
     ReplicatedState next = round.state();
     metrics.heightExecuted(next.height(), round.instructionsUsed(), next.canisters().size());
-    return new Current(next, batch.blockHash(), new Anchor(event.blockProposal(), event.beacon()));
+    return new Current(next, batch.blockHash(), anchor, current.keyGeneration());
+  }
+
+  /**
+   * A batch of the key generation's bootstrap interval: its dealings and complaints go into the
+   * record; nothing executes. At the closing height the subnet's state begins.
+   *
+   * <p>Note: the keys are established here, in recovery too, because the heights after the
+   * closing one execute with the key's executors ({@code ic0.root_key}) and certify with it.
+   * Establishing is idempotent and gives every time the same keys, from the file or the record.
+   */
+  private Current applyBootstrap(Current current, Batch batch, Anchor anchor) {
+    KeyGenerationRecord record = current.keyGeneration().orElseThrow().append(batch.height(), batch.keyGeneration());
+    long timeNs = Math.multiplyExact(batch.timeMs(), BatchRouting.NANOS_PER_MILLI);
+    ReplicatedState next;
+    if (record.isClosed()) {
+      SubnetKeys keys = replica.establishKeys(record);
+      next = replica.genesisState().withBatch(batch.height(), timeNs);
+      context.getLog().info("the subnet's keys exist from height {}: subnet {}, root key {}", batch.height(),
+          next.ownSubnetId(), Hex.encode(keys.certification().groupPublicKeyDer()));
+    } else {
+      next = current.state().withBatch(batch.height(), timeNs);
+    }
+    return new Current(next, batch.blockHash(), anchor, Optional.of(record));
   }
 
   @Override
@@ -263,10 +325,13 @@ public final class StateManager
         })
         .onSignal(RecoveryCompleted.instance(), current -> {
           metrics.stateAt(current.state().height(), current.state().canisters().size());
-          RecoveryHold.awaitRelease(replica.keys().nodeId(), current.state().height());
+          RecoveryHold.awaitRelease(replica.identity().nodeId(), current.state().height());
           context.getLog().info("replicated state recovered at height {} ({} canisters)",
               current.state().height(), current.state().canisters().size());
-          if (certificationPool == null) {
+          if (!hasKeys(current)) {
+            context.getLog().info("the subnet's keys do not exist yet: the replicas generate them (the key"
+                + " generation's record is at height {})", current.keyGeneration().orElseThrow().height());
+          } else if (certificationPool() == null) {
             replica.publisher().publishRecovered(certify(current));
           } else {
             // Certified only once t replicas sign the same root of this height.
@@ -274,7 +339,7 @@ public final class StateManager
           }
           consensus.tell(new ConsensusActor.Resume(current.state().height(),
               current.state().batchTimeNs() / BatchRouting.NANOS_PER_MILLI,
-              current.lastBlockHash(), current.anchor(), context.getSelf()));
+              current.lastBlockHash(), current.anchor(), current.keyGeneration(), context.getSelf()));
           catchUp.tell(new CatchUpActor.StateAt(current.state().height(), context.getSelf()));
         })
         .build();
@@ -300,7 +365,8 @@ public final class StateManager
           serializedBytes = bytes;
         }
         return new Checkpoint(bytes, current.lastBlockHash().bytes(),
-            current.anchor().blockProposal(), current.anchor().beacon());
+            current.anchor().blockProposal(), current.anchor().beacon(),
+            current.keyGeneration().map(KeyGenerationRecord::encode).orElse(new byte[0]));
       }
 
       @Override
@@ -308,8 +374,19 @@ public final class StateManager
         Checkpoint checkpoint = (Checkpoint) from;
         ReplicatedState state = StateCodec.deserialize(checkpoint.state(), replica.engine());
         metrics.checkpointTaken(state.height());
+        Optional<KeyGenerationRecord> keyGeneration = replica.identity().keyGeneration().map(setup -> {
+          if (checkpoint.keyGeneration() == null || checkpoint.keyGeneration().length == 0) {
+            throw new IllegalStateException("a checkpoint of a subnet that generates its keys lacks the key"
+                + " generation's record");
+          }
+          KeyGenerationRecord record = KeyGenerationRecord.decode(setup, checkpoint.keyGeneration());
+          if (record.isClosed()) {
+            replica.establishKeys(record); // the heights after the checkpoint execute with the key
+          }
+          return record;
+        });
         return new Current(state, new Hash(checkpoint.lastBlockHash()),
-            new Anchor(checkpoint.lastBlockProposal(), checkpoint.lastBeacon()));
+            new Anchor(checkpoint.lastBlockProposal(), checkpoint.lastBeacon()), keyGeneration);
       }
     };
   }
@@ -317,7 +394,10 @@ public final class StateManager
   /** After a batch is journaled: certify its height (alone, or with the peers' shares). */
   private void certifyAndPublish(Current next) {
     replica.publisher().recordFinalized(next.state().height(), next.lastBlockHash());
-    if (certificationPool == null) {
+    if (!hasKeys(next)) {
+      return; // nothing is certified before the subnet's key exists
+    }
+    if (certificationPool() == null) {
       replica.publisher().publish(certify(next));
       onLiveHeight.accept(next.state().height());
     } else {
@@ -337,10 +417,13 @@ public final class StateManager
     if (height == 0) {
       return;
     }
+    Optional<ThresholdBls.SecretKeyShare> own = replica.subnetKeys().flatMap(SubnetKeys::certificationShare);
+    if (own.isEmpty()) {
+      return; // without a share of the key this replica certifies nothing (SubnetKeyStore logged why)
+    }
     CertifiedStateTree tree = treeBuilder.build(state.certifiedView());
     byte[] root = tree.rootHash();
-    ThresholdBls.SignatureShare share =
-        replica.certifier().signShare(replica.keys().subnetKeyShare(), root);
+    ThresholdBls.SignatureShare share = replica.certifier().signShare(own.get(), root);
     certificationPool.addOwn(height, root, share);
     awaitingCertification.put(height, new Uncertified(state, tree));
     while (awaitingCertification.size() > MAX_UNCERTIFIED_HEIGHTS) {
@@ -352,6 +435,9 @@ public final class StateManager
   }
 
   private void onPeerShare(ConsensusActor.CertificationShare share) {
+    if (replica.subnetKeys().isEmpty() || certificationPool() == null) {
+      return; // a peer that is ahead of this replica's key generation
+    }
     if (share.rootHash() == null || share.signature() == null
         || share.rootHash().length != 32 || share.signature().length > 64) {
       return;
@@ -396,7 +482,8 @@ public final class StateManager
       context.getLog().error("the state of height {} diverges from the subnet's: this replica's"
           + " root is {}, {} replicas signed {}; this height is not served",
           height, Hex.encode(pending.tree().rootHash()),
-          replica.keys().subnetKeyParameters().threshold(), Hex.encode(subnetRoot.get()));
+          replica.subnetKeys().orElseThrow().certification().parameters().threshold(),
+          Hex.encode(subnetRoot.get()));
       if (reportedDivergence.size() > MAX_UNCERTIFIED_HEIGHTS) {
         reportedDivergence.remove(reportedDivergence.iterator().next());
       }
@@ -453,7 +540,7 @@ public final class StateManager
     } else {
       try {
         state = StateCodec.deserialize(install.state(), replica.engine());
-        if (state.height() != height || !state.ownSubnetId().equals(replica.keys().subnetId())) {
+        if (state.height() != height || !Optional.of(state.ownSubnetId()).equals(replica.subnetId())) {
           problem = "the checkpoint is of height " + state.height() + " of subnet "
               + state.ownSubnetId();
         } else if (!java.util.Arrays.equals(StateCodec.stateHash(state),
@@ -484,8 +571,10 @@ public final class StateManager
       return current;
     }
     metrics.stateAt(state.height(), state.canisters().size());
+    // Only a replica holding the subnet's keys verifies a package, so its key generation record
+    // (closed) stays as it was.
     return new Current(state, cup.content().blockHash(), new Anchor(
-        cup.content().block().toBytes(), cup.content().beacon().toBytes()));
+        cup.content().block().toBytes(), cup.content().beacon().toBytes()), current.keyGeneration());
   }
 
   /** Consensus resumes from the package's block and beacon; heights below it are moot. */

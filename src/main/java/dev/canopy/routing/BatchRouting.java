@@ -1,5 +1,6 @@
 package dev.canopy.routing;
 
+import dev.canopy.consensus.DkgPayload;
 import dev.canopy.consensus.Hash;
 import dev.canopy.execution.Batch;
 import dev.canopy.execution.IngressMessage;
@@ -51,14 +52,17 @@ public final class BatchRouting {
       messages.add(CborArray.of(new CborValue.ByteString(m.messageId().bytes()),
           new CborValue.ByteString(m.content())));
     }
-    CborMap map = CborMap.builder()
+    CborMap.Builder map = CborMap.builder()
         .put("height", CborValue.UnsignedInt.of(batch.height()))
         .put("block_hash", batch.blockHash().bytes())
         .put("time_ms", CborValue.UnsignedInt.of(batch.timeMs()))
         .put("randomness", batch.randomness())
-        .put("messages", new CborArray(messages))
-        .build();
-    return CborEncoder.encode(map);
+        .put("messages", new CborArray(messages));
+    // Only batches of a key generation's bootstrap interval have it; others encode as before.
+    if (!batch.keyGeneration().isEmpty()) {
+      map.put("dkg", batch.keyGeneration().toCbor());
+    }
+    return CborEncoder.encode(map.build());
   }
 
   /** The inverse of {@link #encode}; a typed error for bytes it did not write. */
@@ -74,9 +78,10 @@ public final class BatchRouting {
         messages.add(new dev.canopy.consensus.IngressMessage(
             new Hash(pair.get(0).asBytes("message id")), pair.get(1).asBytes("message content")));
       }
+      DkgPayload keyGeneration = map.findMap("dkg").map(DkgPayload::fromCbor).orElse(DkgPayload.EMPTY);
       return new dev.canopy.consensus.Batch(map.getLong("height"),
           new Hash(map.getBytes("block_hash")), map.getLong("time_ms"),
-          map.getBytes("randomness"), messages);
+          map.getBytes("randomness"), messages, keyGeneration);
     } catch (InvalidPayloadException e) {
       throw e;
     } catch (InvalidInputException | IllegalArgumentException e) {

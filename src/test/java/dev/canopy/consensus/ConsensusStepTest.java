@@ -117,7 +117,7 @@ class ConsensusStepTest {
     RandomBeacon fromFirst = replicas.get(0).pool.beacon(1).orElseThrow();
     RandomBeacon fromSecond = replicas.get(2).pool.beacon(1).orElseThrow();
     assertThat(fromFirst).isEqualTo(fromSecond);
-    assertThat(BlsSignatureScheme.verify(subnet.membership.beaconPublicKey(),
+    assertThat(BlsSignatureScheme.verify(subnet.beaconPublicKey,
         RandomBeacon.signedMessage(1, subnet.genesisBeacon.id()), fromFirst.signature())).isTrue();
     // A share alone is not the beacon either.
     assertThat(shares.get(1).share()).isNotEqualTo(fromFirst.signature());

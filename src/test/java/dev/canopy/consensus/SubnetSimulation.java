@@ -7,15 +7,22 @@ import dev.canopy.consensus.Artifact.Notarization;
 import dev.canopy.consensus.Artifact.NotarizationShare;
 import dev.canopy.consensus.Artifact.RandomBeacon;
 import dev.canopy.consensus.Artifact.RandomBeaconShare;
+import dev.canopy.crypto.BlsSignatureScheme;
 import dev.canopy.crypto.DeterministicRandom;
+import dev.canopy.crypto.dkg.DishonestDealings;
+import dev.canopy.crypto.dkg.Dkg;
+import dev.canopy.crypto.dkg.DkgConfig;
+import dev.canopy.crypto.dkg.DkgDealing;
 import dev.canopy.types.InvalidInputException;
 import dev.canopy.types.NodeId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
@@ -30,6 +37,12 @@ import java.util.TreeSet;
  * when the scenario promises liveness, that every honest replica delivers again within a bound
  * after the network heals. A violation throws a {@link SimulationFailure} naming the seed with the
  * last events.
+ *
+ * <p>A scenario {@link Scenario#withKeyGeneration with key generation} starts the replicas without
+ * threshold keys: they deal (some of them dishonestly), generate both keys on the chain, derive
+ * their shares when the key generation closes, and go on with the threshold beacon. Every beacon
+ * an honest replica validates is checked: the bootstrap hash chain up to the closing height, a
+ * signature under the generated beacon key after it.
  */
 final class SubnetSimulation {
 
@@ -43,7 +56,13 @@ final class SubnetSimulation {
     /** Also sends copies of its artifacts with broken signatures, forgeries in others' names and garbage bytes. */
     INVALID_SIGNATURES,
     /** Notarization-shares and finalization-shares every block it sees. */
-    CONFLICTING_SHARES
+    CONFLICTING_SHARES,
+    /** Honest in consensus, but its dealings have the wrong number of commitments, also in its own blocks. */
+    INVALID_DEALING,
+    /** Honest in consensus, but its dealings give the next replica a share that fails the commitments. */
+    BAD_SHARE_DEALER,
+    /** Honest in consensus, but never deals. */
+    SILENT_DEALER
   }
 
   record Fault(Behavior behavior, long fromMs) {}
@@ -63,39 +82,58 @@ final class SubnetSimulation {
   }
 
   record Scenario(String name, int n, Map<Integer, Fault> faults, Network network, List<Partition> partitions,
-      long durationMs, boolean expectLiveness, long progressBoundMs, ConsensusParameters parameters) {
+      long durationMs, boolean expectLiveness, long progressBoundMs, ConsensusParameters parameters,
+      KeyGeneration.Schedule keyGeneration) {
     Scenario {
       faults = new TreeMap<>(faults);
       partitions = List.copyOf(partitions);
     }
 
     static Scenario of(String name, int n, long durationMs) {
-      return new Scenario(name, n, Map.of(), Network.good(), List.of(), durationMs, true, 3_000, defaultParameters());
+      return new Scenario(name, n, Map.of(), Network.good(), List.of(), durationMs, true, 3_000, defaultParameters(),
+          null);
     }
 
     Scenario with(int replica, Behavior behavior, long fromMs) {
       Map<Integer, Fault> f = new TreeMap<>(faults);
       f.put(replica, new Fault(behavior, fromMs));
-      return new Scenario(name, n, f, network, partitions, durationMs, expectLiveness, progressBoundMs, parameters);
+      return new Scenario(name, n, f, network, partitions, durationMs, expectLiveness, progressBoundMs, parameters,
+          keyGeneration);
     }
 
     Scenario with(Network network) {
-      return new Scenario(name, n, faults, network, partitions, durationMs, expectLiveness, progressBoundMs, parameters);
+      return new Scenario(name, n, faults, network, partitions, durationMs, expectLiveness, progressBoundMs, parameters,
+          keyGeneration);
     }
 
     Scenario with(Partition partition) {
       List<Partition> p = new ArrayList<>(partitions);
       p.add(partition);
-      return new Scenario(name, n, faults, network, p, durationMs, expectLiveness, progressBoundMs, parameters);
+      return new Scenario(name, n, faults, network, p, durationMs, expectLiveness, progressBoundMs, parameters,
+          keyGeneration);
     }
 
     Scenario withoutLiveness() {
-      return new Scenario(name, n, faults, network, partitions, durationMs, false, progressBoundMs, parameters);
+      return new Scenario(name, n, faults, network, partitions, durationMs, false, progressBoundMs, parameters,
+          keyGeneration);
+    }
+
+    /** The replicas start without threshold keys and generate them on this schedule. */
+    Scenario withKeyGeneration(KeyGeneration.Schedule schedule) {
+      return new Scenario(name, n, faults, network, partitions, durationMs, expectLiveness, progressBoundMs, parameters,
+          schedule);
     }
 
     boolean isHonest(int replica) {
       Fault f = faults.get(replica);
       return f == null || f.behavior() == Behavior.HONEST;
+    }
+
+    /** Honest in consensus (a dishonest dealer otherwise follows the protocol). */
+    boolean followsConsensus(int replica) {
+      Fault f = faults.get(replica);
+      return f == null || EnumSet.of(Behavior.HONEST, Behavior.INVALID_DEALING, Behavior.BAD_SHARE_DEALER,
+          Behavior.SILENT_DEALER).contains(f.behavior());
     }
   }
 
@@ -103,9 +141,15 @@ final class SubnetSimulation {
     return ConsensusParameters.defaults().withDelays(300, 150).withBlockLimits(20, 64 * 1024);
   }
 
-  /** What a run leaves behind for the test to look at. */
+  /**
+   * What a run leaves behind for the test to look at; with key generation, what each replica that
+   * follows consensus (dishonest dealers included) derived ({@code keysByReplica}, {@code
+   * recordsByReplica}: the record it installed last) and how many threshold-signed beacons honest
+   * replicas validated ({@code thresholdBeacons}).
+   */
   record Result(long seed, Map<Integer, List<Batch>> deliveredByHonest, TreeMap<Long, Hash> finalizedBlocks,
-      int forgeriesSent, int forgeriesRejected, long messagesDelivered, int signatureChecks) {
+      int forgeriesSent, int forgeriesRejected, long messagesDelivered, int signatureChecks,
+      Map<Integer, SubnetKeys> keysByReplica, Map<Integer, KeyGenerationRecord> recordsByReplica, int thresholdBeacons) {
     long minDeliveredHeight() {
       return deliveredByHonest.values().stream().mapToLong(List::size).min().orElse(0);
     }
@@ -133,6 +177,7 @@ final class SubnetSimulation {
   private final TreeMap<Long, Hash> finalizedAt = new TreeMap<>();
   private final TreeMap<Long, Batch> deliveredAt = new TreeMap<>();
   private final Set<Hash> forgedIds = new HashSet<>();
+  private int thresholdBeacons;
   private long eventSeq;
   private long now;
   private long messagesDelivered;
@@ -142,7 +187,9 @@ final class SubnetSimulation {
     this.scenario = scenario;
     this.seed = seed;
     this.random = DeterministicRandom.fromSeed(seed);
-    this.subnet = TestSubnet.create(scenario.n(), seed);
+    this.subnet = scenario.keyGeneration() == null
+        ? TestSubnet.create(scenario.n(), seed)
+        : TestSubnet.generatingKeys(scenario.n(), seed, scenario.keyGeneration());
     for (int i = 0; i < scenario.n(); i++) {
       replicas.add(new Replica(i));
     }
@@ -153,6 +200,9 @@ final class SubnetSimulation {
   }
 
   private Result run() {
+    for (Replica r : replicas) {
+      deal(r);
+    }
     for (Replica r : replicas) {
       schedule(random.nextLong(TICK_MS), new Tick(r.index));
     }
@@ -171,13 +221,95 @@ final class SubnetSimulation {
     }
     checkLivenessAtEnd();
     Map<Integer, List<Batch>> delivered = new TreeMap<>();
+    Map<Integer, SubnetKeys> keys = new TreeMap<>();
+    Map<Integer, KeyGenerationRecord> records = new TreeMap<>();
     for (Replica r : replicas) {
       if (scenario.isHonest(r.index)) {
         delivered.put(r.index, List.copyOf(r.delivered));
       }
+      if (scenario.followsConsensus(r.index)) {
+        r.step.config().keys().ifPresent(k -> keys.put(r.index, k));
+        r.step.config().keyGeneration().ifPresent(k -> records.put(r.index, k));
+      }
     }
     return new Result(seed, delivered, new TreeMap<>(finalizedAt), forgedIds.size(), forgeriesRejected,
-        messagesDelivered, verifier.checks);
+        messagesDelivered, verifier.checks, keys, records, thresholdBeacons);
+  }
+
+  // ---- key generation ----
+
+  /** A replica's dealings at the start, honest or as its behaviour has it. */
+  private void deal(Replica r) {
+    if (r.step.config().keyGeneration().isEmpty() || r.isSilent(0)) {
+      return;
+    }
+    DeterministicRandom dealerRandom = DeterministicRandom.fromSeed(seed * 1_000_003L + r.index);
+    List<Artifact> dealings = new ArrayList<>(r.step.ownDealings(dealerRandom));
+    KeyGeneration setup = subnet.keyGeneration.orElseThrow();
+    Behavior behavior = r.behavior(0);
+    if (behavior == Behavior.SILENT_DEALER) {
+      return;
+    }
+    if (behavior == Behavior.INVALID_DEALING) {
+      dealings.clear();
+      for (KeyGeneration.Key key : KeyGeneration.Key.values()) {
+        DkgConfig right = setup.config(key);
+        DkgConfig wrong = DkgConfig.fresh(right.instanceId(), right.threshold() + 1 > right.receiverCount()
+            ? right.threshold() - 1 : right.threshold() + 1, right.dealers(), right.receivers());
+        Artifact.KeyDealing bad = new Artifact.KeyDealing(Dkg.deal(wrong, r.index + 1, r.config().nodeKey(), dealerRandom));
+        forgedIds.add(bad.id());
+        r.invalidDealings.add(bad);
+        dealings.add(bad);
+      }
+    } else if (behavior == Behavior.BAD_SHARE_DEALER) {
+      List<Artifact> honest = dealings;
+      dealings = new ArrayList<>();
+      int victim = (r.index + 1) % scenario.n();
+      for (Artifact a : honest) {
+        DkgDealing d = ((Artifact.KeyDealing) a).dealing();
+        DkgConfig config = setup.config(setup.keyOf(d.instanceId()).orElseThrow());
+        dealings.add(new Artifact.KeyDealing(
+            DishonestDealings.withWrongShareFor(config, d, victim + 1, r.config().nodeKey())));
+      }
+      trace("replica " + r.index + " deals a bad share to replica " + victim);
+    }
+    for (Artifact a : dealings) {
+      r.pool.receive(a, r.localTime(now));
+      broadcast(r, a);
+    }
+  }
+
+  /** After a step: install the key generation's record at a closing height, and the keys it gave. */
+  private void installKeyGeneration(Replica r) {
+    r.step.keyGenerationProgress(r.pool).ifPresent(record -> {
+      SubnetConfig config = r.step.config();
+      Optional<SubnetKeys> keys = Optional.empty();
+      if (record.isClosed()) {
+        keys = Optional.of(SubnetKeys.derive(record, r.index, config.dkgKey().orElseThrow()));
+        r.pool.purgeKeyGeneration();
+        trace("t=" + now + " replica " + r.index + " has the keys (closed at " + record.height() + ")");
+      } else {
+        trace("t=" + now + " replica " + r.index + ": key generation open at " + record.height());
+      }
+      r.step = r.step.withConfig(config.withRecord(record, keys));
+    });
+  }
+
+  /** A block of a dishonest dealer at a dealing height carries its invalid dealings, re-signed. */
+  private Optional<BlockProposal> withInvalidDealings(Replica r, BlockProposal p) {
+    Block b = p.block();
+    KeyGeneration setup = subnet.keyGeneration.orElseThrow();
+    if (r.invalidDealings.isEmpty() || !b.payload().messages().isEmpty() || !setup.schedule().dealingsAllowedAt(b.height())
+        || r.step.config().beaconMode(b.height()) != SubnetConfig.BeaconMode.BOOTSTRAP) {
+      return Optional.empty();
+    }
+    List<Artifact.KeyDealing> dealings = new ArrayList<>(b.payload().keyGeneration().dealings());
+    dealings.addAll(r.invalidDealings);
+    Block forged = new Block(b.height(), b.parentHash(), b.rank(), b.maker(), b.timeMs(),
+        new Payload(List.of(), new DkgPayload(dealings, b.payload().keyGeneration().complaints())));
+    BlockProposal proposal = BlockProposal.sign(forged, r.config().nodeKey());
+    forgedIds.add(proposal.id());
+    return Optional.of(proposal);
   }
 
   // ---- events ----
@@ -278,9 +410,9 @@ final class SubnetSimulation {
 
   private final class Replica {
     final int index;
-    final SubnetConfig config;
     final ArtifactPool pool;
-    final ConsensusStep step;
+    ConsensusStep step;
+    final List<Artifact.KeyDealing> invalidDealings = new ArrayList<>();
     final TestIngressPool ingress = new TestIngressPool();
     final long clockSkewMs;
     final List<Batch> delivered = new ArrayList<>();
@@ -292,9 +424,8 @@ final class SubnetSimulation {
 
     Replica(int index) {
       this.index = index;
-      this.config = subnet.configs.get(index);
       this.pool = subnet.newPool(scenario.parameters());
-      this.step = new ConsensusStep(config, scenario.parameters(), ingress, verifier);
+      this.step = new ConsensusStep(subnet.configs.get(index), scenario.parameters(), ingress, verifier);
       this.clockSkewMs = random.nextLong(41) - 20;
     }
 
@@ -313,6 +444,10 @@ final class SubnetSimulation {
 
     boolean isHonest() {
       return scenario.isHonest(index);
+    }
+
+    SubnetConfig config() {
+      return step.config();
     }
   }
 
@@ -343,6 +478,7 @@ final class SubnetSimulation {
       if (r.isHonest()) {
         checkAdded(r, added);
       }
+      installKeyGeneration(r);
     }
     fail("replica " + r.index + " did not settle within " + MAX_STEPS_PER_WAKE + " steps");
   }
@@ -355,6 +491,14 @@ final class SubnetSimulation {
     if (behavior == Behavior.EQUIVOCATING_MAKER && a instanceof BlockProposal p) {
       equivocate(r, p);
       return;
+    }
+    if (behavior == Behavior.INVALID_DEALING && a instanceof BlockProposal p) {
+      Optional<BlockProposal> forged = withInvalidDealings(r, p);
+      if (forged.isPresent()) {
+        trace("t=" + now + " replica " + r.index + " proposes a block with invalid dealings at h=" + p.height());
+        broadcast(r, forged.get());
+        return;
+      }
     }
     broadcast(r, a);
     if (behavior == Behavior.INVALID_SIGNATURES) {
@@ -380,8 +524,8 @@ final class SubnetSimulation {
     List<IngressMessage> messages = new ArrayList<>(b.payload().messages());
     messages.add(TestIngressPool.message(content));
     Block twin = new Block(b.height(), b.parentHash(), b.rank(), b.maker(), b.timeMs(), new Payload(messages));
-    BlockProposal twinProposal = BlockProposal.sign(twin, r.config.nodeKey());
-    NotarizationShare twinShare = NotarizationShare.sign(twin.height(), twin.hash(), r.config.self(), r.config.nodeKey());
+    BlockProposal twinProposal = BlockProposal.sign(twin, r.config().nodeKey());
+    NotarizationShare twinShare = NotarizationShare.sign(twin.height(), twin.hash(), r.config().self(), r.config().nodeKey());
     trace("t=" + now + " replica " + r.index + " equivocates at h=" + b.height() + ": "
         + b.hash().shortHex() + " / " + twin.hash().shortHex());
     byte[] first = original.toBytes();
@@ -440,8 +584,8 @@ final class SubnetSimulation {
       for (BlockProposal p : r.pool.blocks(h)) {
         Hash hash = p.block().hash();
         if (r.conflictingSharesSent.add(hash)) {
-          broadcast(r, NotarizationShare.sign(h, hash, r.config.self(), r.config.nodeKey()));
-          broadcast(r, FinalizationShare.sign(h, hash, r.config.self(), r.config.nodeKey()));
+          broadcast(r, NotarizationShare.sign(h, hash, r.config().self(), r.config().nodeKey()));
+          broadcast(r, FinalizationShare.sign(h, hash, r.config().self(), r.config().nodeKey()));
         }
       }
     }
@@ -487,8 +631,32 @@ final class SubnetSimulation {
       if (r.pool.finalizations(a.height()).size() > 1) {
         fail("replica " + r.index + " holds two finalizations at height " + a.height());
       }
+      if (a instanceof RandomBeacon b) {
+        checkBeacon(r, b);
+      }
     }
     checkLiveness(r);
+  }
+
+  /** A bootstrap beacon up to the closing height, a signature under the generated key after it. */
+  private void checkBeacon(Replica r, RandomBeacon b) {
+    SubnetConfig config = r.config();
+    if (config.keyGeneration().isEmpty()) {
+      return;
+    }
+    KeyGenerationRecord record = config.keyGeneration().get();
+    if (b.height() <= record.lastBootstrapHeightKnown()) {
+      if (!b.equals(RandomBeacon.bootstrap(b.height(), b.parentBeaconHash()))) {
+        fail("replica " + r.index + " validated a beacon at bootstrap height " + b.height() + " that is not the hash chain's");
+      }
+      return;
+    }
+    SubnetKeys keys = config.keys().orElseThrow(() -> new AssertionError("a beacon above the bootstrap without keys"));
+    if (!BlsSignatureScheme.verify(keys.beacon().groupPublicKey(), RandomBeacon.signedMessage(b.height(), b.parentBeaconHash()),
+        b.signature())) {
+      fail("replica " + r.index + " validated beacon " + b.height() + " that the generated beacon key did not sign");
+    }
+    thresholdBeacons++;
   }
 
   private long healedAtMs() {

@@ -35,10 +35,11 @@ class HttpRoutesTest {
   static final class MutableStatus implements ReplicaStatus {
     volatile ReplicaHealthStatus health = ReplicaHealthStatus.STARTING;
     volatile OptionalLong height = OptionalLong.empty();
+    volatile boolean keyExists = true;
 
     @Override
-    public byte[] rootKeyDer() {
-      return ROOT_KEY.clone();
+    public java.util.Optional<byte[]> rootKeyDer() {
+      return keyExists ? java.util.Optional.of(ROOT_KEY.clone()) : java.util.Optional.empty();
     }
 
     @Override
@@ -132,6 +133,123 @@ class HttpRoutesTest {
     assertThat(starting.getText("replica_health_status")).isEqualTo("starting");
     assertThat(keys(starting)).doesNotContain("certified_height");
     assertThat(healthy.getText("replica_health_status")).isEqualTo("healthy");
+  }
+
+  @Test
+  void statusHasNoRootKeyWhileTheSubnetGeneratesIt() throws Exception {
+    status.health = ReplicaHealthStatus.STARTING;
+    status.height = OptionalLong.empty();
+    status.keyExists = false;
+    try {
+      CborMap generating = statusMap(send("GET", "/api/v2/status"));
+      assertThat(keys(generating)).containsExactly("ic_api_version", "impl_version", "replica_health_status");
+      assertThat(generating.getText("replica_health_status")).isEqualTo("starting");
+    } finally {
+      status.keyExists = true;
+    }
+  }
+
+  @Test
+  void callsQueriesAndReadStateAre503WithTheReasonWhileTheReplicaCannotServe() throws Exception {
+    String reason = "subnet key generation in progress";
+    ServerBinding unavailable = Http.get(system)
+        .newServerAt("127.0.0.1", 0)
+        .bind(new HttpRoutes(status, new UnavailableBackend(reason), 1 << 20).route())
+        .toCompletableFuture()
+        .get();
+    try {
+      String id = "rwlgt-iiaaa-aaaaa-aaaaa-cai";
+      for (String path : new String[] {"/api/v2/canister/" + id + "/call", "/api/v3/canister/" + id + "/call",
+          "/api/v2/canister/" + id + "/query", "/api/v3/canister/" + id + "/read_state"}) {
+        URI uri = URI.create("http://127.0.0.1:" + unavailable.localAddress().getPort() + path);
+        HttpResponse<String> response = client.send(
+            HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {(byte) 0xa0})).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path).isEqualTo(503);
+        assertThat(response.body()).as(path).contains(reason);
+      }
+    } finally {
+      unavailable.unbind().toCompletableFuture().get();
+    }
+  }
+
+  /** A replica that serves nothing yet: every request must be answered from its reason alone. */
+  private record UnavailableBackend(String reason) implements ReplicaBackend {
+    @Override
+    public java.util.Optional<String> unavailableReason() {
+      return java.util.Optional.of(reason);
+    }
+
+    @Override
+    public java.util.concurrent.Executor workExecutor() {
+      return Runnable::run;
+    }
+
+    private static <T> T untouched() {
+      throw new AssertionError("an unavailable replica's parts must not be used");
+    }
+
+    @Override
+    public dev.canopy.ingress.EnvelopeDecoder decoder() {
+      return untouched();
+    }
+
+    @Override
+    public dev.canopy.ingress.IngressValidator validator() {
+      return untouched();
+    }
+
+    @Override
+    public dev.canopy.state.ReadStateAccess readStateAccess() {
+      return untouched();
+    }
+
+    @Override
+    public dev.canopy.execution.QueryExecutor queryExecutor() {
+      return untouched();
+    }
+
+    @Override
+    public dev.canopy.execution.CyclesFees fees() {
+      return untouched();
+    }
+
+    @Override
+    public dev.canopy.crypto.Ed25519SigningKey nodeSigningKey() {
+      return untouched();
+    }
+
+    @Override
+    public dev.canopy.types.NodeId nodeId() {
+      return untouched();
+    }
+
+    @Override
+    public long nowNs() {
+      return untouched();
+    }
+
+    @Override
+    public java.util.Optional<PublishedState> latest() {
+      return untouched();
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<dev.canopy.ingress.IngressPool.Admission> submit(
+        dev.canopy.ingress.ValidatedRequest<dev.canopy.ingress.CallContent> call, dev.canopy.state.EffectiveId effectiveId) {
+      return untouched();
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<java.util.Optional<dev.canopy.state.CertifiedState>> awaitCertifiedOutcome(
+        dev.canopy.types.RequestId requestId) {
+      return untouched();
+    }
+
+    @Override
+    public long syncCallTimeoutMs() {
+      return untouched();
+    }
   }
 
   @Test

@@ -53,7 +53,7 @@ class CatchUpActorTest {
 
   @BeforeEach
   void setUp() {
-    keys = LocalSubnet.dealKeys(dataDir, 4, new SplittableRandom(SEED));
+    keys = dealKeys(4, new SplittableRandom(SEED));
     Path dir = LocalSubnet.replicaDir(dataDir, 0);
     ReplicaSettings settings = TestNodeConfigs.ephemeral(dir, Map.of(
         "canopy.replica.checkpoint-every-heights", 10,
@@ -71,6 +71,29 @@ class CatchUpActorTest {
     content = content(HEIGHT);
   }
 
+  /**
+   * Keys dealt for a subnet of {@code n} in the test: the actor under test only needs a replica
+   * that holds shares of the subnet's key, however the key was made.
+   */
+  static List<NodeKeys> dealKeys(int n, java.util.random.RandomGenerator random) {
+    int f = (n - 1) / 3;
+    ThresholdBls.Dealing subnet = ThresholdBls.deal(new ThresholdBls.Parameters(n - f, n), random);
+    ThresholdBls.Dealing beacon = ThresholdBls.deal(new ThresholdBls.Parameters(f + 1, n), random);
+    List<dev.canopy.crypto.Ed25519SigningKey> nodeKeys = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      nodeKeys.add(dev.canopy.crypto.Ed25519SigningKey.generate(random));
+    }
+    List<dev.canopy.crypto.Ed25519PublicKey> publicKeys =
+        nodeKeys.stream().map(dev.canopy.crypto.Ed25519SigningKey::publicKey).toList();
+    List<NodeKeys> result = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      result.add(new NodeKeys(nodeKeys.get(i), subnet.parameters(), subnet.secretKeyShares().get(i),
+          subnet.publicKeyShares(), subnet.groupPublicKey(), publicKeys,
+          beacon.secretKeyShares().get(i), beacon.publicKeyShares(), beacon.groupPublicKey()));
+    }
+    return result;
+  }
+
   @AfterEach
   void tearDown() {
     testKit.shutdownTestKit();
@@ -86,12 +109,12 @@ class CatchUpActorTest {
   }
 
   ThresholdBls.SignatureShare share(int replica, CatchUpPackage.Content c) {
-    return CatchUpKeys.of(keys.get(replica)).signShare(c);
+    return CatchUpKeys.of(keys.get(replica).subnetKeys()).signShare(c).orElseThrow();
   }
 
   /** The subnet's package of {@code c}: replicas 1 to 3 sign it. */
   CatchUpPackage signed(CatchUpPackage.Content c) {
-    CertificationPool pool = CatchUpKeys.of(keys.get(1)).sharePool(100);
+    CertificationPool pool = CatchUpKeys.of(keys.get(1).subnetKeys()).sharePool(100);
     byte[] hash = c.hash().bytes();
     pool.addOwn(c.height(), hash, share(1, c));
     pool.addPeerShare(c.height(), hash, share(2, c));

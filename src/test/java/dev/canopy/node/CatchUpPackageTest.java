@@ -42,7 +42,7 @@ class CatchUpPackageTest {
   CatchUpPackage.Content content;
 
   static CatchUpKeys keysOf(ThresholdBls.Dealing dealing, int replica) {
-    return new CatchUpKeys(PARAMETERS, dealing.secretKeyShares().get(replica),
+    return new CatchUpKeys(PARAMETERS, java.util.Optional.of(dealing.secretKeyShares().get(replica)),
         dealing.publicKeyShares(), dealing.groupPublicKey());
   }
 
@@ -76,9 +76,9 @@ class CatchUpPackageTest {
   CertificationPool poolWithSharesOf(int... peers) {
     CertificationPool pool = replicas.get(0).sharePool(2_000);
     byte[] hash = content.hash().bytes();
-    pool.addOwn(content.height(), hash, replicas.get(0).signShare(content));
+    pool.addOwn(content.height(), hash, replicas.get(0).signShare(content).orElseThrow());
     for (int peer : peers) {
-      pool.addPeerShare(content.height(), hash, replicas.get(peer).signShare(content));
+      pool.addPeerShare(content.height(), hash, replicas.get(peer).signShare(content).orElseThrow());
     }
     return pool;
   }
@@ -129,9 +129,9 @@ class CatchUpPackageTest {
     CatchUpKeys foreign = keysOf(other, 0);
     CertificationPool pool = foreign.sharePool(2_000);
     byte[] hash = content.hash().bytes();
-    pool.addOwn(500, hash, foreign.signShare(content));
-    pool.addPeerShare(500, hash, keysOf(other, 1).signShare(content));
-    pool.addPeerShare(500, hash, keysOf(other, 2).signShare(content));
+    pool.addOwn(500, hash, foreign.signShare(content).orElseThrow());
+    pool.addPeerShare(500, hash, keysOf(other, 1).signShare(content).orElseThrow());
+    pool.addPeerShare(500, hash, keysOf(other, 2).signShare(content).orElseThrow());
     CatchUpPackage foreignCup =
         new CatchUpPackage(content, pool.certification(500).orElseThrow().signature());
     assertThat(foreignCup.verify(other.groupPublicKey())).isTrue();
@@ -149,7 +149,7 @@ class CatchUpPackageTest {
     assertThat(replicas.get(0).verify(new CatchUpPackage(content, asRoot))).isFalse();
 
     // A single replica's share, and bytes that are no signature at all.
-    byte[] share = replicas.get(0).signShare(content).signature();
+    byte[] share = replicas.get(0).signShare(content).orElseThrow().signature();
     assertThat(replicas.get(0).verify(new CatchUpPackage(content, share))).isFalse();
     assertThat(replicas.get(0).verify(new CatchUpPackage(content, new byte[48]))).isFalse();
     assertThat(cup.verify(dealing.groupPublicKey())).isTrue();

@@ -32,8 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A subnet of four replicas (f = 1) in one process, each its own cluster member with its own HTTP
- * port, as clients see it: a canister installed through one replica is called through another and
- * queried through a third; every replica serves certificates signed by the same threshold key;
+ * port, as clients see it: the replicas start from a genesis with only their own node and DKG
+ * keys and generate the subnet's threshold keys through consensus; a canister installed through
+ * one replica is called through another and queried through a third; every replica serves
+ * certificates signed by the generated key, which /api/v2/status serves as the root key; no
+ * replica's files hold another's share or a whole secret; a restarted replica loads its shares;
  * with one replica stopped updates still complete; with two stopped the subnet halts without a
  * fork. The tests run in order on one subnet.
  */
@@ -108,21 +111,65 @@ class LocalSubnetTest {
 
   @Test
   @Order(1)
-  void everyReplicaServesTheSameRootKeyAndSubnetWithFourNodes() {
+  void theReplicasGeneratedOneKeyWhichEveryReplicaServesAsTheRootKey() {
     byte[] rootKey = clients.get(0).rootKey();
     for (int i = 0; i < REPLICAS; i++) {
-      assertThat(clients.get(i).get("/api/v2/status").cbor().getBytes("root_key"))
-          .isEqualTo(rootKey);
-      assertThat(subnet.node(i).subnetId()).isEqualTo(subnet.node(0).subnetId());
-      assertThat(subnet.node(i).keys().replicaIndex()).isEqualTo(i);
-      assertThat(subnet.node(i).keys().subnetKeyParameters().threshold()).isEqualTo(3);
-      assertThat(subnet.node(i).latestState().orElseThrow().state().subnets()
-          .get(subnet.node(0).subnetId()).nodePublicKeysDer()).hasSize(REPLICAS);
+      var status = clients.get(i).get("/api/v2/status").cbor();
+      assertThat(status.getBytes("root_key")).isEqualTo(rootKey);
+      assertThat(status.getText("replica_health_status")).isEqualTo("healthy");
+      Node node = subnet.node(i);
+      // The subnet's id is its generated key's, as agents assume of a root subnet.
+      assertThat(node.subnetId().principal()).isEqualTo(Principal.selfAuthenticating(rootKey));
+      assertThat(node.identity().genesisId()).isNotEqualTo(node.subnetId());
+      assertThat(node.keys().rootKeyDer()).isEqualTo(rootKey);
+      assertThat(node.keySharesSource()).isEqualTo("derived");
+      assertThat(node.keys().replicaIndex()).isEqualTo(i);
+      assertThat(node.keys().subnetKeyParameters().threshold()).isEqualTo(3);
+      assertThat(node.keys().beaconKeyShare().index()).isEqualTo(i + 1);
+      var own = node.latestState().orElseThrow().state().subnets().get(node.subnetId());
+      assertThat(own.nodePublicKeysDer()).hasSize(REPLICAS);
+      assertThat(own.publicKeyDer()).isEqualTo(rootKey);
     }
   }
 
   @Test
   @Order(2)
+  void noReplicaKeepsAnotherReplicasShareOrAWholeSecretInAnyFile() throws Exception {
+    List<NodeKeys> keys = new ArrayList<>();
+    for (int i = 0; i < REPLICAS; i++) {
+      keys.add(subnet.node(i).keys());
+    }
+    // The whole secrets exist only here, interpolated from t shares for this check.
+    byte[] certificationSecret = interpolate(keys.subList(0, 3).stream().map(NodeKeys::subnetKeyShare).toList());
+    byte[] beaconSecret = interpolate(keys.subList(1, 3).stream().map(NodeKeys::beaconKeyShare).toList());
+    assertThat(dev.canopy.crypto.BlsSecretKey.fromBytes(certificationSecret).publicKey())
+        .isEqualTo(keys.get(0).subnetPublicKey());
+    for (int i = 0; i < REPLICAS; i++) {
+      byte[] files = SubnetGenesisTest.allBytesUnder(LocalSubnet.replicaDir(dataDir, i));
+      assertThat(SubnetGenesisTest.contains(files, certificationSecret)).as("replica %d: subnet secret", i).isFalse();
+      assertThat(SubnetGenesisTest.contains(files, beaconSecret)).as("replica %d: beacon secret", i).isFalse();
+      for (int j = 0; j < REPLICAS; j++) {
+        assertThat(SubnetGenesisTest.contains(files, keys.get(j).subnetKeyShare().key().toBytes()))
+            .as("replica %d's files hold certification share %d", i, j + 1).isEqualTo(i == j);
+        assertThat(SubnetGenesisTest.contains(files, keys.get(j).beaconKeyShare().key().toBytes()))
+            .as("replica %d's files hold beacon share %d", i, j + 1).isEqualTo(i == j);
+      }
+    }
+  }
+
+  /** The secret at 0 of the polynomial through these shares (t of them). */
+  private static byte[] interpolate(List<dev.canopy.crypto.ThresholdBls.SecretKeyShare> shares) {
+    int[] indices = shares.stream().mapToInt(dev.canopy.crypto.ThresholdBls.SecretKeyShare::index).toArray();
+    List<java.math.BigInteger> lambdas = dev.canopy.crypto.ThresholdBls.lagrangeAtZero(indices);
+    java.math.BigInteger secret = java.math.BigInteger.ZERO;
+    for (int j = 0; j < shares.size(); j++) {
+      secret = secret.add(lambdas.get(j).multiply(shares.get(j).key().scalar()));
+    }
+    return dev.canopy.crypto.BlsSecretKey.fromScalar(secret.mod(dev.canopy.crypto.ThresholdBls.R)).toBytes();
+  }
+
+  @Test
+  @Order(3)
   void aCounterInstalledThroughOneReplicaIsCalledThroughAnotherAndQueriedThroughAThird() {
     byte[] created = clients.get(0).callSync("v4", ANY_IN_RANGE, Principal.MANAGEMENT_CANISTER,
         "provisional_create_canister_with_cycles",
@@ -144,7 +191,7 @@ class LocalSubnetTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void certificatesFromEveryReplicaVerifyUnderTheOneRootKey() {
     CertificateVerifier verifier = CertificateVerifier.forRootKey(clients.get(0).rootKey());
     for (int i = 0; i < REPLICAS; i++) {
@@ -160,7 +207,7 @@ class LocalSubnetTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void replicasAgreeOnTheStateRootOfEveryCertifiedHeight() {
     long start = subnet.node(0).latestState().orElseThrow().certified().certification().height();
     // Bounded: sample until every replica has served a few heights past the start.
@@ -196,10 +243,22 @@ class LocalSubnetTest {
   }
 
   @Test
-  @Order(5)
-  void aRestartedReplicaRejoinsAndCatchesUpFromItsJournalAndItsPeers() {
+  @Order(6)
+  void aRestartedReplicaLoadsItsSharesRejoinsAndCatchesUpFromItsJournalAndItsPeers() throws Exception {
     long before = certifiedHeight(1);
+    byte[] rootKey = clients.get(0).rootKey();
+    NodeKeys keysBefore = subnet.node(1).keys();
+    java.nio.file.Path keyFile = LocalSubnet.replicaDir(dataDir, 1).resolve(DataDirectory.KEYS_DIR)
+        .resolve(SubnetKeyStore.FILE);
+    byte[] fileBefore = java.nio.file.Files.readAllBytes(keyFile);
+    var modifiedBefore = java.nio.file.Files.getLastModifiedTime(keyFile);
     Node restarted = subnet.restart(1);
+    // No new key generation: the same shares, read back from the file, which is untouched.
+    assertThat(restarted.keySharesSource()).isEqualTo("loaded");
+    assertThat(restarted.keys().subnetKeyShare()).isEqualTo(keysBefore.subnetKeyShare());
+    assertThat(restarted.keys().beaconKeyShare()).isEqualTo(keysBefore.beaconKeyShare());
+    assertThat(java.nio.file.Files.readAllBytes(keyFile)).isEqualTo(fileBefore);
+    assertThat(java.nio.file.Files.getLastModifiedTime(keyFile)).isEqualTo(modifiedBefore);
     seenRoots.get(1).clear();
     clients.set(1, new IcTestClient(restarted.httpUri(), 101)); // a new ephemeral HTTP port
     assertThat(restarted.recoveredState()).isEmpty(); // certified only with the peers' shares
@@ -207,6 +266,7 @@ class LocalSubnetTest {
     assertThat(certifiedHeight(1)).isGreaterThan(before);
     sample(List.of(0, 1, 2, 3));
     assertThat(get(1)).isEqualTo(CandidValue.nat(1));
+    assertThat(clients.get(1).get("/api/v2/status").cbor().getBytes("root_key")).isEqualTo(rootKey);
     assertNoTwoRootsAtAHeight();
   }
 
@@ -243,7 +303,7 @@ class LocalSubnetTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void withOneReplicaStoppedUpdatesStillComplete() {
     subnet.node(3).close();
     awaitCertifiedHeight(1, certifiedHeight(2));
@@ -256,7 +316,7 @@ class LocalSubnetTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void withTwoReplicasStoppedTheSubnetHaltsWithoutAFork() throws Exception {
     subnet.node(2).close();
     // Heights already signed by three replicas may still certify on the last two; then nothing.

@@ -3,112 +3,164 @@ package dev.canopy.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.canopy.crypto.BlsSignatureScheme;
-import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.consensus.KeyGeneration;
+import dev.canopy.types.CanisterId;
+import dev.canopy.types.CanisterIdRange;
+import dev.canopy.types.InvalidInputException;
+import dev.canopy.types.Principal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Genesis of a subnet of several replicas: trusted-dealer keys, one share per replica's files. */
+/**
+ * Genesis of a subnet of several replicas: each replica's directory gets its own node and DKG keys
+ * and the shared public record, and no threshold key (the replicas generate those; see
+ * LocalSubnetTest and the consensus simulation).
+ */
 class SubnetGenesisTest {
   private static final long SEED = 20_261_121L;
+  static final CanisterIdRange RANGE = new CanisterIdRange(CanisterId.fromIndex(0), CanisterId.fromIndex(0xFFFFF));
 
   @TempDir Path dir;
 
-  private List<Path> keyDirs(int n) {
+  private List<Path> dataDirs(int n) {
     List<Path> dirs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      dirs.add(dir.resolve("replica-" + i).resolve("keys"));
+      dirs.add(dir.resolve("replica-" + i));
     }
     return dirs;
   }
 
-  @Test
-  void fourReplicasGetThresholdsTwoFPlusOneForCertificationAndFPlusOneForTheBeacon() {
-    List<NodeKeys> keys = Genesis.createSubnet(4, new SplittableRandom(SEED));
-
-    assertThat(keys).hasSize(4);
-    for (int i = 0; i < 4; i++) {
-      NodeKeys k = keys.get(i);
-      assertThat(k.replicaIndex()).isEqualTo(i);
-      assertThat(k.subnetKeyParameters()).isEqualTo(new ThresholdBls.Parameters(3, 4));
-      assertThat(k.membership().beaconParameters()).isEqualTo(new ThresholdBls.Parameters(2, 4));
-      assertThat(k.subnetId()).isEqualTo(keys.get(0).subnetId());
-      assertThat(k.memberNodeKeys()).isEqualTo(keys.get(0).memberNodeKeys());
-      assertThat(k.consensusConfig().self()).isEqualTo(k.nodeId());
-    }
-    // Any three replicas' shares sign for the subnet; two do not suffice.
-    byte[] message = BlsSignatureScheme.stateRootMessage(new byte[32]);
-    List<ThresholdBls.SignatureShare> shares = new ArrayList<>();
-    for (int i : new int[] {3, 0, 2}) {
-      shares.add(ThresholdBls.signShare(keys.get(i).subnetKeyShare(), message));
-    }
-    byte[] signature = ThresholdBls.combineSignatures(keys.get(0).subnetKeyParameters(), shares);
-    assertThat(BlsSignatureScheme.verify(keys.get(1).subnetPublicKey(), message, signature)).isTrue();
-    assertThatThrownBy(() -> ThresholdBls.combineSignatures(
-        keys.get(0).subnetKeyParameters(), shares.subList(0, 2)))
-        .isInstanceOf(RuntimeException.class);
+  private SubnetGenesis create(int n, long seed) {
+    return Genesis.loadOrCreateSubnetGenesis(dataDirs(n), RANGE, KeyGeneration.Schedule.defaults(),
+        new SplittableRandom(seed));
   }
 
   @Test
-  void eachReplicasFilesHoldOnlyItsOwnSharesAndLoadBackAsTheSameSubnet() throws Exception {
-    List<NodeKeys> created = Genesis.loadOrCreateSubnet(keyDirs(4), new SplittableRandom(SEED));
-    List<NodeKeys> loaded = Genesis.loadOrCreateSubnet(keyDirs(4), new SplittableRandom(SEED + 1));
-
+  void eachReplicaGetsOnlyItsOwnNodeAndDkgKeysOwnerOnlyAndTheSharedRecord() throws Exception {
+    SubnetGenesis genesis = create(4, SEED);
+    byte[] record = Files.readAllBytes(dataDirs(4).get(0).resolve(SubnetGenesis.FILE));
+    List<ReplicaIdentity> members = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      assertThat(loaded.get(i).nodeId()).isEqualTo(created.get(i).nodeId());
-      assertThat(loaded.get(i).subnetKeyShare()).isEqualTo(created.get(i).subnetKeyShare());
-      assertThat(loaded.get(i).beaconKeyShare()).isEqualTo(created.get(i).beaconKeyShare());
-      assertThat(loaded.get(i).beaconPublicKey()).isEqualTo(created.get(i).beaconPublicKey());
-      byte[] file = Files.readAllBytes(keyDirs(4).get(i).resolve(Genesis.SUBNET_KEY_FILE));
+      Path data = dataDirs(4).get(i);
+      Path keys = data.resolve(DataDirectory.KEYS_DIR);
+      assertThat(Files.readAllBytes(data.resolve(SubnetGenesis.FILE))).isEqualTo(record);
+      try (Stream<Path> files = Files.list(keys)) {
+        assertThat(files.map(p -> p.getFileName().toString()))
+            .containsExactlyInAnyOrder(Genesis.NODE_KEY_FILE, Genesis.DKG_KEY_FILE);
+      }
+      for (String f : new String[] {Genesis.NODE_KEY_FILE, Genesis.DKG_KEY_FILE}) {
+        assertThat(Files.getPosixFilePermissions(keys.resolve(f))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+      }
+      ReplicaIdentity member = Genesis.loadMember(data, keys);
+      assertThat(member.replicaIndex()).isEqualTo(i);
+      assertThat(member.generatesKeys()).isTrue();
+      assertThat(member.genesisId()).isEqualTo(genesis.genesisId());
+      assertThat(member.replicaCount()).isEqualTo(4);
+      members.add(member);
+    }
+    // No directory holds another member's secrets.
+    for (int i = 0; i < 4; i++) {
+      byte[] all = allBytesUnder(dataDirs(4).get(i));
       for (int j = 0; j < 4; j++) {
-        byte[] other = created.get(j).subnetKeyShare().key().toBytes();
-        assertThat(contains(file, other)).as("replica %d's file holds share %d", i, j + 1)
-            .isEqualTo(i == j);
-        byte[] otherBeacon = created.get(j).beaconKeyShare().key().toBytes();
-        assertThat(contains(file, otherBeacon)).isEqualTo(i == j);
+        byte[] otherDkgKey = members.get(j).dkgKey().orElseThrow().toBytes();
+        byte[] otherNodeSeed = members.get(j).nodeSigningKey().seed();
+        assertThat(contains(all, otherDkgKey)).as("replica %d holds DKG key %d", i, j).isEqualTo(i == j);
+        assertThat(contains(all, otherNodeSeed)).as("replica %d holds node key %d", i, j).isFalse();
       }
     }
   }
 
   @Test
-  void aSubnetWithSomeKeyDirectoriesMissingIsRefused() throws Exception {
-    Genesis.loadOrCreateSubnet(keyDirs(4), new SplittableRandom(SEED));
-    Files.delete(keyDirs(4).get(2).resolve(Genesis.NODE_KEY_FILE));
-    Files.delete(keyDirs(4).get(2).resolve(Genesis.SUBNET_KEY_FILE));
+  void laterStartsLoadTheSameGenesis() {
+    SubnetGenesis created = create(4, SEED);
+    SubnetGenesis loaded = create(4, SEED + 1);
+    assertThat(loaded).isEqualTo(created);
+    assertThat(loaded.genesisId()).isEqualTo(created.genesisId());
+  }
 
-    assertThatThrownBy(() -> Genesis.loadOrCreateSubnet(keyDirs(4), new SplittableRandom(SEED)))
+  @Test
+  void theGenesisIdIsAnOpaqueNameHashedFromTheRecord() {
+    SubnetGenesis genesis = create(4, SEED);
+    assertThat(genesis.genesisId().principal().kind()).isEqualTo(Principal.Kind.OPAQUE);
+    assertThat(SubnetGenesis.decode(genesis.encode()).genesisId()).isEqualTo(genesis.genesisId());
+    SubnetGenesis otherRange = new SubnetGenesis(genesis.nodeKeys(), genesis.dkgKeys(),
+        new CanisterIdRange(CanisterId.fromIndex(0), CanisterId.fromIndex(7)), genesis.schedule());
+    assertThat(otherRange.genesisId()).isNotEqualTo(genesis.genesisId());
+  }
+
+  @Test
+  void aRecordInAnotherEncodingIsRefused() {
+    byte[] bytes = create(4, SEED).encode();
+    byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+    assertThatThrownBy(() -> SubnetGenesis.decode(longer)).isInstanceOf(InvalidInputException.class);
+  }
+
+  @Test
+  void aSubnetWithSomeGenesisFilesMissingIsRefused() throws Exception {
+    create(4, SEED);
+    Files.delete(dataDirs(4).get(2).resolve(SubnetGenesis.FILE));
+
+    assertThatThrownBy(() -> create(4, SEED))
         .isInstanceOf(NodeStartupException.class)
         .hasMessageContaining("only 3 of the 4");
   }
 
   @Test
-  void replicaFilesInTheWrongOrderAreRefused() throws Exception {
-    List<Path> dirs = keyDirs(4);
-    Genesis.loadOrCreateSubnet(dirs, new SplittableRandom(SEED));
+  void replicaDirectoriesInTheWrongOrderAreRefused() {
+    List<Path> dirs = dataDirs(4);
+    create(4, SEED);
     List<Path> swapped = new ArrayList<>(dirs);
     swapped.set(0, dirs.get(1));
     swapped.set(1, dirs.get(0));
 
-    assertThatThrownBy(() -> Genesis.loadOrCreateSubnet(swapped, new SplittableRandom(SEED)))
+    assertThatThrownBy(() -> Genesis.loadOrCreateSubnetGenesis(swapped, RANGE, KeyGeneration.Schedule.defaults(),
+        new SplittableRandom(SEED)))
         .isInstanceOf(NodeStartupException.class)
-        .hasMessageContaining("not those of replica 0");
+        .hasMessageContaining("is not that of replica 0");
   }
 
   @Test
-  void aSubnetOfOneIsTheSingleNodeGenesis() {
-    NodeKeys only = Genesis.createSubnet(1, new SplittableRandom(SEED)).get(0);
-    assertThat(only.replicaCount()).isEqualTo(1);
-    assertThat(only.beaconPublicKey()).isEqualTo(only.subnetPublicKey());
-    assertThat(Genesis.decodeSubnetKey(only.nodeSigningKey(), Genesis.encodeSubnetKey(only))
-        .memberNodeKeys()).containsExactly(only.nodeSigningKey().publicKey());
+  void aMemberWithoutItsDkgKeyIsRefusedWithWhatToDo() throws Exception {
+    create(4, SEED);
+    Path data = dataDirs(4).get(1);
+    Path dkgKey = data.resolve(DataDirectory.KEYS_DIR).resolve(Genesis.DKG_KEY_FILE);
+    Files.delete(dkgKey);
+
+    assertThatThrownBy(() -> Genesis.loadMember(data, data.resolve(DataDirectory.KEYS_DIR)))
+        .isInstanceOf(NodeStartupException.class)
+        .hasMessageContaining(dkgKey + " is missing; restore it from a backup");
   }
 
-  private static boolean contains(byte[] haystack, byte[] needle) {
+  @Test
+  void aDirectoryWithKeysButNoGenesisIsNotOverwritten() throws Exception {
+    Path keys = dataDirs(4).get(3).resolve(DataDirectory.KEYS_DIR);
+    Files.createDirectories(dataDirs(4).get(3));
+    Genesis.loadOrCreate(keys, new SplittableRandom(SEED)); // a single node's keys
+
+    assertThatThrownBy(() -> create(4, SEED))
+        .isInstanceOf(NodeStartupException.class)
+        .hasMessageContaining("holds keys but no subnet genesis");
+  }
+
+  static byte[] allBytesUnder(Path root) throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
+        out.write(Files.readAllBytes(p));
+        out.write(0);
+      }
+    }
+    return out.toByteArray();
+  }
+
+  static boolean contains(byte[] haystack, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= haystack.length; i++) {
       for (int j = 0; j < needle.length; j++) {

@@ -45,6 +45,25 @@ class BatchRoutingTest {
   }
 
   @Test
+  void aBootstrapBatchKeepsItsDealingsInTheJournalAndOtherBatchesEncodeAsBefore() {
+    var setup = new dev.canopy.consensus.KeyGeneration(new dev.canopy.consensus.SubnetMembership(
+        new dev.canopy.types.SubnetId(Principal.fromBytes(new byte[] {1, 2, 3})),
+        List.of(dev.canopy.crypto.Ed25519SigningKey.generate(DeterministicRandom.fromSeed(1)).publicKey()),
+        List.of(dev.canopy.crypto.dkg.DkgDecryptionKey.generate(DeterministicRandom.fromSeed(2)).publicKey())),
+        dev.canopy.consensus.KeyGeneration.Schedule.defaults());
+    var dealings = setup.deal(0, dev.canopy.crypto.Ed25519SigningKey.generate(DeterministicRandom.fromSeed(1)),
+        DeterministicRandom.fromSeed(3));
+    Batch plain = batch(List.of());
+    Batch bootstrap = new Batch(7, new Hash(new byte[32]), 1_700_000_000_000L, plain.randomness(), List.of(),
+        new dev.canopy.consensus.DkgPayload(dealings, List.of()));
+
+    assertThat(BatchRouting.decode(BatchRouting.encode(bootstrap))).isEqualTo(bootstrap);
+    assertThat(BatchRouting.decode(BatchRouting.encode(plain)).keyGeneration().isEmpty()).isTrue();
+    assertThat(dev.canopy.types.cbor.CborDecoder.DEFAULT.decodeMap(BatchRouting.encode(plain), "batch").has("dkg"))
+        .isFalse();
+  }
+
+  @Test
   void aCallTravelsWithItsEffectiveIdAndRequestId() {
     Envelope<CallContent> call = anonymousCall("inc");
     IngressMessage m = IngressPayload.encode(call, EffectiveId.canister(CANISTER));

@@ -14,6 +14,7 @@
  *       {@code /api/v2/status} serves it.
  * </ul>
  *
- * <p>Plain Java, deterministic given the caller's random sources, free of I/O.
+ * <p>Plain Java, deterministic given the caller's random sources, free of I/O. A subnet of several
+ * replicas runs it through consensus ({@code dev.canopy.consensus.KeyGeneration}).
  */
 package dev.canopy.crypto.dkg;
