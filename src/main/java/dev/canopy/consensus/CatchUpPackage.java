@@ -17,7 +17,9 @@ import java.util.Arrays;
  * resume at a checkpoint height without the heights below it: the finalized block proposal and
  * the random beacon of that height (the next block extends the one, the next beacon signs the
  * other), the hash of the replicated state after that height's batch ({@code StateCodec}'s state
- * hash) and the hash of the state-sync manifest of its checkpoint (the chunks peers serve).
+ * hash), the hash of the state-sync manifest of its checkpoint (the chunks peers serve), and the
+ * outcome of the subnet's key generation ({@link KeyGenerationRecord#outcome}), which a replica that
+ * installs the package adopts with the state.
  *
  * <p>Replicas sign the {@link Content#hash content hash} with their share of the subnet key at each
  * checkpoint height; n − f matching shares combine into the signature, which verifies under the
@@ -29,8 +31,12 @@ import java.util.Arrays;
  * pool, the validator and the step stay unaware of it.
  */
 public record CatchUpPackage(Content content, byte[] signature) {
-  /** Most bytes an encoded CUP may have: a block proposal, a beacon and a few hashes. */
-  public static final int MAX_BYTES = ArtifactCodec.MAX_ARTIFACT_BYTES + 64 * 1024;
+  /**
+   * Most bytes an encoded CUP may have: a block proposal, the key generation's outcome, a beacon
+   * and a few hashes (just over 5 MiB, within Artery's large-message frame; checked in the tests).
+   */
+  public static final int MAX_BYTES =
+      ArtifactCodec.MAX_ARTIFACT_BYTES + KeyGenerationRecord.MAX_OUTCOME_BYTES + 64 * 1024;
 
   private static final CborDecoder DECODER = CborDecoder.builder()
       .limits(CborLimits.DEFAULT.withMaxSizeBytes(MAX_BYTES).withMaxDepth(4)).build();
@@ -47,19 +53,44 @@ public record CatchUpPackage(Content content, byte[] signature) {
   }
 
   /**
-   * What the subnet signs: the finalized block proposal and the beacon of a checkpoint height, and
-   * the hashes of the state and of its manifest.
+   * What the subnet signs: the finalized block proposal and the beacon of a checkpoint height, the
+   * hashes of the state and of its manifest, and the encoded outcome of the key generation ({@link
+   * KeyGenerationRecord#outcome}; empty for a subnet whose keys were dealt at genesis).
+   *
+   * <p>Note: the key generation's outcome is signed with the rest, so a replica that lost its state
+   * (and with it the record) gets the record from the package, vouched for by the n − f signers;
+   * it still checks that the record gives the keys it verified the package with (the node's
+   * {@code Replica#catchUpRecord}).
    */
   public record Content(
-      Artifact.BlockProposal block, Artifact.RandomBeacon beacon, Hash stateHash, Hash manifestHash) {
+      Artifact.BlockProposal block, Artifact.RandomBeacon beacon, Hash stateHash, Hash manifestHash,
+      byte[] keyGeneration) {
     public Content {
-      if (block == null || beacon == null || stateHash == null || manifestHash == null) {
-        throw new IllegalArgumentException("block, beacon, state hash and manifest hash are required");
+      if (block == null || beacon == null || stateHash == null || manifestHash == null
+          || keyGeneration == null) {
+        throw new IllegalArgumentException(
+            "block, beacon, state hash, manifest hash and key generation are required");
       }
       if (block.height() < 1 || beacon.height() != block.height()) {
         throw new IllegalArgumentException("the block (height " + block.height()
             + ") and the beacon (height " + beacon.height() + ") must be of one height above 0");
       }
+      if (keyGeneration.length > KeyGenerationRecord.MAX_OUTCOME_BYTES) {
+        throw new IllegalArgumentException("the key generation's outcome has more than "
+            + KeyGenerationRecord.MAX_OUTCOME_BYTES + " bytes: " + keyGeneration.length);
+      }
+      keyGeneration = keyGeneration.clone();
+    }
+
+    /** The content of a subnet whose keys were dealt at genesis: no key generation to carry. */
+    public Content(
+        Artifact.BlockProposal block, Artifact.RandomBeacon beacon, Hash stateHash, Hash manifestHash) {
+      this(block, beacon, stateHash, manifestHash, new byte[0]);
+    }
+
+    @Override
+    public byte[] keyGeneration() {
+      return keyGeneration.clone();
     }
 
     public long height() {
@@ -79,6 +110,7 @@ public record CatchUpPackage(Content content, byte[] signature) {
           .put("beacon", b(beacon.toBytes()))
           .put("state_hash", b(stateHash.bytes()))
           .put("manifest_hash", b(manifestHash.bytes()))
+          .put("key_generation", b(keyGeneration))
           .build();
     }
 
@@ -87,9 +119,28 @@ public record CatchUpPackage(Content content, byte[] signature) {
       return Hash.of(Domains.CATCH_UP_CONTENT, CborEncoder.encode(toCbor()));
     }
 
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Content c && block.equals(c.block) && beacon.equals(c.beacon)
+          && stateHash.equals(c.stateHash) && manifestHash.equals(c.manifestHash)
+          && Arrays.equals(keyGeneration, c.keyGeneration);
+    }
+
+    @Override
+    public int hashCode() {
+      return (block.hashCode() * 31 + stateHash.hashCode()) * 31 + Arrays.hashCode(keyGeneration);
+    }
+
+    @Override
+    public String toString() {
+      return "Content[h=" + height() + " block " + blockHash().shortHex() + " state "
+          + stateHash.shortHex() + " manifest " + manifestHash.shortHex() + ", key generation "
+          + keyGeneration.length + " bytes]";
+    }
+
     static Content fromCbor(CborMap m) {
-      if (m.size() != 5) {
-        throw new InvalidArtifactException("catch-up package content has 5 fields, not " + m.size());
+      if (m.size() != 6) {
+        throw new InvalidArtifactException("catch-up package content has 6 fields, not " + m.size());
       }
       Artifact block = ArtifactCodec.decode(m.getBytes("block"));
       Artifact beacon = ArtifactCodec.decode(m.getBytes("beacon"));
@@ -97,7 +148,8 @@ public record CatchUpPackage(Content content, byte[] signature) {
         throw new InvalidArtifactException("a catch-up package holds a block proposal and a beacon");
       }
       Content content = new Content(p, r, CborFields.hash(m, "state_hash"),
-          CborFields.hash(m, "manifest_hash"));
+          CborFields.hash(m, "manifest_hash"),
+          CborFields.fixedBytes(m, "key_generation", KeyGenerationRecord.MAX_OUTCOME_BYTES));
       if (content.height() != m.getLong("height")) {
         throw new InvalidArtifactException("the catch-up package's height is not its block's");
       }

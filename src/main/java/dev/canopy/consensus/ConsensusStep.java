@@ -112,10 +112,11 @@ public final class ConsensusStep {
   /**
    * This replica's dealings of both keys, for its owner to file and send once when the key
    * generation starts (randomness is the owner's: dealing is not a decision). Empty when the keys
-   * exist or the subnet's keys were dealt at genesis.
+   * exist, the subnet's keys were dealt at genesis, or the replica abstains (the key generation it
+   * would deal for is over; {@link SubnetConfig#withAbstention}).
    */
   public List<Artifact> ownDealings(RandomGenerator random) {
-    if (!config.isGeneratingKeys()) {
+    if (!config.isGeneratingKeys() || config.abstainThroughHeight() > 0) {
       return List.of();
     }
     return List.copyOf(config.keyGeneration().orElseThrow().setup().deal(config.selfIndex(), config.nodeKey(), random));
@@ -214,7 +215,7 @@ public final class ConsensusStep {
 
   private void makeBlock(ArtifactPool pool, long nowMs, List<Artifact> out) {
     long h = pool.notarizedHeight() + 1;
-    if (h > pool.finalizedHeight() + parameters.maxNotarizationLagHeights()) {
+    if (h > pool.finalizedHeight() + parameters.maxNotarizationLagHeights() || config.abstainsAt(h)) {
       return;
     }
     Optional<Hash> beacon = pool.beaconHash(h);
@@ -328,7 +329,7 @@ public final class ConsensusStep {
   /** Support the lowest-ranked valid blocks of the current round once their rank's delay is over. */
   private void notarize(ArtifactPool pool, long nowMs, List<Artifact> out) {
     long h = pool.notarizedHeight() + 1;
-    if (h > pool.finalizedHeight() + parameters.maxNotarizationLagHeights()) {
+    if (h > pool.finalizedHeight() + parameters.maxNotarizationLagHeights() || config.abstainsAt(h)) {
       return;
     }
     Optional<Long> roundStart = pool.roundStartMs(h);
@@ -404,7 +405,8 @@ public final class ConsensusStep {
   // ---- finalizer ----
 
   private void finalize(ArtifactPool pool, List<Artifact> out) {
-    for (long h = pool.finalizedHeight() + 1; h <= pool.notarizedHeight(); h++) {
+    for (long h = Math.max(pool.finalizedHeight(), config.abstainThroughHeight()) + 1;
+        h <= pool.notarizedHeight(); h++) {
       if (pool.hasFinalizationShareFrom(h, self())) {
         continue;
       }

@@ -38,9 +38,16 @@ import java.util.TreeMap;
  * transcripts, and computes its own secret shares from them with its own decryption key.
  *
  * <p>Canonical CBOR ({@link #encode}) so the state manager can keep it with the state: a replica
- * that restarts, or lost its key share file, finds here what it needs.
+ * that restarts, or lost its key share file, finds here what it needs. A closed record's {@link
+ * #outcome} is what catch-up packages carry.
  */
 public final class KeyGenerationRecord {
+  /**
+   * Most bytes an encoded {@link #outcome} has for a subnet of up to 64 replicas (the genesis's
+   * limit): f + 1 beacon and n − f certification dealings of at most about 10 KB each at n = 64
+   * (about 0.6 MB; measured in the tests), with room to spare.
+   */
+  public static final int MAX_OUTCOME_BYTES = 1 << 20;
   private static final long FORMAT_VERSION = 1;
   private static final CborDecoder DECODER =
       CborDecoder.builder().limits(CborLimits.DEFAULT.withMaxSizeBytes(64 << 20).withMaxDepth(8)).build();
@@ -52,6 +59,7 @@ public final class KeyGenerationRecord {
   private final Map<Key, TreeMap<Integer, Artifact.KeyDealing>> dealings;
   private final Map<Key, TreeMap<Long, Artifact.KeyComplaint>> complaints;
   private final Map<Key, DkgTranscript> transcripts;
+  private KeyGenerationRecord outcome; // computed once, for a closed record
 
   private KeyGenerationRecord(KeyGeneration setup, long height, long closedAt,
       Map<Key, TreeMap<Integer, Artifact.KeyDealing>> dealings,
@@ -192,6 +200,44 @@ public final class KeyGenerationRecord {
       }
     }
     return Optional.of(Collections.unmodifiableMap(out));
+  }
+
+  /**
+   * A closed record reduced to what its keys are made of: the dealings its transcripts chose, no
+   * complaints, at its closing height. It gives the same transcripts, hence the same keys and the
+   * same shares, and is its own outcome, so every replica computes the same outcome bytes from the
+   * full record or from an outcome it installed.
+   *
+   * <p>Note: catch-up packages carry the outcome, not the whole record. The whole record holds a
+   * dealing of every dealer and up to one complaint per dealer, receiver and key (2n² of them),
+   * several MB for a large subnet; the outcome holds f + 1 + n − f dealings and stays within
+   * {@link #MAX_OUTCOME_BYTES}. Nothing after the closing height needs the rest: the complaints
+   * only decided which dealings the transcripts chose.
+   *
+   * @throws IllegalStateException if the record is open
+   */
+  public synchronized KeyGenerationRecord outcome() {
+    if (!isClosed()) {
+      throw new IllegalStateException("the key generation has not closed");
+    }
+    if (outcome == null) {
+      Map<Key, TreeMap<Integer, Artifact.KeyDealing>> chosen = copy(empty(setup).dealings);
+      for (Key key : Key.values()) {
+        for (DkgDealing d : transcripts.get(key).dealings()) {
+          chosen.get(key).put(d.dealerIndex(), dealings.get(key).get(d.dealerIndex()));
+        }
+      }
+      Map<Key, TreeMap<Long, Artifact.KeyComplaint>> none = copy(empty(setup).complaints);
+      if (chosen.equals(dealings) && none.equals(complaints) && height == closedAt) {
+        outcome = this;
+      } else {
+        Map<Key, DkgTranscript> again = tryClose(chosen, none).orElseThrow(() ->
+            new IllegalStateException("the chosen dealings no longer give the transcripts"));
+        outcome = new KeyGenerationRecord(setup, closedAt, closedAt, chosen, none, again);
+        outcome.outcome = outcome;
+      }
+    }
+    return outcome;
   }
 
   private static <K, V> Map<Key, TreeMap<K, V>> copy(Map<Key, TreeMap<K, V>> m) {

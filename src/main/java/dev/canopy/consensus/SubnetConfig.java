@@ -16,13 +16,17 @@ import java.util.Optional;
  *
  * <p>Immutable: as the chain's record moves on, the owner of the {@link ConsensusStep} replaces its
  * config ({@link #withRecord}), after persisting whatever it must.
+ *
+ * <p>{@code abstainThroughHeight}: the replica makes no dealing, block, notarization share or
+ * finalization share at or below this height (0: none). See {@link #withAbstention}.
  */
 public record SubnetConfig(
     SubnetMembership membership,
     Ed25519SigningKey nodeKey,
     Optional<DkgDecryptionKey> dkgKey,
     Optional<KeyGenerationRecord> keyGeneration,
-    Optional<SubnetKeys> keys) {
+    Optional<SubnetKeys> keys,
+    long abstainThroughHeight) {
 
   /** What a beacon of some height is: made from the key generation's hash chain, threshold-signed, or not known yet. */
   enum BeaconMode { BOOTSTRAP, THRESHOLD, UNKNOWN }
@@ -33,6 +37,9 @@ public record SubnetConfig(
     Objects.requireNonNull(dkgKey, "dkgKey");
     Objects.requireNonNull(keyGeneration, "keyGeneration");
     Objects.requireNonNull(keys, "keys");
+    if (abstainThroughHeight < 0) {
+      throw new IllegalArgumentException("a negative abstention height");
+    }
     int index = indexOf(membership, nodeKey);
     if (keyGeneration.isEmpty()) {
       if (keys.isEmpty() || keys.get().lastBootstrapHeight() != 0) {
@@ -69,7 +76,7 @@ public record SubnetConfig(
 
   /** A replica of a subnet whose keys were dealt at genesis. */
   public static SubnetConfig dealt(SubnetMembership membership, Ed25519SigningKey nodeKey, SubnetKeys keys) {
-    return new SubnetConfig(membership, nodeKey, Optional.empty(), Optional.empty(), Optional.of(keys));
+    return new SubnetConfig(membership, nodeKey, Optional.empty(), Optional.empty(), Optional.of(keys), 0);
   }
 
   /**
@@ -78,12 +85,31 @@ public record SubnetConfig(
    */
   public static SubnetConfig generating(SubnetMembership membership, Ed25519SigningKey nodeKey,
       DkgDecryptionKey dkgKey, KeyGenerationRecord record, Optional<SubnetKeys> keys) {
-    return new SubnetConfig(membership, nodeKey, Optional.of(dkgKey), Optional.of(record), keys);
+    return new SubnetConfig(membership, nodeKey, Optional.of(dkgKey), Optional.of(record), keys, 0);
   }
 
   /** This config with the chain's record moved on, and the keys once it closed. */
   public SubnetConfig withRecord(KeyGenerationRecord record, Optional<SubnetKeys> keys) {
-    return new SubnetConfig(membership, nodeKey, dkgKey, Optional.of(record), keys);
+    return new SubnetConfig(membership, nodeKey, dkgKey, Optional.of(record), keys, abstainThroughHeight);
+  }
+
+  /**
+   * This config for a replica that knows the subnet finalized every height up to {@code height}
+   * without it: it deals nothing and makes no block, notarization share or finalization share
+   * there, but still validates, finalizes and delivers what its peers made.
+   *
+   * <p>Note: a replica that lost its state while keeping its key share file knows from the file
+   * that the key generation closed at {@code height}, so the chain up to there is finalized. Having
+   * lost its memory of what it signed there, it must not sign again there (it could support a
+   * block other than the one it supported before), nor deal for a key generation that is over.
+   */
+  public SubnetConfig withAbstention(long height) {
+    return new SubnetConfig(membership, nodeKey, dkgKey, keyGeneration, keys, height);
+  }
+
+  /** Whether this replica makes nothing of its own at {@code height}. */
+  public boolean abstainsAt(long height) {
+    return height <= abstainThroughHeight;
   }
 
   public NodeId self() {

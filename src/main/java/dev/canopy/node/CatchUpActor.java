@@ -39,7 +39,10 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * {@code maxServedChunksPerSecond} requests per peer and second.
  *
  * <p>Catching up: every {@code queryIntervalMs} it asks its peers for a CUP above the height its
- * state has reached; a CUP that arrives is verified under the subnet public key. A replica more
+ * state has reached; a CUP that arrives is verified under the subnet public key (the replica's
+ * established key, or, while its state lacks the key generation's record, its own key file's: see
+ * {@link Replica#trustedSubnetKeys}), and its key generation record must give the same keys. A
+ * replica that holds no key at all says so, and what to restore, once it has stalled. A replica more
  * than half the retained window behind the newest CUP (or stalled for {@code stallMs} below it)
  * fetches that checkpoint from its peers ({@link StateSync}: manifest checked against the CUP,
  * chunks against the manifest, bounded requests in flight, timeouts and corrupt chunks sent to
@@ -183,6 +186,8 @@ public final class CatchUpActor {
     // packages cost no signature checks beyond what this replica asked for.
     private int answersExpected;
     private final Set<Hash> rejectedPackages = new LinkedHashSet<>();
+    // When the progress last noted began (progressAtMs) as of the last "cannot verify" report.
+    private long reportedUnverifiableAtMs = -1;
 
     Running(Replica replica, ActorContext<Command> context, ServiceKey<Command> key) {
       this.replica = replica;
@@ -194,10 +199,14 @@ public final class CatchUpActor {
       this.progressAtMs = nowMs();
     }
 
-    /** Whether the subnet's keys exist; takes them from the replica the first time they do. */
+    /**
+     * Whether this replica has the subnet's keys to verify packages with: established, or from its
+     * own key file while its state lacks the key generation record (see {@link
+     * Replica#trustedSubnetKeys}); takes them from the replica the first time it does.
+     */
     private boolean hasKeys() {
-      if (keys == null && replica.subnetKeys().isPresent()) {
-        keys = CatchUpKeys.of(replica.subnetKeys().get());
+      if (keys == null && replica.trustedSubnetKeys().isPresent()) {
+        keys = CatchUpKeys.of(replica.trustedSubnetKeys().get());
         // Peers' shares for CUPs a few checkpoints ahead of this replica's own are kept.
         sharePool = keys.sharePool(Math.max(1, 4 * replica.settings().checkpointEveryHeights()));
       }
@@ -343,6 +352,7 @@ public final class CatchUpActor {
       }
       Optional<StateCertification> signed = sharePool.certification(height);
       if (signed.isPresent()) {
+        status.ownPackage(height); // n − f shares signed this replica's own content, its own share among them
         adopt(new CatchUpPackage(content, signed.get().signature()));
         sharePool.purgeBelow(height);
         return;
@@ -434,7 +444,11 @@ public final class CatchUpActor {
         context.getLog().debug("dropping a malformed catch-up package: {}", e.getMessage());
         return Behaviors.same();
       }
-      if ((latest != null && cup.height() <= latest.height()) || answersExpected <= 0 || !hasKeys()) {
+      if ((latest != null && cup.height() <= latest.height()) || answersExpected <= 0) {
+        return Behaviors.same();
+      }
+      if (!hasKeys()) {
+        reportUnverifiable(cup.height());
         return Behaviors.same();
       }
       answersExpected--;
@@ -443,17 +457,50 @@ public final class CatchUpActor {
         return Behaviors.same();
       }
       if (!keys.verify(cup)) {
-        rejectedPackages.add(id);
-        if (rejectedPackages.size() > MAX_REJECTED_PACKAGES) {
-          rejectedPackages.remove(rejectedPackages.iterator().next());
-        }
+        reject(id);
         context.getLog().warn("dropping a catch-up package of height {} whose signature is not"
             + " the subnet's", cup.height());
+        return Behaviors.same();
+      }
+      try {
+        replica.catchUpRecord(cup);
+      } catch (InvalidInputException e) {
+        // Signed by the subnet, yet not the keys this replica holds: its key file is not this
+        // subnet's, or n − f signers are not honest. Either way nothing of it is installed.
+        reject(id);
+        context.getLog().error("refusing the catch-up package of height {}: {}", cup.height(), e.getMessage());
         return Behaviors.same();
       }
       adopt(cup);
       maybeStartSync();
       return Behaviors.same();
+    }
+
+    private void reject(Hash id) {
+      rejectedPackages.add(id);
+      if (rejectedPackages.size() > MAX_REJECTED_PACKAGES) {
+        rejectedPackages.remove(rejectedPackages.iterator().next());
+      }
+    }
+
+    /**
+     * A peer offers a package above this replica, which holds no keys to verify it with: neither a
+     * closed key generation record in its state nor its key file. While it progresses (its peers
+     * still serve the heights it needs, or the subnet is still generating its keys) that is no
+     * matter; once it has stalled it is stuck, and says what would help, once per stall.
+     */
+    private void reportUnverifiable(long height) {
+      long now = nowMs();
+      long at = progressed();
+      if (height <= at || now - progressAtMs < settings.stallMs() || reportedUnverifiableAtMs == progressAtMs) {
+        return;
+      }
+      reportedUnverifiableAtMs = progressAtMs;
+      context.getLog().error("peers offer a catch-up package of height {}, but this replica (at height {}, no"
+          + " progress for {} ms) cannot verify it: its state holds no closed key generation record and it has no"
+          + " key share file {}/{}. It cannot catch up until one of them is back: restore this replica's {}/{}"
+          + " (written when it established its keys) or its database from a backup, and restart it", height, at,
+          now - progressAtMs, DataDirectory.KEYS_DIR, SubnetKeyStore.FILE, DataDirectory.KEYS_DIR, SubnetKeyStore.FILE);
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class CatchUpStatus {
   private final AtomicLong recoveredHeight = new AtomicLong(-1);
   private final AtomicLong latestPackageHeight = new AtomicLong(-1);
+  private final AtomicLong lastOwnPackageHeight = new AtomicLong(-1);
   private final AtomicLong statesInstalled = new AtomicLong();
   private final AtomicLong lastInstalledHeight = new AtomicLong(-1);
   private final AtomicLong syncsFailed = new AtomicLong();
@@ -23,6 +24,14 @@ public final class CatchUpStatus {
   /** The height of the newest valid catch-up package this replica knows; -1 before any. */
   public long latestPackageHeight() {
     return latestPackageHeight.get();
+  }
+
+  /**
+   * The height of the newest catch-up package made of this replica's own content: n − f shares,
+   * its own among them, signed the same content it computed; -1 before any.
+   */
+  public long lastOwnPackageHeight() {
+    return lastOwnPackageHeight.get();
   }
 
   /** States installed from peers through a catch-up package since the node started. */
@@ -53,6 +62,10 @@ public final class CatchUpStatus {
     latestPackageHeight.accumulateAndGet(height, Math::max);
   }
 
+  void ownPackage(long height) {
+    lastOwnPackageHeight.accumulateAndGet(height, Math::max);
+  }
+
   void installed(long height) {
     lastInstalledHeight.set(height);
     statesInstalled.incrementAndGet();
@@ -68,7 +81,8 @@ public final class CatchUpStatus {
 
   @Override
   public String toString() {
-    return "CatchUpStatus[recovered at " + recoveredHeight() + ", package " + latestPackageHeight() + ", installed " + statesInstalled()
+    return "CatchUpStatus[recovered at " + recoveredHeight() + ", package " + latestPackageHeight()
+        + " (own " + lastOwnPackageHeight() + "), installed " + statesInstalled()
         + " (last at " + lastInstalledHeight() + "), failed " + syncsFailed() + ", rejected chunks "
         + chunksRejected() + "]";
   }

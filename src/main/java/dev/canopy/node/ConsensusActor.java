@@ -139,10 +139,12 @@ public final class ConsensusActor {
 
   /**
    * From the local state manager: it installed the state of {@code height} from a catch-up
-   * package, whose finalized block and beacon {@code anchor} holds; consensus resumes above it.
+   * package, whose finalized block and beacon {@code anchor} holds, and the package's key
+   * generation record (closed; empty for a subnet whose keys were dealt); consensus resumes above
+   * it with the keys of that record.
    */
-  record CatchUpInstalled(long height, long timeMs, Hash blockHash, StateManager.Anchor anchor)
-      implements Command {}
+  record CatchUpInstalled(long height, long timeMs, Hash blockHash, StateManager.Anchor anchor,
+      Optional<KeyGenerationRecord> keyGeneration) implements Command {}
 
   private record PeersChanged(Receptionist.Listing listing) implements Command {}
 
@@ -347,7 +349,11 @@ public final class ConsensusActor {
       }
       this.nextBatchHeight = resume.height() + 1;
       replica.delivered(resume.height());
-      if (config.isGeneratingKeys()) {
+      if (config.isGeneratingKeys() && config.abstainThroughHeight() > 0) {
+        context.getLog().info("the key generation closed at height {} (this replica's key file says so) while"
+            + " the state is at height {}: this replica makes nothing up to that height and catches up from its"
+            + " peers' finalized blocks or a catch-up package", config.abstainThroughHeight(), resume.height());
+      } else if (config.isGeneratingKeys()) {
         // Dealt once per run: a restart during the key generation deals afresh, and whichever of a
         // dealer's dealings reaches the chain first is the one (one per dealer and key).
         for (Artifact own : step.ownDealings(new SecureRandom())) {
@@ -361,7 +367,9 @@ public final class ConsensusActor {
 
     /**
      * The step's config: dealt keys for a subnet of one; for a subnet of several, the key
-     * generation's record the state manager kept (or its start), with the keys once it closed.
+     * generation's record the state manager kept (or its start), with the keys once it closed. A
+     * state without a closed record whose replica's key file says the keys exist (the state was
+     * lost) abstains up to the key generation's closing height ({@link SubnetConfig#withAbstention}).
      */
     private static SubnetConfig consensusConfig(Replica replica, Resume resume) {
       ReplicaIdentity identity = replica.identity();
@@ -371,8 +379,13 @@ public final class ConsensusActor {
       KeyGenerationRecord record = resume.keyGeneration()
           .orElseGet(() -> identity.keyGeneration().orElseThrow().start());
       Optional<SubnetKeys> keys = record.isClosed() ? Optional.of(replica.establishKeys(record)) : Optional.empty();
-      return SubnetConfig.generating(identity.membership(), identity.nodeSigningKey(),
+      SubnetConfig config = SubnetConfig.generating(identity.membership(), identity.nodeSigningKey(),
           identity.dkgKey().orElseThrow(), record, keys);
+      Optional<SubnetKeys> fromFile = replica.trustedSubnetKeys();
+      if (!record.isClosed() && fromFile.isPresent()) {
+        config = config.withAbstention(fromFile.get().lastBootstrapHeight());
+      }
+      return config;
     }
 
     /** The journaled block proposal and beacon of the resume height, if they decode and match. */
@@ -441,6 +454,17 @@ public final class ConsensusActor {
      * pool stay; any already executed below the package are skipped by execution as duplicates.
      */
     private Behavior<Command> onCatchUpInstalled(CatchUpInstalled installed) {
+      installed.keyGeneration().filter(KeyGenerationRecord::isClosed).ifPresent(record -> {
+        if (!step.config().keyGeneration().map(KeyGenerationRecord::isClosed).orElse(true)) {
+          // The state came with the record this replica's chain lacked: from here on the beacon is
+          // threshold-signed and blocks carry ingress, as on its peers.
+          SubnetKeys keys = replica.establishKeys(record);
+          step = step.withConfig(step.config().withRecord(record, Optional.of(keys)));
+          pool.purgeKeyGeneration();
+          context.getLog().info("consensus takes the subnet's keys from the catch-up package's key generation"
+              + " record (closed at height {})", record.closedAtHeight().getAsLong());
+        }
+      });
       if (installed.height() < nextBatchHeight) {
         return Behaviors.same(); // consensus delivered that height itself meanwhile
       }

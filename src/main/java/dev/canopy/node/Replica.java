@@ -29,6 +29,7 @@ import dev.canopy.state.SubnetInfo;
 import dev.canopy.state.SubnetType;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.CanisterIdRange;
+import dev.canopy.types.InvalidInputException;
 import dev.canopy.types.NodeId;
 import dev.canopy.types.Principal;
 import dev.canopy.types.RequestId;
@@ -90,6 +91,8 @@ public final class Replica {
   private final Optional<SubnetKeyStore> keyStore;
   private volatile Serving serving;
   private volatile Optional<SubnetKeys> subnetKeys = Optional.empty();
+  // The keys of this replica's own key file while the state holds no closed record (see loadKeyFile).
+  private volatile Optional<SubnetKeys> keyFileKeys = Optional.empty();
   private final CompletableFuture<ActorRef<ConsensusActor.Command>> consensus =
       new CompletableFuture<>();
   private final CompletableFuture<ActorRef<CatchUpActor.Command>> catchUp =
@@ -127,13 +130,84 @@ public final class Replica {
     return keys;
   }
 
+  /**
+   * Loads this replica's key file as the trust anchor for catch-up packages, for a state that
+   * holds no closed key generation record (see {@link SubnetKeyStore#loadFile}): from then on
+   * {@link #trustedSubnetKeys} gives its keys, while the replica serves nothing until a record is
+   * installed and {@link #establishKeys} checks the file against it. Empty if there is no file (or
+   * the subnet's keys were dealt).
+   *
+   * @throws NodeStartupException if the file is unusable or not this replica's keys of this subnet
+   */
+  public Optional<SubnetKeys> loadKeyFile() {
+    Optional<SubnetKeys> loaded = keyStore.flatMap(SubnetKeyStore::loadFile);
+    keyFileKeys = loaded;
+    return loaded;
+  }
+
+  /**
+   * The subnet's keys this replica trusts to verify catch-up packages: its established keys, or,
+   * before them, those of its own key file ({@link #loadKeyFile}).
+   *
+   * <p>Note: not {@link #subnetKeys}, which means the replica has its keys and serves (calls are
+   * admitted, heights certified); keys from the file alone only let it check what its peers sign.
+   */
+  public Optional<SubnetKeys> trustedSubnetKeys() {
+    Optional<SubnetKeys> established = subnetKeys;
+    return established.isPresent() ? established : keyFileKeys;
+  }
+
+  /**
+   * The key generation record a verified catch-up package carries, for the replica to adopt with
+   * its state: closed, and giving the public keys this replica trusts ({@link #trustedSubnetKeys})
+   * from the same height. Empty for a subnet whose keys were dealt at genesis.
+   *
+   * @throws InvalidInputException saying why, if the package carries no such record
+   */
+  public Optional<KeyGenerationRecord> catchUpRecord(dev.canopy.consensus.CatchUpPackage cup) {
+    byte[] bytes = cup.content().keyGeneration();
+    Optional<dev.canopy.consensus.KeyGeneration> setup = identity.keyGeneration();
+    if (setup.isEmpty()) {
+      if (bytes.length != 0) {
+        throw new InvalidInputException("the catch-up package carries a key generation record, but this"
+            + " subnet's keys were dealt at genesis");
+      }
+      return Optional.empty();
+    }
+    SubnetKeys trusted = trustedSubnetKeys().orElseThrow(() -> new InvalidInputException(
+        "this replica holds no subnet keys to check the catch-up package's key generation record against"));
+    KeyGenerationRecord record;
+    try {
+      record = KeyGenerationRecord.decode(setup.get(), bytes);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException("the catch-up package's key generation record is malformed: "
+          + e.getMessage(), e);
+    }
+    if (!record.isClosed()) {
+      throw new InvalidInputException("the catch-up package's key generation record is not closed");
+    }
+    SubnetKeys carried = SubnetKeyStore.publicKeys(record);
+    if (!SubnetKeyStore.samePublic(carried, trusted)) {
+      throw new InvalidInputException("the catch-up package's key generation record gives the subnet key "
+          + carried.certification().groupPublicKey() + " from height " + (carried.lastBootstrapHeight() + 1)
+          + ", but this replica's keys are " + trusted.certification().groupPublicKey() + " from height "
+          + (trusted.lastBootstrapHeight() + 1));
+    }
+    return Optional.of(record);
+  }
+
+  /** The subnet's id once {@code keys} exist: {@code selfAuthenticating(root key)}. */
+  public static SubnetId subnetIdOf(SubnetKeys keys) {
+    return new SubnetId(Principal.selfAuthenticating(keys.certification().groupPublicKeyDer()));
+  }
+
   private synchronized void install(SubnetKeys keys) {
     if (serving != null) {
       return;
     }
     ThresholdPublicKeys certification = keys.certification();
     byte[] rootKeyDer = certification.groupPublicKeyDer();
-    SubnetId subnetId = new SubnetId(Principal.selfAuthenticating(rootKeyDer));
+    SubnetId subnetId = subnetIdOf(keys);
     CyclesFees fees = CyclesFees.internetComputerDefaults();
     IcManagementCanister management = IcManagementCanister.internetComputerDefaults();
     RoundExecutor roundExecutor = RoundExecutor.builder()

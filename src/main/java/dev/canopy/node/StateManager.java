@@ -66,9 +66,13 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * (see {@link SubnetKeyStore}), the subnet's state begins there with its key's id and public key,
  * and that height is the first it certifies.
  * <p>A subnet of several replicas: at each checkpoint height the state manager hands the content of
- * its catch-up package and the checkpoint's bytes to the {@link CatchUpActor}; a replica far
- * behind gets a verified checkpoint back ({@link InstallCheckpoint}), which replaces its state
- * through a journaled {@link CheckpointInstalled} event once its state hash is the package's.
+ * its catch-up package (with the key generation's outcome) and the checkpoint's bytes to the {@link
+ * CatchUpActor}; a replica far behind gets a verified checkpoint back ({@link InstallCheckpoint}),
+ * which replaces its state, and the package's key generation record its own, through a journaled
+ * {@link CheckpointInstalled} event once its state hash is the package's and the record gives the
+ * keys the replica trusts ({@link Replica#catchUpRecord}). A state without a closed record (a
+ * replica whose database was lost) trusts the replica's own key file for that ({@link
+ * Replica#loadKeyFile}).
  */
 public final class StateManager
     extends EventSourcedBehavior<StateManager.Command, StateManager.Event, StateManager.Current> {
@@ -182,6 +186,7 @@ public final class StateManager
   private byte[] serializedBytes;
   // A state verified by the install command, for its event (recovery decodes the event instead).
   private ReplicatedState installing;
+  private Optional<KeyGenerationRecord> installingRecord;
 
   private StateManager(
       ActorContext<Command> context,
@@ -329,8 +334,7 @@ public final class StateManager
           context.getLog().info("replicated state recovered at height {} ({} canisters)",
               current.state().height(), current.state().canisters().size());
           if (!hasKeys(current)) {
-            context.getLog().info("the subnet's keys do not exist yet: the replicas generate them (the key"
-                + " generation's record is at height {})", current.keyGeneration().orElseThrow().height());
+            loadKeyFile(current);
           } else if (certificationPool() == null) {
             replica.publisher().publishRecovered(certify(current));
           } else {
@@ -343,6 +347,32 @@ public final class StateManager
           catchUp.tell(new CatchUpActor.StateAt(current.state().height(), context.getSelf()));
         })
         .build();
+  }
+
+  /**
+   * A state without a closed key generation record: either the subnet is still generating its keys,
+   * or this replica lost its state after they were made. In the latter case its key file says so,
+   * and its keys are the trust anchor for the catch-up package it needs (see {@link
+   * Replica#loadKeyFile}).
+   */
+  private void loadKeyFile(Current current) {
+    long recordHeight = current.keyGeneration().orElseThrow().height();
+    Optional<SubnetKeys> fromFile;
+    try {
+      fromFile = replica.loadKeyFile();
+    } catch (NodeStartupException e) {
+      context.getLog().error("{}; until then this replica cannot verify catch-up packages", e.getMessage());
+      return;
+    }
+    if (fromFile.isEmpty()) {
+      context.getLog().info("the subnet's keys do not exist yet: the replicas generate them (the key"
+          + " generation's record is at height {})", recordHeight);
+    } else {
+      context.getLog().info("the state (height {}) holds no closed key generation record, but this replica's key"
+          + " file says the subnet's keys exist from height {}: it abstains up to there, verifies its peers'"
+          + " catch-up packages with those keys and adopts the record of the package it installs",
+          current.state().height(), fromFile.get().lastBootstrapHeight() + 1);
+    }
   }
 
   @Override
@@ -520,8 +550,9 @@ public final class StateManager
       }
       bytes = bytes != null ? bytes : StateCodec.serialize(state);
       manifest = StateSyncManifest.of(height, bytes, replica.settings().catchUp().chunkBytes());
-      content = new CatchUpPackage.Content(
-          p, b, new Hash(StateCodec.stateHash(state)), manifest.hash());
+      // The key generation's outcome, the same bytes on every replica (see KeyGenerationRecord#outcome).
+      content = new CatchUpPackage.Content(p, b, new Hash(StateCodec.stateHash(state)), manifest.hash(),
+          current.keyGeneration().map(r -> r.outcome().encode()).orElse(new byte[0]));
     } catch (InvalidInputException | IllegalArgumentException e) {
       context.getLog().warn("no catch-up package for height {}: {}", height, e.getMessage());
       return;
@@ -529,18 +560,33 @@ public final class StateManager
     catchUp.tell(new CatchUpActor.OwnCheckpoint(content, manifest, bytes));
   }
 
-  /** Checks a fetched checkpoint against its package before anything of it is journaled. */
+  /**
+   * Checks a fetched checkpoint and the key generation record of its package before anything of
+   * them is journaled.
+   */
   private Effect<Event, Current> onInstall(Current current, InstallCheckpoint install) {
     CatchUpPackage cup = install.cup();
     long height = cup.height();
     String problem = null;
     ReplicatedState state = null;
+    Optional<KeyGenerationRecord> record = Optional.empty();
     if (height <= current.state().height()) {
       problem = "the state is at height " + current.state().height() + " already";
     } else {
       try {
+        record = replica.catchUpRecord(cup);
+      } catch (InvalidInputException e) {
+        problem = "its key generation record is refused: " + e.getMessage();
+        context.getLog().error("refusing the catch-up package of height {}: {}", height, problem);
+      }
+    }
+    if (problem == null) {
+      Optional<dev.canopy.types.SubnetId> subnetId = record.isPresent()
+          ? Optional.of(Replica.subnetIdOf(SubnetKeyStore.publicKeys(record.get())))
+          : replica.subnetId();
+      try {
         state = StateCodec.deserialize(install.state(), replica.engine());
-        if (state.height() != height || !Optional.of(state.ownSubnetId()).equals(replica.subnetId())) {
+        if (state.height() != height || !Optional.of(state.ownSubnetId()).equals(subnetId)) {
           problem = "the checkpoint is of height " + state.height() + " of subnet "
               + state.ownSubnetId();
         } else if (!java.util.Arrays.equals(StateCodec.stateHash(state),
@@ -556,25 +602,34 @@ public final class StateManager
       return Effect().none();
     }
     installing = state;
+    installingRecord = record.map(KeyGenerationRecord::outcome);
     return Effect()
         .persist(new CheckpointInstalled(cup.toBytes(), install.state()))
         .thenRun(next -> afterInstall(next, install.replyTo()));
   }
 
-  /** The installed state replaces the current one; live, it is the one the command verified. */
+  /**
+   * The installed state replaces the current one, with the key generation record of its package
+   * (whose keys the replica establishes: the heights above execute and certify with them); live,
+   * both are the ones the command verified.
+   */
   private Current install(Current current, CheckpointInstalled event) {
     CatchUpPackage cup = CatchUpPackage.decode(event.catchUpPackage());
-    ReplicatedState state = installing != null && installing.height() == cup.height()
-        ? installing : StateCodec.deserialize(event.state(), replica.engine());
+    boolean verified = installing != null && installing.height() == cup.height();
+    ReplicatedState state = verified ? installing : StateCodec.deserialize(event.state(), replica.engine());
+    Optional<KeyGenerationRecord> record = verified ? installingRecord
+        : replica.identity().keyGeneration().map(setup ->
+            KeyGenerationRecord.decode(setup, cup.content().keyGeneration()).outcome());
     installing = null;
+    installingRecord = null;
     if (state.height() <= current.state().height()) {
       return current;
     }
+    record.ifPresent(replica::establishKeys);
     metrics.stateAt(state.height(), state.canisters().size());
-    // Only a replica holding the subnet's keys verifies a package, so its key generation record
-    // (closed) stays as it was.
     return new Current(state, cup.content().blockHash(), new Anchor(
-        cup.content().block().toBytes(), cup.content().beacon().toBytes()), current.keyGeneration());
+        cup.content().block().toBytes(), cup.content().beacon().toBytes()),
+        record.isPresent() ? record : current.keyGeneration());
   }
 
   /** Consensus resumes from the package's block and beacon; heights below it are moot. */
@@ -589,7 +644,7 @@ public final class StateManager
         + " canisters)", height, next.state().canisters().size());
     consensus.tell(new ConsensusActor.CatchUpInstalled(height,
         next.state().batchTimeNs() / BatchRouting.NANOS_PER_MILLI, next.lastBlockHash(),
-        next.anchor()));
+        next.anchor(), next.keyGeneration()));
     replyTo.tell(new CatchUpActor.InstallDone(height, true, ""));
     catchUp.tell(new CatchUpActor.StateAt(height, context.getSelf()));
   }

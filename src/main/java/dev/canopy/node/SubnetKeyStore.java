@@ -85,28 +85,12 @@ public final class SubnetKeyStore {
       return established;
     }
     if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-      byte[] bytes = KeyFiles.readOwnerOnly(file);
-      SubnetKeys loaded;
-      try {
-        loaded = decode(bytes);
-      } catch (InvalidInputException | IllegalArgumentException e) {
-        throw new NodeStartupException("the key share file " + file + " is unusable: " + e.getMessage()
-            + "; move it away and restart: the shares are derived again from the key generation's record", e);
-      } finally {
-        Arrays.fill(bytes, (byte) 0);
-      }
+      SubnetKeys loaded = readFile();
       if (!samePublic(loaded, derivedPublic)) {
         throw new NodeStartupException("the key share file " + file + " belongs to another key generation (its"
             + " subnet key is " + loaded.certification().groupPublicKey() + ", the chain's is "
             + derivedPublic.certification().groupPublicKey() + "); move it away and restart to derive this"
             + " subnet's shares from the chain");
-      }
-      int own = identity.replicaIndex() + 1;
-      if (loaded.beaconShare().map(x -> x.index() != own).orElse(false)
-          || loaded.certificationShare().map(x -> x.index() != own).orElse(false)) {
-        throw new NodeStartupException("the key share file " + file + " holds another replica's shares, not"
-            + " those of replica " + identity.replicaIndex() + "; restore this replica's own file, or move it"
-            + " away and restart to derive the shares from the chain");
       }
       established = loaded;
       source = "loaded";
@@ -128,14 +112,66 @@ public final class SubnetKeyStore {
     return established;
   }
 
-  private static SubnetKeys publicKeys(KeyGenerationRecord closed) {
+  /**
+   * This replica's keys as its key file holds them, before any record to check them against; empty
+   * if there is no file. The file is the replica's own, owner-only, written when it established its
+   * keys, so it is trusted as the node key is; it is checked against the genesis only (the
+   * subnet's thresholds and size, this replica's share indexes, a closing height of the schedule).
+   *
+   * <p>It is the trust anchor for catch-up packages while the state holds no closed key generation
+   * record (a replica whose database was lost): the keys are established only once a record is
+   * installed, and {@link #establish} then checks the file against it.
+   *
+   * @throws NodeStartupException if the file is unusable or not this replica's keys of this subnet
+   */
+  public synchronized Optional<SubnetKeys> loadFile() {
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    SubnetKeys loaded = readFile();
+    SubnetGenesis genesis = identity.genesis().orElseThrow();
+    if (!loaded.beacon().parameters().equals(identity.membership().beaconParameters())
+        || !loaded.certification().parameters().equals(identity.membership().certificationParameters())
+        || !genesis.schedule().isClosingHeight(loaded.lastBootstrapHeight())) {
+      throw new NodeStartupException("the key share file " + file + " is not of this subnet's key generation"
+          + " (it holds keys " + loaded.beacon().parameters() + " and " + loaded.certification().parameters()
+          + " from height " + (loaded.lastBootstrapHeight() + 1) + "); restore this replica's own file");
+    }
+    return Optional.of(loaded);
+  }
+
+  /** The file's keys, well-formed and this replica's shares (the public parts still unchecked). */
+  private SubnetKeys readFile() {
+    byte[] bytes = KeyFiles.readOwnerOnly(file);
+    SubnetKeys loaded;
+    try {
+      loaded = decode(bytes);
+    } catch (InvalidInputException | IllegalArgumentException e) {
+      throw new NodeStartupException("the key share file " + file + " is unusable: " + e.getMessage()
+          + "; move it away and restart: the shares are derived again from the key generation's record", e);
+    } finally {
+      Arrays.fill(bytes, (byte) 0);
+    }
+    int own = identity.replicaIndex() + 1;
+    if (loaded.beaconShare().map(x -> x.index() != own).orElse(false)
+        || loaded.certificationShare().map(x -> x.index() != own).orElse(false)) {
+      throw new NodeStartupException("the key share file " + file + " holds another replica's shares, not"
+          + " those of replica " + identity.replicaIndex() + "; restore this replica's own file, or move it"
+          + " away and restart to derive the shares from the chain");
+    }
+    return loaded;
+  }
+
+  /** The public keys a closed record gives, without any share. */
+  static SubnetKeys publicKeys(KeyGenerationRecord closed) {
     return new SubnetKeys(closed.closedAtHeight().getAsLong(),
         closed.transcript(dev.canopy.consensus.KeyGeneration.Key.BEACON).publicKeys(),
         closed.transcript(dev.canopy.consensus.KeyGeneration.Key.CERTIFICATION).publicKeys(),
         Optional.empty(), Optional.empty());
   }
 
-  private static boolean samePublic(SubnetKeys a, SubnetKeys b) {
+  /** Whether {@code a} and {@code b} are the same public keys, from the same closing height. */
+  static boolean samePublic(SubnetKeys a, SubnetKeys b) {
     return a.lastBootstrapHeight() == b.lastBootstrapHeight() && a.beacon().equals(b.beacon())
         && a.certification().equals(b.certification());
   }

@@ -29,7 +29,11 @@ class ConsensusStepTest {
     final List<PoolChanges.Rejection> rejected = new ArrayList<>();
 
     Driver(TestSubnet subnet, int index) {
-      step = new ConsensusStep(subnet.configs.get(index), PARAMETERS, ingress, SignatureVerifier.DIRECT);
+      this(subnet, subnet.configs.get(index));
+    }
+
+    Driver(TestSubnet subnet, SubnetConfig config) {
+      step = new ConsensusStep(config, PARAMETERS, ingress, SignatureVerifier.DIRECT);
       pool = subnet.newPool(PARAMETERS);
     }
 
@@ -305,5 +309,48 @@ class ConsensusStepTest {
     d.runAt(201);
     assertThat(d.pool.notarizedBlocks(1)).hasSize(2);
     assertThat(d.sent).noneMatch(x -> x instanceof Artifact.FinalizationShare);
+  }
+
+  @Test
+  void aReplicaThatAbstainsMakesNothingUpToItsHeightButFollowsItsPeersChain() {
+    TestSubnet subnet = TestSubnet.generatingKeys(4, 9, KeyGeneration.Schedule.defaults());
+    // Replica 0 lost its state but knows the key generation closed at 10: it abstains up to there.
+    Driver abstaining = new Driver(subnet, subnet.configs.get(0).withAbstention(10));
+    List<Driver> replicas = new ArrayList<>(List.of(abstaining));
+    for (int i = 1; i < 4; i++) {
+      replicas.add(new Driver(subnet, i));
+    }
+    assertThat(abstaining.step.ownDealings(new java.util.SplittableRandom(1))).isEmpty();
+    assertThat(replicas.get(1).step.ownDealings(new java.util.SplittableRandom(1))).hasSize(2);
+
+    // Everything each replica sends reaches the others, round after round.
+    for (long now = 0; now <= 6_000 && abstaining.delivered.size() < 5; now += 50) {
+      List<int[]> cursors = new ArrayList<>();
+      for (Driver d : replicas) {
+        cursors.add(new int[] {d.sent.size()});
+        d.runAt(now);
+      }
+      for (int i = 0; i < replicas.size(); i++) {
+        Driver from = replicas.get(i);
+        for (Artifact a : from.sent.subList(cursors.get(i)[0], from.sent.size())) {
+          for (Driver to : replicas) {
+            if (to != from) {
+              to.pool.receive(a, now);
+            }
+          }
+        }
+      }
+    }
+
+    // Its peers (three of four, a quorum) finalize heights 1 to 5; it delivers the same batches...
+    assertThat(abstaining.delivered).hasSizeGreaterThanOrEqualTo(5);
+    for (int h = 0; h < 5; h++) {
+      assertThat(abstaining.delivered.get(h).blockHash()).isEqualTo(replicas.get(1).delivered.get(h).blockHash());
+    }
+    // ...but has made no block, notarization share or finalization share of its own.
+    assertThat(abstaining.sent).noneMatch(a -> a instanceof BlockProposal
+        || a instanceof NotarizationShare || a instanceof Artifact.FinalizationShare
+        || a instanceof Artifact.KeyDealing);
+    assertThat(replicas.get(1).sent).anyMatch(a -> a instanceof NotarizationShare);
   }
 }

@@ -8,6 +8,7 @@ import dev.canopy.consensus.Block;
 import dev.canopy.consensus.CatchUpPackage;
 import dev.canopy.consensus.Hash;
 import dev.canopy.consensus.IngressMessage;
+import dev.canopy.consensus.KeyGenerationRecord;
 import dev.canopy.consensus.Payload;
 import dev.canopy.crypto.BlsSignatureScheme;
 import dev.canopy.crypto.DeterministicRandom;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * Catch-up packages of a subnet of four replicas (subnet key threshold 3): n − f replicas' shares
  * combine into a package that verifies under the subnet key; the canonical bytes round-trip; a
  * package whose signature is not the subnet's over exactly its content (another key, another
- * domain, another state hash, manifest or block) is rejected, as are malformed bytes.
+ * domain, another state hash, manifest, block or key generation record) is rejected, as are
+ * malformed bytes; the largest package fits Artery's large-message frame.
  */
 class CatchUpPackageTest {
   static final long SEED = 20260301L;
@@ -191,5 +193,78 @@ class CatchUpPackageTest {
     assertThatThrownBy(() -> new CatchUpPackage.Content(content.block(),
         new Artifact.RandomBeacon(499, filled(8), new byte[48]), filled(1), filled(2)))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** {@link #content} carrying {@code keyGeneration}. */
+  CatchUpPackage.Content withRecord(byte[] keyGeneration) {
+    return new CatchUpPackage.Content(content.block(), content.beacon(), content.stateHash(),
+        content.manifestHash(), keyGeneration);
+  }
+
+  CatchUpPackage signedBy3(CatchUpPackage.Content c) {
+    CertificationPool pool = replicas.get(0).sharePool(2_000);
+    byte[] hash = c.hash().bytes();
+    pool.addOwn(c.height(), hash, replicas.get(0).signShare(c).orElseThrow());
+    pool.addPeerShare(c.height(), hash, replicas.get(1).signShare(c).orElseThrow());
+    pool.addPeerShare(c.height(), hash, replicas.get(2).signShare(c).orElseThrow());
+    return new CatchUpPackage(c, pool.certification(c.height()).orElseThrow().signature());
+  }
+
+  @Test
+  void thePackageCarriesTheKeyGenerationRecordUnderItsSignature(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) {
+    List<ReplicaIdentity> members = TestKeyGeneration.members(dir, SEED);
+    KeyGenerationRecord record = TestKeyGeneration.closedRecord(members, 0).outcome();
+    KeyGenerationRecord otherRun = TestKeyGeneration.closedRecord(members, 100).outcome();
+    CatchUpPackage cup = signedBy3(withRecord(record.encode()));
+
+    CatchUpPackage decoded = CatchUpPackage.decode(cup.toBytes());
+
+    assertThat(decoded).isEqualTo(cup);
+    assertThat(decoded.toBytes()).isEqualTo(cup.toBytes());
+    assertThat(KeyGenerationRecord.decode(members.get(0).keyGeneration().orElseThrow(),
+        decoded.content().keyGeneration())).isEqualTo(record);
+    assertThat(decoded.verify(dealing.groupPublicKey())).isTrue();
+    // The record is signed content: another record (or none) under the same signature is refused.
+    for (byte[] other : List.of(otherRun.encode(), new byte[0])) {
+      CatchUpPackage swapped = new CatchUpPackage(withRecord(other), cup.signature());
+      assertThat(swapped.content().hash()).isNotEqualTo(cup.content().hash());
+      assertThat(replicas.get(0).verify(swapped)).isFalse();
+      assertThat(CatchUpPackage.decode(swapped.toBytes()).verify(dealing.groupPublicKey())).isFalse();
+    }
+  }
+
+  @Test
+  void aRecordBeyondTheBoundAndContentWithoutTheRecordFieldAreRefused() {
+    assertThatThrownBy(() -> withRecord(new byte[KeyGenerationRecord.MAX_OUTCOME_BYTES + 1]))
+        .isInstanceOf(IllegalArgumentException.class);
+    // Content of five fields (no key_generation) is not a package's content.
+    CborMap five = CborMap.builder()
+        .put("height", CborValue.UnsignedInt.of(500))
+        .put("block", CborValue.bytes(content.block().toBytes()))
+        .put("beacon", CborValue.bytes(content.beacon().toBytes()))
+        .put("state_hash", CborValue.bytes(filled(1).bytes()))
+        .put("manifest_hash", CborValue.bytes(filled(2).bytes()))
+        .build();
+    byte[] bytes = CborEncoder.encode(CborMap.builder()
+        .put("kind", "catch_up_package")
+        .put("content", five)
+        .put("signature", CborValue.bytes(new byte[48]))
+        .build());
+    assertThatThrownBy(() -> CatchUpPackage.decode(bytes))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("6 fields");
+  }
+
+  @Test
+  void theLargestPackageFitsArterysLargeMessageFrame() {
+    long frameBytes = com.typesafe.config.ConfigFactory.parseFile(TestNodeConfigs.CONF_FILE.toFile())
+        .resolve(com.typesafe.config.ConfigResolveOptions.defaults().setAllowUnresolved(true))
+        .getBytes("pekko.remote.artery.advanced.maximum-large-frame-size");
+    // A package is at most its block, the key generation's outcome and 64 KiB of the rest; the
+    // message that carries it adds a few bytes of envelope.
+    assertThat((long) CatchUpPackage.MAX_BYTES)
+        .isGreaterThanOrEqualTo(dev.canopy.consensus.ArtifactCodec.MAX_ARTIFACT_BYTES
+            + (long) KeyGenerationRecord.MAX_OUTCOME_BYTES)
+        .isLessThanOrEqualTo(frameBytes - 64 * 1024);
   }
 }

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * catch up from their blocks; restarted, it recovers its own journal, learns a newer catch-up
  * package from its peers, fetches that checkpoint's state from them in chunks, installs it and
  * resumes consensus from the package, reaching the others' state and serving the right values. A
- * replica that lost its store catches up the same way instead of replaying from genesis. The tests
- * run in order on one subnet.
+ * replica that lost its store (but kept its keys) catches up the same way instead of replaying from
+ * genesis: its key file lets it verify the package, whose key generation record it adopts. The
+ * tests run in order on one subnet.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CatchUpSubnetTest {
@@ -181,6 +182,13 @@ class CatchUpSubnetTest {
     awaitCertifiedHeight(fresh, certifiedHeight(subnet.node(0)), 20_000);
     assertThat(get(fresh)).isEqualTo(CandidValue.nat(counted));
     assertSameStateAsReplica0(fresh);
+    // It adopted the package's key generation record: its next package's content (record
+    // included) is its peers', so its share combines with theirs.
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (status.lastOwnPackageHeight() <= status.lastInstalledHeight() && System.nanoTime() < deadline) {
+      LocalSubnetTest.sleepMs(10);
+    }
+    assertThat(status.lastOwnPackageHeight()).as("%s", status).isGreaterThan(status.lastInstalledHeight());
   }
 
   static void deleteRecursively(Path dir) throws IOException {

@@ -3,18 +3,12 @@ package dev.canopy.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.canopy.consensus.Artifact;
-import dev.canopy.consensus.DkgPayload;
-import dev.canopy.consensus.KeyGeneration;
 import dev.canopy.consensus.KeyGenerationRecord;
 import dev.canopy.consensus.SubnetKeys;
-import dev.canopy.crypto.DeterministicRandom;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,36 +24,16 @@ class SubnetKeyStoreTest {
   @TempDir Path dir;
 
   private List<Path> dataDirs() {
-    List<Path> dirs = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      dirs.add(dir.resolve("replica-" + i));
-    }
-    return dirs;
+    return TestKeyGeneration.dataDirs(dir);
   }
 
   private List<ReplicaIdentity> members() {
-    Genesis.loadOrCreateSubnetGenesis(dataDirs(), SubnetGenesisTest.RANGE, new KeyGeneration.Schedule(4, 1),
-        new SplittableRandom(SEED));
-    List<ReplicaIdentity> out = new ArrayList<>();
-    for (Path d : dataDirs()) {
-      out.add(Genesis.loadMember(d, d.resolve(DataDirectory.KEYS_DIR)));
-    }
-    return out;
+    return TestKeyGeneration.members(dir, SEED);
   }
 
   /** Every member deals at height 1; the record closes at the first closing height. */
   private static KeyGenerationRecord closedRecord(List<ReplicaIdentity> members) {
-    KeyGeneration setup = members.get(0).keyGeneration().orElseThrow();
-    List<Artifact.KeyDealing> dealings = new ArrayList<>();
-    for (ReplicaIdentity m : members) {
-      dealings.addAll(setup.deal(m.replicaIndex(), m.nodeSigningKey(), DeterministicRandom.fromSeed(m.replicaIndex())));
-    }
-    KeyGenerationRecord record = setup.start().append(1, new DkgPayload(dealings, List.of()));
-    for (long h = 2; h <= 4; h++) {
-      record = record.append(h, DkgPayload.EMPTY);
-    }
-    assertThat(record.isClosed()).isTrue();
-    return record;
+    return TestKeyGeneration.closedRecord(members, 0);
   }
 
   private Path keyFile(int replica) {
@@ -122,19 +96,38 @@ class SubnetKeyStoreTest {
         .hasMessageContaining("holds another replica's shares");
 
     // Another run of the key generation over the same members gives other keys.
-    KeyGeneration setup = members.get(0).keyGeneration().orElseThrow();
-    List<Artifact.KeyDealing> dealings = new ArrayList<>();
-    for (ReplicaIdentity m : members) {
-      dealings.addAll(setup.deal(m.replicaIndex(), m.nodeSigningKey(), DeterministicRandom.fromSeed(100 + m.replicaIndex())));
-    }
-    KeyGenerationRecord other = setup.start().append(1, new DkgPayload(dealings, List.of()));
-    for (long h = 2; h <= 4; h++) {
-      other = other.append(h, DkgPayload.EMPTY);
-    }
-    KeyGenerationRecord otherRun = other;
+    KeyGenerationRecord otherRun = TestKeyGeneration.closedRecord(members, 100);
     assertThatThrownBy(() -> new SubnetKeyStore(members.get(0), dataDirs().get(0).resolve(DataDirectory.KEYS_DIR))
         .establish(otherRun))
         .isInstanceOf(NodeStartupException.class)
         .hasMessageContaining("belongs to another key generation");
+  }
+
+  @Test
+  void theKeyFileAloneGivesTheKeysToVerifyCatchUpPackagesWithAndIsCheckedAgainstTheGenesis() throws Exception {
+    List<ReplicaIdentity> members = members();
+    KeyGenerationRecord record = closedRecord(members);
+    Path keys2 = dataDirs().get(2).resolve(DataDirectory.KEYS_DIR);
+    assertThat(new SubnetKeyStore(members.get(2), keys2).loadFile()).isEmpty();
+    SubnetKeys established = new SubnetKeyStore(members.get(2), keys2).establish(record);
+
+    // A restart whose state lost the record: the file gives the keys, not yet established.
+    SubnetKeyStore store = new SubnetKeyStore(members.get(2), keys2);
+    SubnetKeys fromFile = store.loadFile().orElseThrow();
+    assertThat(fromFile.sameAs(established)).isTrue();
+    assertThat(SubnetKeyStore.samePublic(fromFile, SubnetKeyStore.publicKeys(record))).isTrue();
+    assertThat(store.current()).isEmpty();
+
+    // Another replica's file, and a file whose keys no closing height of this genesis can give.
+    Files.copy(keyFile(2), keyFile(1));
+    assertThatThrownBy(() -> new SubnetKeyStore(members.get(1), dataDirs().get(1).resolve(DataDirectory.KEYS_DIR))
+        .loadFile())
+        .isInstanceOf(NodeStartupException.class).hasMessageContaining("holds another replica's shares");
+    SubnetKeys shifted = new SubnetKeys(established.lastBootstrapHeight() + 1, established.beacon(),
+        established.certification(), established.beaconShare(), established.certificationShare());
+    Files.delete(keyFile(2));
+    KeyFiles.writeNew(keyFile(2), SubnetKeyStore.encode(shifted));
+    assertThatThrownBy(() -> new SubnetKeyStore(members.get(2), keys2).loadFile())
+        .isInstanceOf(NodeStartupException.class).hasMessageContaining("not of this subnet's key generation");
   }
 }
