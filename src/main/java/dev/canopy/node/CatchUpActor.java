@@ -497,7 +497,7 @@ public final class CatchUpActor {
       }
       reportedUnverifiableAtMs = progressAtMs;
       context.getLog().error("peers offer a catch-up package of height {}, but this replica (at height {}, no"
-          + " progress for {} ms) cannot verify it: its state holds no closed key generation record and it has no"
+          + " progress for {} ms) cannot verify it: its state holds no closed key generation record and it has no usable"
           + " key share file {}/{}. It cannot catch up until one of them is back: restore this replica's {}/{}"
           + " (written when it established its keys) or its database from a backup, and restart it", height, at,
           now - progressAtMs, DataDirectory.KEYS_DIR, SubnetKeyStore.FILE, DataDirectory.KEYS_DIR, SubnetKeyStore.FILE);
