@@ -313,7 +313,8 @@ public final class CatchUpActor {
       byte[] contentHash = content.hash().bytes();
       Optional<ThresholdBls.SignatureShare> ownShare = keys.signShare(content);
       if (ownShare.isEmpty()) {
-        tryCombine(height); // peers' shares may still sign this replica's content
+        // The key generation gave this replica no share: it cannot contribute, and the pool
+        // combines only around an own share, so it gets the subnet's package by asking its peers.
         return Behaviors.same();
       }
       ThresholdBls.SignatureShare share = ownShare.get();
