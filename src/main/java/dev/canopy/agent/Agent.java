@@ -212,6 +212,29 @@ public final class Agent {
    * canister the call is about). Returns the reply, or throws an {@link AgentReject}.
    */
   public byte[] update(Principal canisterId, Principal effectiveCanisterId, String method, byte[] arg) {
+    return updateWithRequestId(canisterId, effectiveCanisterId, method, arg).reply();
+  }
+
+  /** An update call's certified reply, and the id of the request that carried the call. */
+  public record UpdateReply(RequestId requestId, byte[] reply) {
+    public UpdateReply {
+      Objects.requireNonNull(requestId, "requestId");
+      reply = reply.clone();
+    }
+
+    @Override
+    public byte[] reply() {
+      return reply.clone();
+    }
+  }
+
+  /**
+   * Like {@link #update(Principal, Principal, String, byte[])}, and also says which request id the
+   * call had, so that its certified status can be read again later, from any node of the subnet
+   * ({@code read_state} of {@code /request_status/<id>}).
+   */
+  public UpdateReply updateWithRequestId(
+      Principal canisterId, Principal effectiveCanisterId, String method, byte[] arg) {
     long start = System.nanoTime();
     byte[] nonce = new byte[NONCE_BYTES];
     nonces.nextBytes(nonce);
@@ -228,7 +251,8 @@ public final class Agent {
         continue;
       }
       if (r.statusCode() == 202) {
-        return poll(request.requestId(), effectiveCanisterId, start);
+        return new UpdateReply(request.requestId(),
+            poll(request.requestId(), effectiveCanisterId, start));
       }
       if (r.statusCode() != 200) {
         throw httpError(uri, r);
@@ -243,10 +267,9 @@ public final class Agent {
             byte[] cert = field(() -> body.getBytes("certificate"), "the call response");
             VerifiedCertificate vc = verify(cert, effectiveCanisterId);
             Optional<byte[]> outcome = requestOutcome(vc, request.requestId());
-            if (outcome.isPresent()) {
-              return outcome.get();
-            }
-            return poll(request.requestId(), effectiveCanisterId, start);
+            return new UpdateReply(request.requestId(), outcome.isPresent()
+                ? outcome.get()
+                : poll(request.requestId(), effectiveCanisterId, start));
           }
         default:
           throw new AgentProtocolException(

@@ -19,4 +19,13 @@ public interface PayloadSource {
    * an expired or malformed message), or empty if it is acceptable.
    */
   Optional<String> invalidity(Payload payload, long blockTimeMs);
+
+  /**
+   * Whether this replica can judge a payload with messages now; while it cannot (its own checks of
+   * calls need keys it does not have yet), another replica's block with messages waits instead of
+   * being refused.
+   */
+  default boolean readyToValidateMessages() {
+    return true;
+  }
 }

@@ -291,6 +291,9 @@ final class Validator {
     if (keyGeneration.kind() != Kind.VALID) {
       return keyGeneration;
     }
+    if (!b.payload().messages().isEmpty() && !payloads.readyToValidateMessages()) {
+      return Verdict.WAIT;
+    }
     Optional<String> payloadProblem = payloadProblem(pass, b);
     if (payloadProblem.isPresent()) {
       return Verdict.invalid(payloadProblem.get());

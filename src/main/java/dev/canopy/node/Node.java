@@ -79,6 +79,16 @@ public final class Node implements AutoCloseable {
    *     directory locked, key file permissions, store unreachable); nothing is left running
    */
   public static Node start(NodeConfig config, RandomGenerator random) {
+    return start(config, random, replica -> PeerMessages.HONEST);
+  }
+
+  /**
+   * As {@link #start(NodeConfig, RandomGenerator)}, with the replica sending to its peers through
+   * the {@link PeerMessages} that {@code peerMessages} makes for it. Only the tests pass anything
+   * but {@link PeerMessages#HONEST} (to run a Byzantine replica).
+   */
+  public static Node start(NodeConfig config, RandomGenerator random,
+      java.util.function.Function<Replica, PeerMessages> peerMessages) {
     DataDirectory dataDirectory = DataDirectory.open(config.dataDir());
     ActorSystem<NodeGuardian.Command> system = null;
     try {
@@ -97,7 +107,7 @@ public final class Node implements AutoCloseable {
         log.info("created the persistence schema");
       }
       Replica replica = new Replica(identity, config.replica(), dataDirectory.root());
-      system = createActorSystem(config, replica);
+      system = createActorSystem(config, replica, peerMessages.apply(replica));
       log.debug("actor system started");
       // The lock is released only when nothing of this node can write anymore.
       system.getWhenTerminated().whenComplete((done, failure) -> dataDirectory.close());
@@ -260,10 +270,10 @@ public final class Node implements AutoCloseable {
   }
 
   private static ActorSystem<NodeGuardian.Command> createActorSystem(
-      NodeConfig config, Replica replica) {
+      NodeConfig config, Replica replica, PeerMessages peerMessages) {
     try {
       return ActorSystem.create(
-          NodeGuardian.create(config.seedNodes().isEmpty(), replica),
+          NodeGuardian.create(config.seedNodes().isEmpty(), replica, peerMessages),
           NodeConfig.ACTOR_SYSTEM_NAME,
           config.pekkoConfig());
     } catch (RuntimeException e) {

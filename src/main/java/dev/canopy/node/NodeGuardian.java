@@ -32,11 +32,16 @@ public final class NodeGuardian {
    * @param replica the replica whose actors to start
    */
   public static Behavior<Command> create(boolean joinSelf, Replica replica) {
+    return create(joinSelf, replica, PeerMessages.HONEST);
+  }
+
+  /** As {@link #create(boolean, Replica)}, the consensus actor sending through {@code peerMessages}. */
+  static Behavior<Command> create(boolean joinSelf, Replica replica, PeerMessages peerMessages) {
     return Behaviors.setup(
         context -> {
           NodeHealth replicaHealth = NodeHealth.get(Adapter.toClassic(context.getSystem()));
           ActorRef<ConsensusActor.Command> consensus =
-              context.spawn(ConsensusActor.create(replica), "consensus");
+              context.spawn(ConsensusActor.create(replica, peerMessages), "consensus");
           // Catch-up packages and state sync (a subnet of several replicas); it hashes and
           // copies checkpoints, hence the blocking dispatcher.
           ActorRef<CatchUpActor.Command> catchUp = context.spawn(
