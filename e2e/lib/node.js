@@ -17,6 +17,14 @@ export function nodeUrl() {
 }
 
 /**
+ * The URL of a second replica of the same subnet, when the runner started a subnet (run.sh sets
+ * it to replica 2 of four); undefined against a single node.
+ */
+export function otherReplicaUrl() {
+  return process.env.CANOPY_OTHER_URL || undefined;
+}
+
+/**
  * An effective canister id for canister creation. Note: any id in the node's subnet range will do
  * (spec "Effective canister id"); conf/application.conf gives the range as indices 0..1048575, and
  * this is index 0.
@@ -38,12 +46,13 @@ export function sha256(bytes) {
 
 /**
  * An agent of `flavour` with a fixed Ed25519 identity (seed byte `seed`), certificate and query
- * signature verification left at their defaults (on), and the root key fetched from the node.
+ * signature verification left at their defaults (on), and the root key fetched from the node (at
+ * `url`, by default the node under test).
  */
-export async function connect(flavour, seed) {
+export async function connect(flavour, seed, url = nodeUrl()) {
   const identity = flavour.Ed25519KeyIdentity.generate(new Uint8Array(32).fill(seed));
   const agent = await flavour.HttpAgent.create({
-    host: nodeUrl(),
+    host: url,
     identity,
     shouldFetchRootKey: true,
   });

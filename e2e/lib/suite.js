@@ -8,11 +8,30 @@ import { FLAVOURS } from './agents.js';
 import {
   callerIdl, counterIdl, managementIdl, stableStoreIdl, stableStoreV2Idl,
 } from './idl.js';
-import { assertRejects, connect, didText, sha256, wasm } from './node.js';
+import {
+  assertRejects, connect, didText, otherReplicaUrl, sha256, wasm,
+} from './node.js';
 
 const TEST_TIMEOUT_MS = 60_000;
+/** How long one replica of a subnet may lag behind another that already certified a change. */
+const REPLICA_LAG_TIMEOUT_MS = 10_000;
 
 const hex = (bytes) => Buffer.from(bytes).toString('hex');
+
+/** Polls `read` until it returns a value `accept` takes; bounded by REPLICA_LAG_TIMEOUT_MS. */
+async function eventually(what, read, accept) {
+  const deadline = Date.now() + REPLICA_LAG_TIMEOUT_MS;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      assert.fail(`${what}: still ${value} after ${REPLICA_LAG_TIMEOUT_MS} ms`);
+    }
+    await new Promise((resolve) => { setTimeout(resolve, 50); });
+  }
+}
 
 /** Method names a .did file's service declares (`name: (...) -> (...)` lines). */
 function didMethods(text) {
@@ -153,6 +172,30 @@ export function defineSuite(flavourKey, seed) {
         const status = await node.management.canister_status({ canister_id: id });
         assert.equal(hex(status.module_hash[0]), hex(sha256(wasm('stable_store_v2'))));
       });
+
+    test('a second replica of the subnet serves the same root key, and calls and signed queries '
+      + 'of a canister installed through the first', {
+      timeout: TEST_TIMEOUT_MS,
+      skip: otherReplicaUrl() === undefined && 'a single node has no second replica',
+    }, async () => {
+      const other = await connect(flavour, seed, otherReplicaUrl());
+      assert.deepEqual(new Uint8Array(other.agent.rootKey), new Uint8Array(node.agent.rootKey));
+      const { id, actor } = await node.createAndInstall('counter', counterIdl);
+      // The install is certified through the first replica; the second may be a height behind.
+      const moduleHash = async () => (await flavour.CanisterStatus.request({
+        canisterId: id, agent: other.agent, paths: ['module_hash'],
+      })).get('module_hash');
+      await eventually('the module hash on the second replica', moduleHash, (h) => h != null);
+
+      const there = other.actor(counterIdl, id);
+      await there.inc(); // certificate checked under the root key the second replica serves
+      assert.equal(await there.get(), 1n); // signed by the second replica's node key
+      await actor.inc();
+      assert.equal(await eventually('the count through the second replica', () => there.get(),
+        (n) => n === 2n), 2n);
+      assert.equal(await eventually('the count through the first replica', () => actor.get(),
+        (n) => n === 2n), 2n);
+    });
 
     test('a stopped canister rejects calls with IC0508 until it is started',
       { timeout: TEST_TIMEOUT_MS }, async () => {
