@@ -1,0 +1,371 @@
+package dev.canopy.bench;
+
+import dev.canopy.candid.CandidArgs;
+import dev.canopy.candid.CandidValue;
+import dev.canopy.crypto.CertificateVerifier;
+import dev.canopy.crypto.DeterministicRandom;
+import dev.canopy.crypto.Ed25519SigningKey;
+import dev.canopy.crypto.RequestAuthentication;
+import dev.canopy.execution.management.ManagementTypes.CanisterSettings;
+import dev.canopy.execution.management.ManagementTypes.CreateCanisterResult;
+import dev.canopy.execution.management.ManagementTypes.InstallCodeArgs;
+import dev.canopy.execution.management.ManagementTypes.InstallMode;
+import dev.canopy.execution.management.ManagementTypes.ProvisionalCreateCanisterArgs;
+import dev.canopy.node.LocalSubnet;
+import dev.canopy.node.Node;
+import dev.canopy.node.NodeConfig;
+import dev.canopy.types.CanisterId;
+import dev.canopy.types.Principal;
+import dev.canopy.types.RequestId;
+import dev.canopy.types.cbor.CborDecoder;
+import dev.canopy.types.cbor.CborEncoder;
+import dev.canopy.types.cbor.CborMap;
+import dev.canopy.types.cbor.CborValue;
+import dev.canopy.types.hashtree.Label;
+import dev.canopy.types.hashtree.LookupResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sustained synchronous update calls ({@code /api/v4/canister/<id>/call} of a Motoko counter's
+ * {@code inc}, each Ed25519-signed and distinct) on a subnet of four replicas in one process (as
+ * {@code canopy start --replicas 4} runs it: each replica its own actor system, Artery between
+ * them over loopback), beside the same load on a one-replica node measured in the same run, with
+ * the same client: a closed loop of {@code concurrency} threads, each on its own keep-alive
+ * connection ({@link NodeBench.LoopbackConnection}), requests signed before the phase. On the
+ * subnet, client i talks to replica i mod 4. A call counts once its answer certifies "replied".
+ *
+ * <p>Usage: {@code bench/run SubnetBench [seconds per phase, default 10] [concurrency, default
+ * 400] [subnet]}; with {@code subnet} only the four replicas run (to profile them alone).
+ * Configuration: conf/application.conf (H2 journal, 200 ms rounds), ports picked free.
+ */
+public final class SubnetBench {
+  private static final long ONE_MINUTE_NS = 60_000_000_000L;
+  private static final byte[] NO_ARGS = CandidArgs.EMPTY.encode();
+  private static final int REPLICAS = 4;
+
+  private final Ed25519SigningKey key = Ed25519SigningKey.generate(DeterministicRandom.fromSeed(52));
+  private final Principal sender = Principal.selfAuthenticating(key.publicKey().toDer());
+  private final DeterministicRandom nonces = DeterministicRandom.fromSeed(53);
+
+  public static void main(String[] args) throws Exception {
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+    int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 400;
+    boolean subnetOnly = args.length > 2 && args[2].equals("subnet");
+    new SubnetBench().run(Duration.ofSeconds(seconds), concurrency, subnetOnly);
+    System.exit(0); // Pekko's threads would otherwise keep exec:java alive
+  }
+
+  /** One measured phase. */
+  record Result(String name, int concurrency, long replied, long other, double seconds,
+      long heights, long[] latenciesNs) {
+    double perSecond() {
+      return replied / seconds;
+    }
+
+    double percentileMs(double p) {
+      if (latenciesNs.length == 0) {
+        return Double.NaN;
+      }
+      int index = (int) Math.min(latenciesNs.length - 1, Math.floor(p * latenciesNs.length));
+      return latenciesNs[index] / 1e6;
+    }
+
+    String row() {
+      return String.format("%-30s %5d %9.0f %9.2f %9.2f %8d %9.1f %10.1f", name, concurrency,
+          perSecond(), percentileMs(0.50), percentileMs(0.99), other, heights / seconds,
+          heights == 0 ? 0.0 : (double) replied / heights);
+    }
+  }
+
+  private void run(Duration phase, int concurrency, boolean subnetOnly) throws Exception {
+    Duration warmUp = Duration.ofSeconds(Math.max(3, phase.toSeconds() / 2));
+    int needed = (int) Math.max(5_000, 3_000 * (phase.toSeconds() + warmUp.toSeconds()));
+    System.out.printf("%d s per phase after %d s of warm-up, %d clients; signing %d calls per"
+        + " phase%n", phase.toSeconds(), warmUp.toSeconds(), concurrency, needed);
+    List<Result> results = new ArrayList<>();
+
+    if (!subnetOnly) {
+      Path nodeDir = Files.createTempDirectory("canopy-subnet-bench-node");
+      try (Node node = Node.start(config(nodeDir))) {
+        results.add(measure("one replica, update /api/v4", List.of(node), needed, concurrency,
+            warmUp, phase));
+      }
+    }
+
+    Path subnetDir = Files.createTempDirectory("canopy-subnet-bench-subnet");
+    try (LocalSubnet subnet = LocalSubnet.start(config(subnetDir), REPLICAS,
+        new SplittableRandom(20261121L))) {
+      results.add(measure("four replicas, update /api/v4", subnet.nodes(), needed, concurrency,
+          warmUp, phase));
+    }
+
+    System.out.println();
+    System.out.printf("%-30s %5s %9s %9s %9s %8s %9s %10s%n", "phase", "conc", "replied/s",
+        "p50 ms", "p99 ms", "other", "heights/s", "calls/height");
+    results.forEach(r -> System.out.println(r.row()));
+    if (results.size() == 2) {
+      System.out.printf("%nfour replicas: %.3fx the one replica's rate%n",
+          results.get(1).perSecond() / results.get(0).perSecond());
+    }
+  }
+
+  private static NodeConfig config(Path dataDir) {
+    Map<String, Object> overrides = new LinkedHashMap<>();
+    overrides.put("canopy.node.data-dir", dataDir.toString());
+    overrides.put("canopy.node.http.port", 0);
+    overrides.put("canopy.node.management.port", 0);
+    overrides.put("canopy.node.cluster.port", 0);
+    return NodeConfig.load(Path.of("conf", "application.conf"), overrides);
+  }
+
+  /**
+   * Installs a counter through the first node, warms up and measures; checks afterwards that
+   * every node's counter equals the increments they certified as replied.
+   */
+  private Result measure(String name, List<Node> nodes, int needed, int concurrency,
+      Duration warmUp, Duration phase) throws Exception {
+    List<URI> uris = nodes.stream().map(Node::httpUri).toList();
+    CertificateVerifier verifier = CertificateVerifier.forRootKey(nodes.get(0).keys().rootKeyDer());
+    Principal counter = createCounter(uris.get(0), verifier);
+    // every replica checks calls against its own latest state, which must know the code
+    for (Node n : nodes) {
+      awaitCertified(n, certifiedHeight(nodes.get(0)));
+    }
+    String path = "/api/v4/canister/" + counter + "/call";
+    AtomicInteger next = new AtomicInteger();
+    AtomicLong replied = new AtomicLong();
+    List<byte[]> warmUpCalls = signedIncrements(counter, needed);
+    loop(uris, path, warmUpCalls, concurrency, warmUp, next, replied);
+    List<byte[]> calls = signedIncrements(counter, needed);
+    next.set(0);
+    long before = certifiedHeight(nodes.get(0));
+    java.time.LocalTime from = java.time.LocalTime.now();
+    Result result = loop(uris, path, calls, concurrency, phase, next, replied);
+    // for matching a profile (JFR) to the measured phase
+    System.out.printf("%s: measured from %s to %s%n", name, from, java.time.LocalTime.now());
+    long heights = certifiedHeight(nodes.get(0)) - before;
+    Result named = new Result(name, concurrency, result.replied(), result.other(),
+        result.seconds(), heights, result.latenciesNs());
+    System.out.println(named.row());
+
+    // Every replica serves the same count: the increments certified as replied.
+    long target = certifiedHeight(nodes.get(0));
+    for (Node n : nodes) {
+      awaitCertified(n, target);
+    }
+    for (int i = 0; i < nodes.size(); i++) {
+      long value = counterValue(uris.get(i), counter);
+      if (value < replied.get()) {
+        throw new IllegalStateException("replica " + i + " counts " + value + " but "
+            + replied.get() + " increments were certified as replied");
+      }
+    }
+    return named;
+  }
+
+  private static long certifiedHeight(Node node) {
+    return node.latestState().orElseThrow().certified().certification().height();
+  }
+
+  private static void awaitCertified(Node node, long height) throws InterruptedException {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (certifiedHeight(node) < height) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("a replica did not certify height " + height);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  /**
+   * A closed loop of {@code concurrency} clients, client w on node w mod n, each sending the next
+   * signed call as soon as the previous answer is in, until {@code duration} has passed.
+   */
+  private static Result loop(List<URI> uris, String path, List<byte[]> bodies, int concurrency,
+      Duration duration, AtomicInteger next, AtomicLong repliedTotal) throws Exception {
+    long start = System.nanoTime();
+    long deadline = start + duration.toNanos();
+    AtomicLong replied = new AtomicLong();
+    AtomicLong other = new AtomicLong();
+    long[][] latencies = new long[concurrency][];
+    List<Thread> workers = new ArrayList<>();
+    for (int w = 0; w < concurrency; w++) {
+      int worker = w;
+      URI uri = uris.get(w % uris.size());
+      Thread thread = new Thread(() -> {
+        long[] mine = new long[1 << 10];
+        int count = 0;
+        NodeBench.LoopbackConnection connection = null;
+        try {
+          while (System.nanoTime() < deadline) {
+            int index = next.getAndIncrement();
+            if (index >= bodies.size()) {
+              throw new IllegalStateException("ran out of signed calls");
+            }
+            if (connection == null) {
+              connection = new NodeBench.LoopbackConnection(uri);
+            }
+            long sent = System.nanoTime();
+            byte[] answer;
+            try {
+              answer = connection.post(path, bodies.get(index));
+            } catch (IOException e) {
+              other.incrementAndGet();
+              connection.close();
+              connection = null;
+              continue;
+            }
+            long latency = System.nanoTime() - sent;
+            if (answer == null || !isReplied(answer)) {
+              other.incrementAndGet(); // 202 (not certified in time) or a refusal
+              continue;
+            }
+            replied.incrementAndGet();
+            repliedTotal.incrementAndGet();
+            if (count == mine.length) {
+              mine = Arrays.copyOf(mine, count * 2);
+            }
+            mine[count++] = latency;
+          }
+        } finally {
+          if (connection != null) {
+            connection.close();
+          }
+          latencies[worker] = Arrays.copyOf(mine, count);
+        }
+      }, "bench-client-" + w);
+      thread.start();
+      workers.add(thread);
+    }
+    for (Thread thread : workers) {
+      thread.join(duration.toMillis() + 120_000);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
+    return new Result("", concurrency, replied.get(), other.get(), seconds, 0, all);
+  }
+
+  private static boolean isReplied(byte[] body) {
+    try {
+      return CborDecoder.DEFAULT.decodeMap(body, "call response").getText("status")
+          .equals("replied");
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  // ---- requests
+
+  private CborMap content(String type, Principal canister, String method, byte[] arg,
+      Principal from) {
+    byte[] nonce = new byte[8];
+    nonces.nextBytes(nonce);
+    return CborMap.builder()
+        .put("request_type", type)
+        .put("sender", from.toBytes())
+        .put("ingress_expiry", CborValue.unsigned(System.currentTimeMillis() * 1_000_000L
+            + 4 * ONE_MINUTE_NS))
+        .put("canister_id", canister.toBytes())
+        .put("method_name", method)
+        .put("arg", arg)
+        .put("nonce", nonce)
+        .build();
+  }
+
+  private record SignedCall(RequestId requestId, byte[] body) {}
+
+  private SignedCall signedCall(Principal canister, String method, byte[] arg) {
+    CborMap content = content("call", canister, method, arg, sender);
+    RequestId id = RequestId.of(content);
+    byte[] message = new byte[RequestAuthentication.REQUEST_DOMAIN.length + 32];
+    System.arraycopy(RequestAuthentication.REQUEST_DOMAIN, 0, message, 0,
+        RequestAuthentication.REQUEST_DOMAIN.length);
+    System.arraycopy(id.toBytes(), 0, message, RequestAuthentication.REQUEST_DOMAIN.length, 32);
+    CborMap envelope = CborMap.builder()
+        .put("content", content)
+        .put("sender_pubkey", key.publicKey().toDer())
+        .put("sender_sig", key.sign(message))
+        .build();
+    return new SignedCall(id, CborEncoder.encodeWithSelfDescribeTag(envelope));
+  }
+
+  private List<byte[]> signedIncrements(Principal counter, int n) {
+    List<byte[]> bodies = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      bodies.add(signedCall(counter, "inc", NO_ARGS).body());
+    }
+    return bodies;
+  }
+
+  /** A synchronous call whose certificate must verify and certify a reply; returns the reply. */
+  private byte[] callSync(URI node, CertificateVerifier verifier, Principal ecid,
+      Principal canister, String method, byte[] arg) throws Exception {
+    SignedCall call = signedCall(canister, method, arg);
+    byte[] answer;
+    try (NodeBench.LoopbackConnection c = new NodeBench.LoopbackConnection(node)) {
+      answer = c.post("/api/v4/canister/" + ecid + "/call", call.body());
+    }
+    if (answer == null || !isReplied(answer)) {
+      throw new IllegalStateException(method + " was not certified as replied");
+    }
+    var certificate = verifier.verify(
+        CborDecoder.DEFAULT.decodeMap(answer, "call").getBytes("certificate"),
+        CertificateVerifier.Scope.canister(ecid), System.currentTimeMillis() * 1_000_000L)
+        .certificate();
+    LookupResult reply = certificate.lookup(List.of(Label.of("request_status"),
+        Label.of(call.requestId().toBytes()), Label.of("reply")));
+    if (!(reply instanceof LookupResult.Found found)) {
+      throw new IllegalStateException(method + " was not replied: " + reply);
+    }
+    return found.value();
+  }
+
+  private Principal createCounter(URI node, CertificateVerifier verifier) throws Exception {
+    byte[] created = callSync(node, verifier, CanisterId.fromIndex(0).principal(),
+        Principal.MANAGEMENT_CANISTER, "provisional_create_canister_with_cycles",
+        new ProvisionalCreateCanisterArgs(null, CanisterSettings.NONE, null, null).encode());
+    Principal counter = CreateCanisterResult.decode(created).canisterId().principal();
+    callSync(node, verifier, counter, Principal.MANAGEMENT_CANISTER, "install_code",
+        new InstallCodeArgs(new InstallMode.Install(), new CanisterId(counter),
+            motoko("counter"), NO_ARGS, null).encode());
+    return counter;
+  }
+
+  private long counterValue(URI node, Principal counter) throws Exception {
+    CborMap envelope = CborMap.builder()
+        .put("content", content("query", counter, "get", NO_ARGS, Principal.ANONYMOUS))
+        .build();
+    byte[] answer;
+    try (NodeBench.LoopbackConnection c = new NodeBench.LoopbackConnection(node)) {
+      answer = c.post("/api/v3/canister/" + counter + "/query",
+          CborEncoder.encodeWithSelfDescribeTag(envelope));
+    }
+    if (answer == null) {
+      throw new IllegalStateException("the query of get failed");
+    }
+    byte[] arg = CborDecoder.DEFAULT.decodeMap(answer, "query").getMap("reply").getBytes("arg");
+    return ((CandidValue.Nat) CandidArgs.decode(arg).get(0)).value().longValueExact();
+  }
+
+  private static byte[] motoko(String name) throws IOException {
+    try (InputStream in = SubnetBench.class.getResourceAsStream("/motoko/" + name + ".wasm")) {
+      if (in == null) {
+        throw new IllegalStateException("no test resource /motoko/" + name + ".wasm");
+      }
+      return in.readAllBytes();
+    }
+  }
+}
