@@ -26,13 +26,19 @@ public final class DelegationChain {
    */
   public static DelegatedAuthority verify(
       byte[] senderPublicKeyDer, List<SignedDelegation> chain, long nowNs, DelegationLimits limits) {
+    return verify(senderPublicKeyDer, chain, nowNs, limits, PublicKeyCache.none());
+  }
+
+  /** {@link #verify}, parsing the chain's keys through {@code keys}. */
+  public static DelegatedAuthority verify(byte[] senderPublicKeyDer, List<SignedDelegation> chain,
+      long nowNs, DelegationLimits limits, PublicKeyCache keys) {
     if (chain.size() > limits.maxDelegations()) {
       throw new InvalidAuthenticationException(
           Reason.TOO_MANY_DELEGATIONS,
           "the request carries " + chain.size() + " delegations; at most " + limits.maxDelegations()
               + " are allowed");
     }
-    PublicKey signer = RequestAuthentication.parseUserKey(senderPublicKeyDer, "sender_pubkey", -1);
+    PublicKey signer = RequestAuthentication.parseUserKey(keys, senderPublicKeyDer, "sender_pubkey", -1);
     String signerName = "sender_pubkey";
     // Keys compared by their DER bytes: parsing rejects non-canonical DER, so one key has one encoding.
     TreeSet<byte[]> seenKeys = new TreeSet<>(Arrays::compareUnsigned);
@@ -78,7 +84,7 @@ public final class DelegationChain {
                 + "); its signature must cover \"\\x1Aic-request-auth-delegation\" · hash_of_map(delegation)",
             null);
       }
-      PublicKey delegate = RequestAuthentication.parseUserKey(delegation.pubkey(), name + ".delegation.pubkey", i);
+      PublicKey delegate = RequestAuthentication.parseUserKey(keys, delegation.pubkey(), name + ".delegation.pubkey", i);
       if (!seenKeys.add(delegate.toDer())) {
         String what = delegate.equals(signer)
             ? name + " delegates from a key to itself"

@@ -41,6 +41,20 @@ public final class RequestAuthentication {
       byte[] requestId,
       long nowNs,
       DelegationLimits limits) {
+    return authenticate(sender, senderPublicKeyDer, senderSignature, delegations, requestId, nowNs,
+        limits, PublicKeyCache.none());
+  }
+
+  /** {@link #authenticate}, parsing the keys of the request through {@code keys}. */
+  public static Authorization authenticate(
+      Principal sender,
+      byte[] senderPublicKeyDer,
+      byte[] senderSignature,
+      List<SignedDelegation> delegations,
+      byte[] requestId,
+      long nowNs,
+      DelegationLimits limits,
+      PublicKeyCache keys) {
     if (sender.isAnonymous()) {
       if (senderPublicKeyDer != null || senderSignature != null || delegations != null) {
         throw new InvalidAuthenticationException(
@@ -58,8 +72,8 @@ public final class RequestAuthentication {
               + (senderSignature == null ? " sender_sig" : ""));
     }
     verifySenderMatchesKey(sender, senderPublicKeyDer);
-    DelegatedAuthority authority =
-        DelegationChain.verify(senderPublicKeyDer, delegations == null ? List.of() : delegations, nowNs, limits);
+    DelegatedAuthority authority = DelegationChain.verify(
+        senderPublicKeyDer, delegations == null ? List.of() : delegations, nowNs, limits, keys);
     verifyRequestSignature(authority.requestSigningKey(), requestId, senderSignature, delegations != null && !delegations.isEmpty());
     return new Authorization(authority.targets(), authority.queriesOnly());
   }
@@ -98,10 +112,10 @@ public final class RequestAuthentication {
   }
 
   /** Parses a key that signs requests or delegations: Ed25519 or ECDSA, not BLS. */
-  static PublicKey parseUserKey(byte[] der, String field, int delegationIndex) {
+  static PublicKey parseUserKey(PublicKeyCache keys, byte[] der, String field, int delegationIndex) {
     PublicKey key;
     try {
-      key = PublicKey.fromDer(der);
+      key = keys.fromDer(der);
     } catch (InvalidPublicKeyException e) {
       throw new InvalidAuthenticationException(Reason.INVALID_KEY, delegationIndex, field + ": " + e.getMessage(), e);
     }
