@@ -40,9 +40,11 @@ final class PagedMemory implements Memory {
   private byte[][] writable;
   private int nPages;
   private final int initialPages;
-  private final int maxPages;
+  private int maxPages;
   /** True when the memory holds a restored image: the instance's data segments must not apply. */
   private final boolean restored;
+  /** The module's data segments as instantiated, and as this execution sees them (data.drop). */
+  private DataSegment[] instantiatedSegments = new DataSegment[0];
   private DataSegment[] dataSegments = new DataSegment[0];
   private int dirtyPages;
 
@@ -58,8 +60,12 @@ final class PagedMemory implements Memory {
 
   private PagedMemory(PageMap image, int pageCount, int initialPages, int maxPages, boolean restored) {
     this.initialPages = initialPages;
-    this.maxPages = maxPages;
     this.restored = restored;
+    load(image, pageCount, maxPages);
+  }
+
+  private void load(PageMap image, int pageCount, int maxPages) {
+    this.maxPages = maxPages;
     int capacity = Math.max(pageCount, 16);
     this.pages = image.toFlat(capacity);
     for (int i = 0; i < pageCount; i++) {
@@ -69,11 +75,30 @@ final class PagedMemory implements Memory {
     }
     this.writable = new byte[pages.length][];
     this.nPages = pageCount;
+    this.dirtyPages = 0;
+  }
+
+  /**
+   * Makes a restored memory hold {@code image} as if it had just been restored from it, for
+   * another execution of the same instance: every page this memory wrote is forgotten (pages a
+   * {@link #freeze()} handed out stay as they were, since writes copy a page first), and dropped
+   * data segments come back.
+   */
+  void reset(PageMap image, int maxPages) {
+    if (!restored) {
+      throw new IllegalStateException("only a restored memory can be reset to an image");
+    }
+    load(image, (int) image.pageCount(), maxPages);
+    this.dataSegments = instantiatedSegments.clone();
   }
 
   /** The next immutable version: this memory's pages, sharing every page it did not write. */
   PageMap freeze() {
     return PageMap.fromFlat(pages, nPages);
+  }
+
+  boolean isRestored() {
+    return restored;
   }
 
   int dirtyPages() {
@@ -145,7 +170,8 @@ final class PagedMemory implements Memory {
 
   @Override
   public void initialize(Instance instance, DataSegment[] segments, int memoryIndex) {
-    this.dataSegments = segments == null ? new DataSegment[0] : segments.clone();
+    this.instantiatedSegments = segments == null ? new DataSegment[0] : segments.clone();
+    this.dataSegments = instantiatedSegments.clone();
     if (restored) {
       return; // the image already holds what the segments wrote at install time
     }

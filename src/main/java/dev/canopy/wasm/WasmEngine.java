@@ -56,6 +56,7 @@ public final class WasmEngine implements AutoCloseable {
   private final CompiledClassCache diskCache;
   private final ExecutorService executor;
   private final ConcurrentHashMap<String, LoadedModule> loaded = new ConcurrentHashMap<>();
+  private final InstancePool instances;
   private final AtomicLong compilations = new AtomicLong();
   private final AtomicLong memoryCacheHits = new AtomicLong();
 
@@ -65,6 +66,7 @@ public final class WasmEngine implements AutoCloseable {
     this.validator = new ModuleValidator(b.moduleLimits);
     this.instrumenter = b.instrumenter;
     this.diskCache = b.moduleCacheDir == null ? null : new CompiledClassCache(b.moduleCacheDir);
+    this.instances = new InstancePool(b.maxIdleInstances);
     AtomicInteger n = new AtomicInteger();
     long stack = b.threadStackBytes;
     this.executor = Executors.newFixedThreadPool(b.executionThreads, r -> {
@@ -82,13 +84,17 @@ public final class WasmEngine implements AutoCloseable {
     return limits;
   }
 
-  /** Counters of the module cache. */
+  /**
+   * Counters of the module cache, and of the instances non-replicated executions reused ({@code
+   * instancesReused}) and handed back for reuse ({@code instancesReturned}).
+   */
   public record Stats(long compilations, long memoryCacheHits, long diskCacheHits,
-      long diskCacheWrites) {}
+      long diskCacheWrites, long instancesReused, long instancesReturned) {}
 
   public Stats stats() {
     return new Stats(compilations.get(), memoryCacheHits.get(),
-        diskCache == null ? 0 : diskCache.hits(), diskCache == null ? 0 : diskCache.writes());
+        diskCache == null ? 0 : diskCache.hits(), diskCache == null ? 0 : diskCache.writes(),
+        instances.reused(), instances.returned());
   }
 
   // ---- modules
@@ -585,17 +591,31 @@ public final class WasmEngine implements AutoCloseable {
     return api;
   }
 
-  /** Runs one entry point on an instance restored from {@code state}. */
+  /**
+   * Runs one entry point on an instance restored from {@code state}: a new one, or for a
+   * non-replicated execution an idle one from the {@link InstancePool}, reset to {@code state}.
+   */
   private ExecutionResult runEntry(LoadedModule l, CanisterState state, SystemApi api, Meter meter,
       List<LogRecord> logs, ExecutionEnvironment env, java.util.function.Consumer<InstanceRun> body) {
+    boolean pooled = !api.context().replicated();
     InstanceRun run = null;
     try {
-      run = new InstanceRun(l, state.heap(), state.globals(), api, meter, limits);
+      run = pooled ? instances.take(l) : null;
+      if (run != null) {
+        run.reset(state.heap(), state.globals(), api, meter);
+      } else {
+        run = new InstanceRun(l, state.heap(), state.globals(), api, meter, limits);
+      }
       body.accept(run);
       run.finish();
       CanisterState next = new CanisterState(run.heap(), run.globals(), api.stableMemory(),
           api.certifiedData(), api.globalTimerNs());
-      return success(next, api, meter, logs);
+      ExecutionResult result = success(next, api, meter, logs);
+      if (pooled) {
+        // Note: only after a run that did not trap; a trapped instance is simply dropped.
+        instances.give(run);
+      }
+      return result;
     } catch (Throwable t) {
       return trapped(state, classify(run, meter, t), meter, logs, env);
     }
@@ -668,8 +688,21 @@ public final class WasmEngine implements AutoCloseable {
     private Path moduleCacheDir;
     private int executionThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private long threadStackBytes = 256L << 20;
+    private int maxIdleInstances = 16;
 
     private Builder() {}
+
+    /**
+     * At most this many idle instances are kept for non-replicated executions (see {@link
+     * InstancePool}); 0 builds a new instance for every execution.
+     */
+    public Builder withMaxIdleInstances(int maxIdleInstances) {
+      if (maxIdleInstances < 0) {
+        throw new IllegalArgumentException("maxIdleInstances must not be negative");
+      }
+      this.maxIdleInstances = maxIdleInstances;
+      return this;
+    }
 
     public Builder withLimits(ExecutionLimits limits) {
       this.limits = limits;
