@@ -30,11 +30,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -46,7 +50,8 @@ import java.util.function.Function;
  *
  * <p>Every execution is deterministic: instructions are counted by the instrumented module, time
  * and randomness come from the inputs, and a trap returns the state it started from. Executions run
- * on the engine's own threads only to give Wasm code a large, known stack.
+ * on the engine's own threads only to give Wasm code a large, known stack: its execution threads,
+ * or the {@link #requestExecutor()} threads when started there.
  */
 public final class WasmEngine implements AutoCloseable {
   private final ExecutionLimits limits;
@@ -55,6 +60,7 @@ public final class WasmEngine implements AutoCloseable {
   private final ModuleInstrumenter instrumenter;
   private final CompiledClassCache diskCache;
   private final ExecutorService executor;
+  private final ThreadPoolExecutor requestExecutor;
   private final ConcurrentHashMap<String, LoadedModule> loaded = new ConcurrentHashMap<>();
   private final InstancePool instances;
   private final AtomicLong compilations = new AtomicLong();
@@ -69,11 +75,37 @@ public final class WasmEngine implements AutoCloseable {
     this.instances = new InstancePool(b.maxIdleInstances);
     AtomicInteger n = new AtomicInteger();
     long stack = b.threadStackBytes;
-    this.executor = Executors.newFixedThreadPool(b.executionThreads, r -> {
-      Thread t = new Thread(null, r, "canopy-wasm-" + n.incrementAndGet(), stack);
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor = Executors.newFixedThreadPool(b.executionThreads,
+        r -> new EngineThread(r, "canopy-wasm-" + n.incrementAndGet(), stack));
+    AtomicInteger m = new AtomicInteger();
+    this.requestExecutor = new ThreadPoolExecutor(b.requestThreads, b.requestThreads, 0,
+        TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(b.maxQueuedRequests),
+        r -> new EngineThread(r, "canopy-request-" + m.incrementAndGet(), stack),
+        new ThreadPoolExecutor.AbortPolicy());
+  }
+
+  /** A thread of this engine: an execution started on it runs there, with the thread's stack. */
+  private final class EngineThread extends Thread {
+    EngineThread(Runnable task, String name, long stackBytes) {
+      super(null, task, name, stackBytes);
+      setDaemon(true);
+    }
+
+    WasmEngine engine() {
+      return WasmEngine.this;
+    }
+  }
+
+  /**
+   * Threads for non-replicated work around Wasm executions (a query from decoding it to signing
+   * its answer, the checks of an ingress call including {@code canister_inspect_message}): an
+   * execution started on one of them runs right there, with no hand-off to the engine's own
+   * threads, and rounds, which use those, never wait behind queries. At most {@code
+   * maxQueuedRequests} tasks wait; more are refused with a {@link
+   * java.util.concurrent.RejectedExecutionException}.
+   */
+  public Executor requestExecutor() {
+    return requestExecutor;
   }
 
   public static Builder builder() {
@@ -657,6 +689,15 @@ public final class WasmEngine implements AutoCloseable {
   }
 
   private <T> T onEngineThread(Callable<T> task) {
+    if (Thread.currentThread() instanceof EngineThread t && t.engine() == this) {
+      try {
+        return task.call();
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
     try {
       return executor.submit(task).get();
     } catch (InterruptedException e) {
@@ -677,6 +718,7 @@ public final class WasmEngine implements AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+    requestExecutor.shutdownNow();
   }
 
   /** Options of a {@link WasmEngine}. */
@@ -689,6 +731,8 @@ public final class WasmEngine implements AutoCloseable {
     private int executionThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private long threadStackBytes = 256L << 20;
     private int maxIdleInstances = 16;
+    private int requestThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private int maxQueuedRequests = 10_000;
 
     private Builder() {}
 
@@ -736,6 +780,16 @@ public final class WasmEngine implements AutoCloseable {
         throw new IllegalArgumentException("at least one execution thread");
       }
       this.executionThreads = threads;
+      return this;
+    }
+
+    /** Threads of {@link #requestExecutor()} and how many tasks may wait for them. */
+    public Builder withRequestThreads(int threads, int maxQueued) {
+      if (threads < 1 || maxQueued < 1) {
+        throw new IllegalArgumentException("at least one request thread and one queued task");
+      }
+      this.requestThreads = threads;
+      this.maxQueuedRequests = maxQueued;
       return this;
     }
 
