@@ -294,9 +294,11 @@ public final class HttpRoutes extends AllDirectives {
     if (!synchronous) {
       return done(HttpResponse.create().withStatus(StatusCodes.ACCEPTED));
     }
+    // Note: the outcome arrives on the thread that publishes the height (the state manager's);
+    // the certificate is cut on a request thread, so that thread goes straight to the next round.
     return replica
         .awaitCertifiedOutcome(requestId)
-        .thenApply(
+        .thenApplyAsync(
             certified -> {
               if (certified.isEmpty()) {
                 return HttpResponse.create().withStatus(StatusCodes.ACCEPTED);
@@ -308,7 +310,8 @@ public final class HttpRoutes extends AllDirectives {
                       .put("certificate", state.requestStatusCertificate(requestId).encode())
                       .build();
               return cbor(map);
-            });
+            },
+            replica.workExecutor());
   }
 
   private static HttpResponse nonReplicatedRejection(

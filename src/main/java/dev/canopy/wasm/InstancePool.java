@@ -12,9 +12,10 @@ import java.util.Map;
  * itself runs.
  *
  * <p>An instance comes back only after an execution that did not trap and left it {@link
- * InstanceRun#reusable() reusable}; it is released (no heap pages, no System API held) while idle
- * and {@link InstanceRun#reset reset} to the next execution's heap and globals when taken, so no
- * execution sees what another one wrote. Replicated executions never use the pool.
+ * InstanceRun#reusable() reusable}; it is {@link InstanceRun#release() released} while idle (what
+ * the execution wrote is dropped, no System API is held) and {@link InstanceRun#reset reset} to the
+ * next execution's heap and globals when taken, so no execution sees what another one wrote.
+ * Replicated executions never use the pool.
  *
  * <p>Bounded: at most {@code maxIdle} idle instances in all, those of the least recently used
  * module dropped first. Thread-safe.

@@ -167,9 +167,13 @@ final class InstanceRun {
     return true;
   }
 
-  /** Drops the last execution's heap pages and System API, so an idle instance pins neither. */
+  /**
+   * Drops what the last execution wrote and its System API. An idle instance still holds the heap
+   * image it ran on (mostly shared with the canister's state), so that the next execution from the
+   * same image resets only the blocks this one replaced.
+   */
   void release() {
-    memory.reset(PageMap.EMPTY, 0);
+    memory.revert();
     api = null;
     meter = null;
   }
