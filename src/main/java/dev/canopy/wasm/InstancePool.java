@@ -6,16 +6,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Idle instances for non-replicated executions (queries, composite queries and their callbacks,
- * message inspection), so that a busy canister's queries do not each build a new instance:
- * instantiation (import linking, exports, tables) costs several times what a small query method
- * itself runs.
+ * Idle instances of loaded modules, so that a busy canister's messages do not each build a new
+ * instance: instantiation (import linking, exports, tables, constant expressions) costs several
+ * times what a small method itself runs. The engine keeps one pool for non-replicated executions
+ * (queries, composite queries and their callbacks, message inspection) and one for replicated
+ * ones.
  *
  * <p>An instance comes back only after an execution that did not trap and left it {@link
  * InstanceRun#reusable() reusable}; it is {@link InstanceRun#release() released} while idle (what
  * the execution wrote is dropped, no System API is held) and {@link InstanceRun#reset reset} to the
- * next execution's heap and globals when taken, so no execution sees what another one wrote.
- * Replicated executions never use the pool.
+ * next execution's heap and globals when taken, so no execution sees what another one wrote: it
+ * starts exactly as a new instance restored from its state would, which keeps replicated
+ * execution deterministic.
  *
  * <p>Bounded: at most {@code maxIdle} idle instances in all, those of the least recently used
  * module dropped first. Thread-safe.

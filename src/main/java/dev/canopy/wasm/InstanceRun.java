@@ -24,12 +24,12 @@ import java.util.List;
  * One instance of a loaded module bound to one {@link SystemApi}: made fresh (data segments
  * applied) or from an earlier heap image and globals, then asked to run functions.
  *
- * <p>Note: an instance serves one execution, as on the Internet Computer; tables are rebuilt from
- * the module each time and only the heap, mutable globals and stable memory persist. The one
- * exception is an instance restored from a heap for a non-replicated execution, which an {@link
- * InstancePool} may {@link #reset} for the next such execution: reset restores everything an
- * execution can change (heap, dropped data segments, every mutable global), and an execution that
- * changed a table or an element segment makes the instance unfit for reuse ({@link #reusable}).
+ * <p>Note: every execution starts as on a new instance, as on the Internet Computer: tables as
+ * the module builds them, and only the heap, mutable globals and stable memory carried over. An
+ * instance restored from a heap may serve several executions in turn ({@link InstancePool}):
+ * {@link #reset} restores everything an execution can change (heap, dropped data segments, every
+ * mutable global), and an execution that changed a table or an element segment makes the instance
+ * unfit for reuse ({@link #reusable}).
  */
 final class InstanceRun {
   private static final FunctionType CALLBACK_TYPE = FunctionType.of(List.of(ValType.I32), List.of());

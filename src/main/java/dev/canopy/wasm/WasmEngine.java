@@ -63,6 +63,7 @@ public final class WasmEngine implements AutoCloseable {
   private final ThreadPoolExecutor requestExecutor;
   private final ConcurrentHashMap<String, LoadedModule> loaded = new ConcurrentHashMap<>();
   private final InstancePool instances;
+  private final InstancePool replicatedInstances;
   private final AtomicLong compilations = new AtomicLong();
   private final AtomicLong memoryCacheHits = new AtomicLong();
 
@@ -73,6 +74,7 @@ public final class WasmEngine implements AutoCloseable {
     this.instrumenter = b.instrumenter;
     this.diskCache = b.moduleCacheDir == null ? null : new CompiledClassCache(b.moduleCacheDir);
     this.instances = new InstancePool(b.maxIdleInstances);
+    this.replicatedInstances = new InstancePool(b.maxIdleInstances);
     AtomicInteger n = new AtomicInteger();
     long stack = b.threadStackBytes;
     this.executor = Executors.newFixedThreadPool(b.executionThreads,
@@ -117,16 +119,18 @@ public final class WasmEngine implements AutoCloseable {
   }
 
   /**
-   * Counters of the module cache, and of the instances non-replicated executions reused ({@code
-   * instancesReused}) and handed back for reuse ({@code instancesReturned}).
+   * Counters of the module cache, and of instances: those non-replicated executions reused
+   * ({@code instancesReused}) and handed back for reuse ({@code instancesReturned}), and those
+   * replicated executions reused ({@code replicatedInstancesReused}).
    */
   public record Stats(long compilations, long memoryCacheHits, long diskCacheHits,
-      long diskCacheWrites, long instancesReused, long instancesReturned) {}
+      long diskCacheWrites, long instancesReused, long instancesReturned,
+      long replicatedInstancesReused) {}
 
   public Stats stats() {
     return new Stats(compilations.get(), memoryCacheHits.get(),
         diskCache == null ? 0 : diskCache.hits(), diskCache == null ? 0 : diskCache.writes(),
-        instances.reused(), instances.returned());
+        instances.reused(), instances.returned(), replicatedInstances.reused());
   }
 
   // ---- modules
@@ -624,15 +628,18 @@ public final class WasmEngine implements AutoCloseable {
   }
 
   /**
-   * Runs one entry point on an instance restored from {@code state}: a new one, or for a
-   * non-replicated execution an idle one from the {@link InstancePool}, reset to {@code state}.
+   * Runs one entry point on an instance restored from {@code state}: an idle one from an {@link
+   * InstancePool}, reset to {@code state}, or a new one.
+   *
+   * <p>Note: replicated and non-replicated executions use separate pools, so the instances that
+   * rounds reuse have seen only rounds, which every replica runs alike.
    */
   private ExecutionResult runEntry(LoadedModule l, CanisterState state, SystemApi api, Meter meter,
       List<LogRecord> logs, ExecutionEnvironment env, java.util.function.Consumer<InstanceRun> body) {
-    boolean pooled = !api.context().replicated();
+    InstancePool pool = api.context().replicated() ? replicatedInstances : instances;
     InstanceRun run = null;
     try {
-      run = pooled ? instances.take(l) : null;
+      run = pool.take(l);
       if (run != null) {
         run.reset(state.heap(), state.globals(), api, meter);
       } else {
@@ -643,10 +650,8 @@ public final class WasmEngine implements AutoCloseable {
       CanisterState next = new CanisterState(run.heap(), run.globals(), api.stableMemory(),
           api.certifiedData(), api.globalTimerNs());
       ExecutionResult result = success(next, api, meter, logs);
-      if (pooled) {
-        // Note: only after a run that did not trap; a trapped instance is simply dropped.
-        instances.give(run);
-      }
+      // Note: only after a run that did not trap; a trapped instance is simply dropped.
+      pool.give(run);
       return result;
     } catch (Throwable t) {
       return trapped(state, classify(run, meter, t), meter, logs, env);
@@ -737,8 +742,8 @@ public final class WasmEngine implements AutoCloseable {
     private Builder() {}
 
     /**
-     * At most this many idle instances are kept for non-replicated executions (see {@link
-     * InstancePool}); 0 builds a new instance for every execution.
+     * At most this many idle instances are kept for non-replicated executions, and as many for
+     * replicated ones (see {@link InstancePool}); 0 builds a new instance for every execution.
      */
     public Builder withMaxIdleInstances(int maxIdleInstances) {
       if (maxIdleInstances < 0) {

@@ -179,4 +179,38 @@ class InstanceReuseTest {
       }
     }
   }
+
+  @Test
+  void updatesOnReusedInstancesReachTheStatesAndCountsOfNewInstances() throws Exception {
+    byte[] counter;
+    try (java.io.InputStream in = getClass().getResourceAsStream("/motoko/counter.wasm")) {
+      counter = in.readAllBytes();
+    }
+    byte[] noArgs = dev.canopy.candid.CandidArgs.EMPTY.encode();
+    try (WasmEngine pooled = WasmTestSupport.engine();
+        WasmEngine fresh = WasmEngine.builder().withExecutionThreads(1)
+            .withThreadStackBytes(64L << 20).withMaxIdleInstances(0).build()) {
+      CanisterModule a = pooled.load(counter);
+      CanisterModule b = fresh.load(counter);
+      CanisterState sa = pooled.install(a, new InstallArgs(noArgs, USER), env()).state();
+      CanisterState sb = fresh.install(b, new InstallArgs(noArgs, USER), env()).state();
+      CanisterModule w = pooled.load(WasmTestSupport.wasm(WRITER));
+      CanisterState sw = install(pooled, w);
+      for (int i = 0; i < 12; i++) {
+        // Queries in between must not disturb the rounds' instances.
+        reply(pooled.execute(a, sa, MethodCall.query("get", noArgs, USER), env()));
+        sw = pooled.execute(w, sw, MethodCall.update("inc", new byte[0], USER), env()).state();
+        ExecutionResult ra = pooled.execute(a, sa, MethodCall.update("inc", noArgs, USER), env());
+        ExecutionResult rb = fresh.execute(b, sb, MethodCall.update("inc", noArgs, USER), env());
+        assertThat(ra.instructionsUsed()).as("message %d", i).isEqualTo(rb.instructionsUsed());
+        assertThat(ra.state().stateHash()).as("message %d", i).isEqualTo(rb.state().stateHash());
+        sa = ra.state();
+        sb = rb.state();
+      }
+      assertThat(pooled.stats().replicatedInstancesReused()).isGreaterThanOrEqualTo(20);
+      assertThat(fresh.stats().replicatedInstancesReused()).isZero();
+      assertThat(reply(pooled.execute(a, sa, MethodCall.query("get", noArgs, USER), env())))
+          .isEqualTo(reply(fresh.execute(b, sb, MethodCall.query("get", noArgs, USER), env())));
+    }
+  }
 }
