@@ -358,8 +358,13 @@ public final class NodeBench {
   private byte[] callSync(URI node, CertificateVerifier verifier, Principal ecid,
       Principal canister, String method, byte[] arg) throws Exception {
     SignedCall call = signedCall(canister, method, arg);
-    HttpResponse<byte[]> response =
-        post(node.resolve("/api/v4/canister/" + ecid + "/call"), call.body());
+    URI uri = node.resolve("/api/v4/canister/" + ecid + "/call");
+    HttpResponse<byte[]> response = post(uri, call.body());
+    // 202: the node's wait ran out (a first compile on a busy machine); sending the same call
+    // again waits for the same outcome.
+    for (int i = 0; i < 20 && response.statusCode() == 202; i++) {
+      response = post(uri, call.body());
+    }
     requireReplied(response, method);
     Certificate certificate = verifier.verify(
         CborDecoder.DEFAULT.decodeMap(response.body(), "call").getBytes("certificate"),

@@ -68,8 +68,10 @@ public final class CertifiedStateTreeBuilder {
   private final int maxRangesPerShard;
   // Looked up by id only, never iterated: hash order cannot leak into the tree.
   private HashMap<CanisterId, CachedCanister> canisterCache = new HashMap<>();
-  // The request statuses of the last build, sorted by request id.
+  // The request statuses of the last build, sorted by request id, with the history entries they
+  // were made from.
   private RequestId[] cachedStatusIds = new RequestId[0];
+  private IngressEntry[] cachedStatusEntries = new IngressEntry[0];
   private CachedStatus[] cachedStatuses = new CachedStatus[0];
   private DigestedTree.Node previousCanisters;
   private DigestedTree.Node previousStatuses;
@@ -174,22 +176,31 @@ public final class CertifiedStateTreeBuilder {
   private DigestedTree.Node statusesNode(
       SortedMap<RequestId, IngressEntry> statuses, MessageDigest md) {
     RequestId[] ids = new RequestId[statuses.size()];
+    IngressEntry[] fromEntries = new IngressEntry[statuses.size()];
     CachedStatus[] built = new CachedStatus[statuses.size()];
     List<DigestedTree.Entry> entries = new ArrayList<>(statuses.size());
     int previous = 0;
     int i = 0;
     for (Map.Entry<RequestId, IngressEntry> e : statuses.entrySet()) {
       RequestId id = e.getKey();
-      RequestStatus status = e.getValue().status();
-      while (previous < cachedStatusIds.length && cachedStatusIds[previous].compareTo(id) < 0) {
-        previous++;
-      }
+      IngressEntry entry = e.getValue();
+      RequestStatus status = entry.status();
       CachedStatus cached = null;
-      if (previous < cachedStatusIds.length && cachedStatusIds[previous].equals(id)) {
-        CachedStatus known = cachedStatuses[previous];
-        if (known.status() == status || known.status().equals(status)) {
-          cached = known;
-          reusedSubtrees++;
+      if (previous < cachedStatusIds.length && cachedStatusEntries[previous] == entry
+          && cachedStatusIds[previous] == id) {
+        // The same history entry as last time (the usual case): same id, same status.
+        cached = cachedStatuses[previous++];
+        reusedSubtrees++;
+      } else {
+        while (previous < cachedStatusIds.length && cachedStatusIds[previous].compareTo(id) < 0) {
+          previous++;
+        }
+        if (previous < cachedStatusIds.length && cachedStatusIds[previous].equals(id)) {
+          CachedStatus known = cachedStatuses[previous];
+          if (known.status() == status || known.status().equals(status)) {
+            cached = known;
+            reusedSubtrees++;
+          }
         }
       }
       if (cached == null) {
@@ -197,10 +208,12 @@ public final class CertifiedStateTreeBuilder {
             status, DigestedTree.Entry.of(Label.of(id.toBytes()), statusNode(status, md), md));
       }
       ids[i] = id;
+      fromEntries[i] = entry;
       built[i++] = cached;
       entries.add(cached.entry());
     }
     cachedStatusIds = ids;
+    cachedStatusEntries = fromEntries;
     cachedStatuses = built;
     previousStatuses = new DigestedTree.Node(entries, md, previousStatuses);
     return previousStatuses;
