@@ -647,8 +647,9 @@ public final class WasmEngine implements AutoCloseable {
       }
       body.accept(run);
       run.finish();
-      CanisterState next = new CanisterState(run.heap(), run.globals(), api.stableMemory(),
-          api.certifiedData(), api.globalTimerNs());
+      CanisterState next = changesDiscarded(api.context()) ? state
+          : new CanisterState(run.heap(), run.globals(), api.stableMemory(), api.certifiedData(),
+              api.globalTimerNs());
       ExecutionResult result = success(next, api, meter, logs);
       // Note: only after a run that did not trap; a trapped instance is simply dropped.
       pool.give(run);
@@ -656,6 +657,16 @@ public final class WasmEngine implements AutoCloseable {
     } catch (Throwable t) {
       return trapped(state, classify(run, meter, t), meter, logs, env);
     }
+  }
+
+  /**
+   * Executions whose changes the spec always discards and that cannot call another canister (so
+   * no callback continues from their state): their result carries the state they started from,
+   * and the heap they wrote is never frozen into a version nobody reads.
+   */
+  private static boolean changesDiscarded(ApiContext context) {
+    return context == ApiContext.NON_REPLICATED_QUERY || context == ApiContext.INSPECT_MESSAGE
+        || context == ApiContext.TRANSFORM_QUERY;
   }
 
   private static Trap classify(InstanceRun run, Meter meter, Throwable t) {
