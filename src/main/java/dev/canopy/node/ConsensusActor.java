@@ -288,6 +288,10 @@ public final class ConsensusActor {
     private final Peers peers;
     private long nextBatchHeight;
     private boolean wakePending;
+    // Busy batches delivered in a row without a message, for busy(): calls that never make it into
+    // a block (which validation should prevent) must not keep the node closing empty rounds.
+    private int emptyBusyBatches;
+    private boolean wakingBusy;
 
     Running(Replica replica, ActorContext<Command> context, Resume resume, Peers peers) {
       this.replica = replica;
@@ -489,10 +493,16 @@ public final class ConsensusActor {
      * for the first call after a quiet spell), so a call waits for about one tick, not one or two
      * round intervals, before its block executes. The backlog bound keeps consensus from running
      * ahead of execution: while the state manager is behind, calls gather into the next block.
-     * Subnets of several replicas always use the paced step.
+     * Subnets of several replicas always use the paced step, and so does a node whose last two
+     * busy batches carried no message although calls wait (they cannot go into a block), until
+     * its pool empties.
      */
     private boolean busy() {
       if (busyStep == null || ingressPool.size() == 0) {
+        emptyBusyBatches = 0;
+        return false;
+      }
+      if (emptyBusyBatches >= 2) {
         return false;
       }
       long certified = replica.publisher().latest().map(PublishedState::height).orElse(-1L);
@@ -502,7 +512,8 @@ public final class ConsensusActor {
     /** Steps consensus until it has nothing more to do at this time. */
     private void wake() {
       long nowMs = System.currentTimeMillis();
-      ConsensusStep step = busy() ? busyStep : this.step;
+      wakingBusy = busy();
+      ConsensusStep step = wakingBusy ? busyStep : this.step;
       for (int i = 0; i < MAX_STEPS_PER_WAKE; i++) {
         PoolChanges changes = step.onStateChange(pool, nowMs, nextBatchHeight);
         if (changes.isEmpty(pool.purgedBelowHeight())) {
@@ -522,6 +533,9 @@ public final class ConsensusActor {
     private void deliver(Batch batch) {
       if (batch.height() != nextBatchHeight) {
         return;
+      }
+      if (wakingBusy) {
+        emptyBusyBatches = batch.messages().isEmpty() ? emptyBusyBatches + 1 : 0;
       }
       List<RequestId> included = new ArrayList<>();
       for (dev.canopy.consensus.IngressMessage m : batch.messages()) {
