@@ -49,7 +49,7 @@ final class HttpLoad {
 
     @Override
     public String toString() {
-      return connections + "x" + pipelineDepth;
+      return connections + "x" + pipelineDepth + (threads > 1 ? "x" + threads : "");
     }
   }
 

@@ -93,10 +93,12 @@ public final class NodeBench {
     System.exit(0); // the HTTP client's and Pekko's threads would otherwise keep exec:java alive
   }
 
+  /** {@code <connections>[x<requests in flight per connection>[x<client threads>]]}. */
   private static HttpLoad.Shape shape(String text) {
     String[] parts = text.split("x");
     return new HttpLoad.Shape(Integer.parseInt(parts[0]),
-        parts.length > 1 ? Integer.parseInt(parts[1]) : 1, 1);
+        parts.length > 1 ? Integer.parseInt(parts[1]) : 1,
+        parts.length > 2 ? Integer.parseInt(parts[2]) : 1);
   }
 
   /**
@@ -167,9 +169,9 @@ public final class NodeBench {
       for (int i = 0; i < 1024; i++) {
         queries.add(anonymousQuery(counter));
       }
-      results.add(measure("bare endpoint (query bodies)", bareUri.resolve(queryPath), queries,
-          queryShape, phase));
-      results.add(measure("node query /api/v3", nodeUri.resolve(queryPath), queries,
+      results.addAll(measurePair(
+          new Side("bare endpoint (query bodies)", bareUri.resolve(queryPath), queries, false),
+          new Side("node query /api/v3", nodeUri.resolve(queryPath), queries, false),
           queryShape, phase));
 
       // updates: every request signed and distinct; enough for the phase at a generous rate
@@ -178,12 +180,11 @@ public final class NodeBench {
       int updatesNeeded = (int) (Math.max(5_000, 4_000 * (phase.toSeconds()
           + warmUp(phase).toSeconds())));
       List<byte[]> bareUpdates = signedIncrements(counter, 2_000);
-      results.add(measure("bare endpoint (call bodies)", bareUri.resolve(callPath), bareUpdates,
-          updateShape, phase));
       List<byte[]> updates = signedIncrements(counter, updatesNeeded);
-      Result updateResult = measureOnce("node update /api/v4 (sync)", nodeUri.resolve(callPath),
-          updates, updateShape, phase);
-      results.add(updateResult);
+      results.addAll(measurePair(
+          new Side("bare endpoint (call bodies)", bareUri.resolve(callPath), bareUpdates, false),
+          new Side("node update /api/v4 (sync)", nodeUri.resolve(callPath), updates, true),
+          updateShape, phase));
       long countAfter = counterValue(nodeUri, counter);
 
       System.out.println();
@@ -207,25 +208,43 @@ public final class NodeBench {
   /** Increments answered 200 with status "replied" by the node, over warm-up and measurement. */
   private final AtomicLong updatesAnswered = new AtomicLong();
 
+  /**
+   * The warm-up of each side: as long as a phase (at least 5 s), because on two busy cores the
+   * JIT compiles Pekko HTTP's and the node's hot paths over tens of seconds, and a shorter warm-up
+   * measured partly interpreted code (the bare endpoint, measured first, most of all).
+   */
   private static Duration warmUp(Duration phase) {
-    return Duration.ofSeconds(Math.max(3, phase.toSeconds() / 2));
+    return Duration.ofSeconds(Math.max(5, phase.toSeconds()));
   }
 
-  /** A warm-up phase, then the measured phase, on the same bodies. */
-  private Result measure(String name, URI uri, List<byte[]> bodies, HttpLoad.Shape shape,
-      Duration phase) throws Exception {
-    List<byte[]> requests = HttpLoad.requests(uri, bodies);
-    loop(name, uri, requests, shape, warmUp(phase), new AtomicInteger(), false);
-    return loop(name, uri, requests, shape, phase, new AtomicInteger(), false);
-  }
+  /** One side of a comparison: where to send which bodies; {@code once}: each at most once. */
+  private record Side(String name, URI uri, List<byte[]> bodies, boolean once) {}
 
-  /** Like {@link #measure} for bodies that may be sent only once (signed updates). */
-  private Result measureOnce(String name, URI uri, List<byte[]> bodies, HttpLoad.Shape shape,
+  /**
+   * Warms up both sides, then measures both: the baseline and the node each run after both
+   * have been warmed up, so neither is measured while the JIT is still busy with the other.
+   */
+  private List<Result> measurePair(Side baseline, Side node, HttpLoad.Shape shape,
       Duration phase) throws Exception {
-    List<byte[]> requests = HttpLoad.requests(uri, bodies);
-    AtomicInteger next = new AtomicInteger();
-    loop(name, uri, requests, shape, warmUp(phase), next, true);
-    return loop(name, uri, requests, shape, phase, next, true);
+    List<Side> sides = List.of(baseline, node);
+    List<List<byte[]>> requests = new ArrayList<>();
+    List<AtomicInteger> next = new ArrayList<>();
+    for (Side side : sides) {
+      requests.add(HttpLoad.requests(side.uri(), side.bodies()));
+      next.add(new AtomicInteger());
+    }
+    for (int i = 0; i < sides.size(); i++) {
+      Side side = sides.get(i);
+      loop(side.name() + " (warm-up)", side.uri(), requests.get(i), shape, warmUp(phase),
+          side.once() ? next.get(i) : new AtomicInteger(), side.once());
+    }
+    List<Result> results = new ArrayList<>();
+    for (int i = 0; i < sides.size(); i++) {
+      Side side = sides.get(i);
+      results.add(loop(side.name(), side.uri(), requests.get(i), shape, phase,
+          side.once() ? next.get(i) : new AtomicInteger(), side.once()));
+    }
+    return results;
   }
 
   /** One phase of {@link HttpLoad}; node updates answered "replied" count in updatesAnswered. */
