@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code canopy start --replicas 4} runs it: each replica its own actor system, Artery between
  * them over loopback), beside the same load on a one-replica node measured in the same run, with
  * the same client: a closed loop of {@code concurrency} threads, each on its own keep-alive
- * connection ({@link NodeBench.LoopbackConnection}), requests signed before the phase. On the
+ * connection ({@link LoopbackConnection}), requests signed before the phase. On the
  * subnet, client i talks to replica i mod 4. A call counts once its answer certifies "replied".
  *
  * <p>Usage: {@code bench/run SubnetBench [seconds per phase, default 10] [concurrency, default
@@ -208,7 +208,7 @@ public final class SubnetBench {
       Thread thread = new Thread(() -> {
         long[] mine = new long[1 << 10];
         int count = 0;
-        NodeBench.LoopbackConnection connection = null;
+        LoopbackConnection connection = null;
         try {
           while (System.nanoTime() < deadline) {
             int index = next.getAndIncrement();
@@ -216,7 +216,7 @@ public final class SubnetBench {
               throw new IllegalStateException("ran out of signed calls");
             }
             if (connection == null) {
-              connection = new NodeBench.LoopbackConnection(uri);
+              connection = new LoopbackConnection(uri);
             }
             long sent = System.nanoTime();
             byte[] answer;
@@ -315,7 +315,7 @@ public final class SubnetBench {
       Principal canister, String method, byte[] arg) throws Exception {
     SignedCall call = signedCall(canister, method, arg);
     byte[] answer;
-    try (NodeBench.LoopbackConnection c = new NodeBench.LoopbackConnection(node)) {
+    try (LoopbackConnection c = new LoopbackConnection(node)) {
       answer = c.post("/api/v4/canister/" + ecid + "/call", call.body());
     }
     if (answer == null || !isReplied(answer)) {
@@ -349,7 +349,7 @@ public final class SubnetBench {
         .put("content", content("query", counter, "get", NO_ARGS, Principal.ANONYMOUS))
         .build();
     byte[] answer;
-    try (NodeBench.LoopbackConnection c = new NodeBench.LoopbackConnection(node)) {
+    try (LoopbackConnection c = new LoopbackConnection(node)) {
       answer = c.post("/api/v3/canister/" + counter + "/query",
           CborEncoder.encodeWithSelfDescribeTag(envelope));
     }

@@ -26,7 +26,8 @@ public final class DelegationChain {
    */
   public static DelegatedAuthority verify(
       byte[] senderPublicKeyDer, List<SignedDelegation> chain, long nowNs, DelegationLimits limits) {
-    return verify(senderPublicKeyDer, chain, nowNs, limits, UserSignatureVerifier.WITHOUT_ROOT_KEY);
+    return verify(senderPublicKeyDer, chain, nowNs, limits, UserSignatureVerifier.WITHOUT_ROOT_KEY,
+        PublicKeyCache.none());
   }
 
   /** As above, with {@code verifier} checking each delegation's signature, whatever its key's scheme. */
@@ -36,13 +37,24 @@ public final class DelegationChain {
       long nowNs,
       DelegationLimits limits,
       UserSignatureVerifier verifier) {
+    return verify(senderPublicKeyDer, chain, nowNs, limits, verifier, PublicKeyCache.none());
+  }
+
+  /** As above, with the chain's keys parsed through {@code keys}. */
+  public static DelegatedAuthority verify(
+      byte[] senderPublicKeyDer,
+      List<SignedDelegation> chain,
+      long nowNs,
+      DelegationLimits limits,
+      UserSignatureVerifier verifier,
+      PublicKeyCache keys) {
     if (chain.size() > limits.maxDelegations()) {
       throw new InvalidAuthenticationException(
           Reason.TOO_MANY_DELEGATIONS,
           "the request carries " + chain.size() + " delegations; at most " + limits.maxDelegations()
               + " are allowed");
     }
-    UserPublicKey signer = RequestAuthentication.parseUserKey(senderPublicKeyDer, "sender_pubkey", -1);
+    UserPublicKey signer = RequestAuthentication.parseUserKey(keys, senderPublicKeyDer, "sender_pubkey", -1);
     String signerName = "sender_pubkey";
     // Keys compared by their DER bytes, which the principal hashes too: parsing rejects non-canonical
     // DER for plain keys; WebAuthn and canister-signature keys are compared as the client wrote them.
@@ -92,7 +104,7 @@ public final class DelegationChain {
                 + e.getMessage(),
             e);
       }
-      UserPublicKey delegate = RequestAuthentication.parseUserKey(delegation.pubkey(), name + ".delegation.pubkey", i);
+      UserPublicKey delegate = RequestAuthentication.parseUserKey(keys, delegation.pubkey(), name + ".delegation.pubkey", i);
       if (!seenKeys.add(delegate.toDer())) {
         String what = delegate.equals(signer)
             ? name + " delegates from a key to itself"

@@ -10,12 +10,15 @@ public final class Ed25519SigningKey implements SigningKey {
 
   private final byte[] seed;
   private final Ed25519PublicKey publicKey;
+  // The raw public key, derived once: signing with it skips a scalar multiplication per signature.
+  private final byte[] publicKeyRaw;
 
   private Ed25519SigningKey(byte[] seed) {
     this.seed = seed;
     byte[] pk = new byte[Ed25519PublicKey.RAW_BYTES];
     Ed25519.generatePublicKey(seed, 0, pk, 0);
     this.publicKey = Ed25519PublicKey.fromRaw(pk);
+    this.publicKeyRaw = pk;
   }
 
   /** A new key from {@code random}: a {@link java.security.SecureRandom} in production, a seeded one in tests. */
@@ -46,7 +49,9 @@ public final class Ed25519SigningKey implements SigningKey {
   @Override
   public byte[] sign(byte[] message) {
     byte[] signature = new byte[Ed25519PublicKey.SIGNATURE_BYTES];
-    Ed25519.sign(seed, 0, message, 0, message.length, signature, 0);
+    // Note: the same signature as signing with the seed alone (RFC 8032 §5.1.6 derives A from the
+    // seed); passing A saves half the cost, which matters because the node signs every query answer.
+    Ed25519.sign(seed, 0, publicKeyRaw, 0, message, 0, message.length, signature, 0);
     return signature;
   }
 

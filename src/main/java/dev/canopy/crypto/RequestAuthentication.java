@@ -45,7 +45,7 @@ public final class RequestAuthentication {
       long nowNs,
       DelegationLimits limits) {
     return authenticate(sender, senderPublicKeyDer, senderSignature, delegations, requestId, nowNs,
-        limits, UserSignatureVerifier.WITHOUT_ROOT_KEY);
+        limits, UserSignatureVerifier.WITHOUT_ROOT_KEY, PublicKeyCache.none());
   }
 
   /**
@@ -61,6 +61,21 @@ public final class RequestAuthentication {
       long nowNs,
       DelegationLimits limits,
       UserSignatureVerifier verifier) {
+    return authenticate(sender, senderPublicKeyDer, senderSignature, delegations, requestId, nowNs,
+        limits, verifier, PublicKeyCache.none());
+  }
+
+  /** As above, parsing the request's keys through {@code keys}. */
+  public static Authorization authenticate(
+      Principal sender,
+      byte[] senderPublicKeyDer,
+      byte[] senderSignature,
+      List<SignedDelegation> delegations,
+      byte[] requestId,
+      long nowNs,
+      DelegationLimits limits,
+      UserSignatureVerifier verifier,
+      PublicKeyCache keys) {
     if (sender.isAnonymous()) {
       if (senderPublicKeyDer != null || senderSignature != null || delegations != null) {
         throw new InvalidAuthenticationException(
@@ -79,7 +94,7 @@ public final class RequestAuthentication {
     }
     verifySenderMatchesKey(sender, senderPublicKeyDer);
     DelegatedAuthority authority = DelegationChain.verify(
-        senderPublicKeyDer, delegations == null ? List.of() : delegations, nowNs, limits, verifier);
+        senderPublicKeyDer, delegations == null ? List.of() : delegations, nowNs, limits, verifier, keys);
     verifyRequestSignature(authority.requestSigningKey(), requestId, senderSignature,
         delegations != null && !delegations.isEmpty(), verifier);
     return new Authorization(authority.targets(), authority.queriesOnly());
@@ -123,10 +138,10 @@ public final class RequestAuthentication {
     }
   }
 
-  /** Parses a key that signs requests or delegations: any {@link UserPublicKey}, not BLS. */
-  static UserPublicKey parseUserKey(byte[] der, String field, int delegationIndex) {
+  /** Parses a key that signs requests or delegations (any {@link UserPublicKey}, not BLS) through {@code keys}. */
+  static UserPublicKey parseUserKey(PublicKeyCache keys, byte[] der, String field, int delegationIndex) {
     try {
-      return UserPublicKey.fromDer(der);
+      return keys.fromDer(der);
     } catch (InvalidPublicKeyException e) {
       throw new InvalidAuthenticationException(Reason.INVALID_KEY, delegationIndex, field + ": " + e.getMessage(), e);
     }

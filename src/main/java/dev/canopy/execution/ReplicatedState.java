@@ -114,7 +114,7 @@ public final class ReplicatedState {
 
   /** A private copy of the request status history to change. */
   public IngressHistory ingressHistoryCopy() {
-    return IngressHistory.restore(ingressHistory.settings(), ingressHistory.entries());
+    return ingressHistory.copy();
   }
 
   public long batchTimeNs() {

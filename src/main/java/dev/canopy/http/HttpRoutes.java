@@ -36,6 +36,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -86,6 +87,9 @@ public final class HttpRoutes extends AllDirectives {
   private final Optional<ReplicaBackend> backend;
   private final long maxBodyBytes;
   private volatile RequestMetrics metrics = RequestMetrics.NONE;
+  private static final int MAX_DATA_CERTIFICATES_PER_HEIGHT = 1024;
+  private final java.util.concurrent.atomic.AtomicReference<DataCertificates> dataCertificates =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
   /** Only {@code /api/v2/status}: for a node without a replica behind it. */
   public HttpRoutes(ReplicaStatus status) {
@@ -181,25 +185,47 @@ public final class HttpRoutes extends AllDirectives {
     java.util.concurrent.atomic.AtomicBoolean nonReplicated =
         new java.util.concurrent.atomic.AtomicBoolean();
     CompletionStage<HttpResponse> response =
-        entity
-            .toStrict(BODY_READ_TIMEOUT_MS, maxBodyBytes, materializer)
+        body(entity, materializer)
             .thenComposeAsync(
-                strict -> {
-                  byte[] body = strict.getData().toArray();
+                body -> {
                   Optional<String> unavailable = replica.unavailableReason();
                   if (unavailable.isPresent()) {
                     throw new ReplicaNotReadyException(unavailable.get());
                   }
                   return switch (endpoint.action()) {
                     case "call" -> call(replica, endpoint, body, nonReplicated);
-                    case "query" -> CompletableFuture.completedFuture(query(replica, endpoint, body));
-                    default -> CompletableFuture.completedFuture(readState(replica, endpoint, body));
+                    case "query" -> done(query(replica, endpoint, body));
+                    default -> done(readState(replica, endpoint, body));
                   };
                 },
                 replica.workExecutor());
     return response
         .exceptionally(HttpRoutes::failure)
         .thenApply(r -> record(endpoint, r, startNs, nonReplicated.get()));
+  }
+
+  /**
+   * The request body, at most {@code maxBodyBytes}. Note: a body that arrived whole (the usual
+   * case for a request of a few hundred bytes) is taken as it is; {@code toStrict} would run a
+   * stream for it.
+   */
+  private CompletionStage<byte[]> body(HttpEntity entity, Materializer materializer) {
+    if (entity instanceof HttpEntity.Strict strict) {
+      if (strict.getData().size() > maxBodyBytes) {
+        return CompletableFuture.failedFuture(new BodyTooLargeException());
+      }
+      return CompletableFuture.completedFuture(strict.getData().toArray());
+    }
+    return entity
+        .toStrict(BODY_READ_TIMEOUT_MS, maxBodyBytes, materializer)
+        .thenApply(strict -> strict.getData().toArray());
+  }
+
+  /** A request body above the endpoint's limit. */
+  private static final class BodyTooLargeException extends RuntimeException {
+    BodyTooLargeException() {
+      super("the request body is larger than the limit of this endpoint", null, false, false);
+    }
   }
 
   private HttpResponse record(
@@ -273,9 +299,11 @@ public final class HttpRoutes extends AllDirectives {
     if (!synchronous) {
       return done(HttpResponse.create().withStatus(StatusCodes.ACCEPTED));
     }
+    // Note: the outcome arrives on the thread that publishes the height (the state manager's);
+    // the certificate is cut on a request thread, so that thread goes straight to the next round.
     return replica
         .awaitCertifiedOutcome(requestId)
-        .thenApply(
+        .thenApplyAsync(
             certified -> {
               if (certified.isEmpty()) {
                 return HttpResponse.create().withStatus(StatusCodes.ACCEPTED);
@@ -287,7 +315,8 @@ public final class HttpRoutes extends AllDirectives {
                       .put("certificate", state.requestStatusCertificate(requestId).encode())
                       .build();
               return cbor(map);
-            });
+            },
+            replica.workExecutor());
   }
 
   private static HttpResponse nonReplicatedRejection(
@@ -327,7 +356,7 @@ public final class HttpRoutes extends AllDirectives {
     CanisterId canisterId = new CanisterId(content.canisterId());
     Optional<byte[]> dataCertificate =
         latest.state().canister(canisterId).isPresent()
-            ? Optional.of(latest.certified().dataCertificate(canisterId).encode())
+            ? Optional.of(dataCertificate(latest.certified(), canisterId))
             : Optional.empty();
     QueryExecutor.QueryResult result =
         replica
@@ -339,6 +368,32 @@ public final class HttpRoutes extends AllDirectives {
                     dataCertificate));
     return signedQueryResponse(replica, content.requestId(), result.outcome());
   }
+
+  /**
+   * The encoded data certificate of a canister at a certified height. Every query gets one (the
+   * canister may read it), so each is made once per canister and height and kept until the next
+   * height is published.
+   */
+  private byte[] dataCertificate(CertifiedState certified, CanisterId canisterId) {
+    DataCertificates current = dataCertificates.get();
+    if (current == null || current.certified() != certified) {
+      current = new DataCertificates(certified, new ConcurrentHashMap<>());
+      dataCertificates.set(current);
+    }
+    byte[] known = current.byCanister().get(canisterId);
+    if (known != null) {
+      return known;
+    }
+    byte[] made = certified.dataCertificate(canisterId).encode();
+    if (current.byCanister().size() < MAX_DATA_CERTIFICATES_PER_HEIGHT) {
+      current.byCanister().putIfAbsent(canisterId, made);
+    }
+    return made;
+  }
+
+  /** Data certificates of one certified height (compared by identity), by canister. */
+  private record DataCertificates(
+      CertifiedState certified, ConcurrentHashMap<CanisterId, byte[]> byCanister) {}
 
   private static Optional<dev.canopy.types.ErrorCode> errorCodeOf(String text) {
     for (dev.canopy.types.ErrorCode code : dev.canopy.types.ErrorCode.values()) {
@@ -467,7 +522,8 @@ public final class HttpRoutes extends AllDirectives {
     if (t instanceof InvalidInputException e) {
       return text(400, e.getMessage());
     }
-    if (t instanceof EntityStreamSizeException || isTooLarge(t)) {
+    if (t instanceof EntityStreamSizeException || t instanceof BodyTooLargeException
+        || isTooLarge(t)) {
       return text(413, "the request body is larger than the limit of this endpoint");
     }
     if (t instanceof EntityStreamException e) {
@@ -476,7 +532,8 @@ public final class HttpRoutes extends AllDirectives {
     if (t instanceof ReplicaNotReadyException e) {
       return text(503, e.getMessage());
     }
-    if (t instanceof java.util.concurrent.TimeoutException) {
+    if (t instanceof java.util.concurrent.TimeoutException
+        || t instanceof java.util.concurrent.RejectedExecutionException) {
       return text(503, "the node is busy; try again");
     }
     log.error("request failed", t);

@@ -1,6 +1,7 @@
 package dev.canopy.ingress;
 
 import dev.canopy.crypto.InvalidAuthenticationException;
+import dev.canopy.crypto.PublicKeyCache;
 import dev.canopy.crypto.RequestAuthentication;
 import dev.canopy.crypto.RequestAuthentication.Authorization;
 import dev.canopy.ingress.IngressRejection.Reason;
@@ -21,7 +22,8 @@ import java.util.Optional;
  * check next.
  *
  * <p>Time is an argument ({@code nowNs}, the node's time in nanoseconds since 1970), never the
- * wall clock. Thread-safe: it holds only immutable configuration.
+ * wall clock. Thread-safe: it holds immutable configuration and a bounded cache of parsed sender
+ * keys ({@link PublicKeyCache}), which saves work and never changes a verdict.
  *
  * <p>Note: status codes follow the spec's split: what is malformed or not authentic is a 4xx
  * {@link IngressRejection} (expiry 400 as the reference replica; authentication 403); what the
@@ -30,9 +32,15 @@ import java.util.Optional;
  */
 public final class IngressValidator {
   private final IngressValidatorConfig config;
+  private final PublicKeyCache keys = new PublicKeyCache(PublicKeyCache.DEFAULT_MAX_KEYS);
 
   public IngressValidator(IngressValidatorConfig config) {
     this.config = config;
+  }
+
+  /** The parsed sender and delegation keys this validator keeps. */
+  public PublicKeyCache keyCache() {
+    return keys;
   }
 
   public IngressValidatorConfig config() {
@@ -251,7 +259,8 @@ public final class IngressValidator {
           content.requestId().toBytes(),
           nowNs,
           config.delegationLimits(),
-          config.signatureVerifier());
+          config.signatureVerifier(),
+          keys);
     } catch (InvalidAuthenticationException e) {
       throw new IngressRejection(Reason.AUTHENTICATION, authenticationMessage(e, content.sender()), e);
     }

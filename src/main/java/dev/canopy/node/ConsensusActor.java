@@ -16,6 +16,7 @@ import dev.canopy.consensus.SignatureVerifier;
 import dev.canopy.consensus.SubnetConfig;
 import dev.canopy.consensus.SubnetMembership;
 import dev.canopy.execution.IngressMessage;
+import dev.canopy.http.PublishedState;
 import dev.canopy.ingress.CallContent;
 import dev.canopy.ingress.IngressPool;
 import dev.canopy.ingress.IngressPoolLimits;
@@ -169,6 +170,9 @@ public final class ConsensusActor {
   private static final int MAX_PEERS = 1024;
   /** Gossiped calls being checked at once, beside the actor. */
   private static final int MAX_GOSSIP_CHECKS = 4_096;
+  /** The notary delay of a busy subnet of one: a round closes at the next wake after it starts. */
+  private static final long BUSY_NOTARY_DELAY_MS = 1;
+  private static final int BUSY_MAX_UNCERTIFIED_HEIGHTS = 1;
 
   private ConsensusActor() {}
 
@@ -335,12 +339,18 @@ public final class ConsensusActor {
     private ArtifactPool pool;
     private final ConsensusParameters parameters;
     private ConsensusStep step;
+    // A subnet of one only: the same step with a notary delay of BUSY_NOTARY_DELAY_MS (see busy()).
+    private final ConsensusStep busyStep;
     private final ActorRef<StateManager.Command> stateManager;
     private final Replica replica;
     private final Peers peers;
     private long nextBatchHeight;
     private boolean wakePending;
     private int gossipChecks;
+    // Busy batches delivered in a row without a message, for busy(): calls that never make it into
+    // a block (which validation should prevent) must not keep the node closing empty rounds.
+    private int emptyBusyBatches;
+    private boolean wakingBusy;
 
     Running(Replica replica, ActorContext<Command> context, Resume resume, Peers peers) {
       this.replica = replica;
@@ -367,6 +377,10 @@ public final class ConsensusActor {
       }
       this.parameters = parameters;
       this.step = new ConsensusStep(config, parameters, new PoolPayloads(), SignatureVerifier.DIRECT);
+      this.busyStep = identity.replicaCount() > 1 ? null
+          : new ConsensusStep(config,
+              parameters.withDelays(parameters.unitDelayMs(), BUSY_NOTARY_DELAY_MS),
+              new PoolPayloads(), SignatureVerifier.DIRECT);
       long nowMs = System.currentTimeMillis();
       SubnetId genesisId = identity.genesisId();
       if (resume.height() == 0) {
@@ -530,8 +544,14 @@ public final class ConsensusActor {
             submit.request().requestId(), Replica.KEY_GENERATION_IN_PROGRESS));
         return Behaviors.same();
       }
+      boolean wasIdle = ingressPool.size() == 0;
       IngressPool.Admission admission = ingressPool.add(submit.request(), nowNs());
       if (admission instanceof IngressPool.Admission.Added) {
+        if (wasIdle && busyStep != null && !wakePending) {
+          // The first call after a quiet spell need not wait for the tick to start its round.
+          wakePending = true;
+          context.getSelf().tell(new WakeNow());
+        }
         dev.canopy.consensus.IngressMessage message =
             IngressPayload.encode(submit.request().envelope(), submit.effectiveId());
         encoded.put(submit.request().requestId(), message);
@@ -635,9 +655,38 @@ public final class ConsensusActor {
       }
     }
 
+    /**
+     * Whether this replica, alone in its subnet, should close rounds without the paced notary
+     * delay: calls are waiting for a block or in one, and the state manager has certified all but
+     * at most {@link #BUSY_MAX_UNCERTIFIED_HEIGHTS} of the delivered heights.
+     *
+     * <p>Note: with one replica there is no other block maker to wait for, so the notary delay
+     * only paces the subnet (round-interval-ms); it stays the pace of an idle node, which makes no
+     * more empty blocks than before. A busy node closes a round at each tick instead (or at once
+     * for the first call after a quiet spell), so a call waits for about one tick, not one or two
+     * round intervals, before its block executes. The backlog bound keeps consensus from running
+     * ahead of execution: while the state manager is behind, calls gather into the next block.
+     * Subnets of several replicas always use the paced step, and so does a node whose last two
+     * busy batches carried no message although calls wait (they cannot go into a block), until
+     * its pool empties.
+     */
+    private boolean busy() {
+      if (busyStep == null || ingressPool.size() == 0) {
+        emptyBusyBatches = 0;
+        return false;
+      }
+      if (emptyBusyBatches >= 2) {
+        return false;
+      }
+      long certified = replica.publisher().latest().map(PublishedState::height).orElse(-1L);
+      return (nextBatchHeight - 1) - certified <= BUSY_MAX_UNCERTIFIED_HEIGHTS;
+    }
+
     /** Steps consensus until it has nothing more to do at this time. */
     private void wake() {
       long nowMs = System.currentTimeMillis();
+      wakingBusy = busy();
+      ConsensusStep step = wakingBusy ? busyStep : this.step;
       for (int i = 0; i < MAX_STEPS_PER_WAKE; i++) {
         PoolChanges changes = step.onStateChange(pool, nowMs, nextBatchHeight);
         if (changes.isEmpty(pool.purgedBelowHeight())) {
@@ -680,6 +729,9 @@ public final class ConsensusActor {
     private void deliver(Batch batch) {
       if (batch.height() != nextBatchHeight) {
         return;
+      }
+      if (wakingBusy) {
+        emptyBusyBatches = batch.messages().isEmpty() ? emptyBusyBatches + 1 : 0;
       }
       List<RequestId> included = new ArrayList<>();
       for (dev.canopy.consensus.IngressMessage m : batch.messages()) {

@@ -45,7 +45,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
@@ -383,7 +382,9 @@ public final class Replica {
 
   /** The HTTP interface's view of this replica, asking its actors in {@code system}. */
   public ReplicaBackend backend(ActorSystem<?> system) {
-    Executor work = system.dispatchers().lookup(DispatcherSelector.blocking());
+    // Note: request work runs on the engine's request threads, where a query's Wasm execution
+    // runs in place instead of being handed to an engine thread while a dispatcher thread waits.
+    Executor work = engine.requestExecutor();
     return new ReplicaBackend() {
       @Override
       public EnvelopeDecoder decoder() {

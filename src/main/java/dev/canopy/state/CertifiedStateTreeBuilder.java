@@ -68,7 +68,11 @@ public final class CertifiedStateTreeBuilder {
   private final int maxRangesPerShard;
   // Looked up by id only, never iterated: hash order cannot leak into the tree.
   private HashMap<CanisterId, CachedCanister> canisterCache = new HashMap<>();
-  private HashMap<RequestId, CachedStatus> statusCache = new HashMap<>();
+  // The request statuses of the last build, sorted by request id, with the history entries they
+  // were made from.
+  private RequestId[] cachedStatusIds = new RequestId[0];
+  private IngressEntry[] cachedStatusEntries = new IngressEntry[0];
+  private CachedStatus[] cachedStatuses = new CachedStatus[0];
   private DigestedTree.Node previousCanisters;
   private DigestedTree.Node previousStatuses;
   private long reusedSubtrees;
@@ -164,24 +168,53 @@ public final class CertifiedStateTreeBuilder {
     return node(children, md);
   }
 
+  /**
+   * Note: the request statuses are many (every call of the last minutes) and few change per
+   * height, so the previous build's are walked in step with the new ones (both sorted by request
+   * id) instead of looked up one by one; an unchanged status is usually the very same object.
+   */
   private DigestedTree.Node statusesNode(
       SortedMap<RequestId, IngressEntry> statuses, MessageDigest md) {
-    HashMap<RequestId, CachedStatus> next = new HashMap<>(statuses.size() * 2);
+    RequestId[] ids = new RequestId[statuses.size()];
+    IngressEntry[] fromEntries = new IngressEntry[statuses.size()];
+    CachedStatus[] built = new CachedStatus[statuses.size()];
     List<DigestedTree.Entry> entries = new ArrayList<>(statuses.size());
+    int previous = 0;
+    int i = 0;
     for (Map.Entry<RequestId, IngressEntry> e : statuses.entrySet()) {
-      RequestStatus status = e.getValue().status();
-      CachedStatus cached = statusCache.get(e.getKey());
-      if (cached == null || !cached.status().equals(status)) {
-        cached =
-            new CachedStatus(
-                status, DigestedTree.Entry.of(Label.of(e.getKey().toBytes()), statusNode(status, md), md));
-      } else {
+      RequestId id = e.getKey();
+      IngressEntry entry = e.getValue();
+      RequestStatus status = entry.status();
+      CachedStatus cached = null;
+      if (previous < cachedStatusIds.length && cachedStatusEntries[previous] == entry
+          && cachedStatusIds[previous] == id) {
+        // The same history entry as last time (the usual case): same id, same status.
+        cached = cachedStatuses[previous++];
         reusedSubtrees++;
+      } else {
+        while (previous < cachedStatusIds.length && cachedStatusIds[previous].compareTo(id) < 0) {
+          previous++;
+        }
+        if (previous < cachedStatusIds.length && cachedStatusIds[previous].equals(id)) {
+          CachedStatus known = cachedStatuses[previous];
+          if (known.status() == status || known.status().equals(status)) {
+            cached = known;
+            reusedSubtrees++;
+          }
+        }
       }
-      next.put(e.getKey(), cached);
+      if (cached == null) {
+        cached = new CachedStatus(
+            status, DigestedTree.Entry.of(Label.of(id.toBytes()), statusNode(status, md), md));
+      }
+      ids[i] = id;
+      fromEntries[i] = entry;
+      built[i++] = cached;
       entries.add(cached.entry());
     }
-    statusCache = next;
+    cachedStatusIds = ids;
+    cachedStatusEntries = fromEntries;
+    cachedStatuses = built;
     previousStatuses = new DigestedTree.Node(entries, md, previousStatuses);
     return previousStatuses;
   }

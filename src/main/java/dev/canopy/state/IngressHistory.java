@@ -35,20 +35,25 @@ public final class IngressHistory {
   }
 
   private final IngressHistorySettings settings;
-  private final TreeMap<RequestId, IngressEntry> entries = new TreeMap<>();
+  private final TreeMap<RequestId, IngressEntry> entries;
   /** Replied/rejected entries by the time they become done. */
-  private final TreeSet<Due> outcomesDue = new TreeSet<>();
+  private final TreeSet<Due> outcomesDue;
   /** Replied/rejected entries by the time they were set: the order in which pressure forgets them. */
-  private final TreeSet<Due> outcomesBySince = new TreeSet<>();
+  private final TreeSet<Due> outcomesBySince;
   /** Done entries by the time they may be removed. */
-  private final TreeSet<Due> doneDue = new TreeSet<>();
+  private final TreeSet<Due> doneDue;
   /** Done entries by expiry: under count pressure, those past expiry may go early. */
-  private final TreeSet<Due> doneByExpiry = new TreeSet<>();
+  private final TreeSet<Due> doneByExpiry;
   private long sizeBytes;
   private long lastBatchTimeNanos = Long.MIN_VALUE;
 
   public IngressHistory(IngressHistorySettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.entries = new TreeMap<>();
+    this.outcomesDue = new TreeSet<>();
+    this.outcomesBySince = new TreeSet<>();
+    this.doneDue = new TreeSet<>();
+    this.doneByExpiry = new TreeSet<>();
   }
 
   /** A history holding {@code entries} (from a checkpoint), with its indexes rebuilt. */
@@ -59,6 +64,26 @@ public final class IngressHistory {
       h.insert(e.getKey(), e.getValue());
     }
     return h;
+  }
+
+  /**
+   * A copy to change while this history stays as it is: equal to {@link #restore restoring} this
+   * history's entries (the batch-time check starts afresh), but made in time linear in its size
+   * (sorted structures copied as they are, no index rebuilt), since the round executor copies the
+   * history once per batch.
+   */
+  public IngressHistory copy() {
+    return new IngressHistory(this);
+  }
+
+  private IngressHistory(IngressHistory from) {
+    this.settings = from.settings;
+    this.entries = new TreeMap<>(from.entries);
+    this.outcomesDue = new TreeSet<>(from.outcomesDue);
+    this.outcomesBySince = new TreeSet<>(from.outcomesBySince);
+    this.doneDue = new TreeSet<>(from.doneDue);
+    this.doneByExpiry = new TreeSet<>(from.doneByExpiry);
+    this.sizeBytes = from.sizeBytes;
   }
 
   public IngressHistorySettings settings() {

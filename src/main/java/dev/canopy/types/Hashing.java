@@ -10,18 +10,33 @@ import java.security.NoSuchAlgorithmException;
  * makes them prefix-free; {@link #domainSeparator(String)} builds them that way.
  */
 public final class Hashing {
+  // Note: MessageDigest.getInstance looks the provider up (reflection included) on every call,
+  // which costs more than hashing a request id's fields; copies of one prototype do not, and the
+  // one-shot methods reuse a digest per thread (each use completes before the next starts).
+  private static final MessageDigest SHA256 = digest("SHA-256");
+  private static final ThreadLocal<MessageDigest> SHA256_OF_THREAD =
+      ThreadLocal.withInitial(Hashing::sha256Digest);
+  private static final ThreadLocal<MessageDigest> SHA224_OF_THREAD =
+      ThreadLocal.withInitial(() -> digest("SHA-224"));
+
   private Hashing() {}
 
+  /** A new SHA-256 digest, the caller's own. */
   public static MessageDigest sha256Digest() {
-    return digest("SHA-256");
+    try {
+      return (MessageDigest) SHA256.clone();
+    } catch (CloneNotSupportedException e) {
+      return digest("SHA-256");
+    }
   }
 
   public static byte[] sha256(byte[] data) {
-    return sha256Digest().digest(data);
+    return SHA256_OF_THREAD.get().digest(data);
   }
 
   public static byte[] sha256(byte[]... parts) {
-    MessageDigest md = sha256Digest();
+    MessageDigest md = SHA256_OF_THREAD.get();
+    md.reset(); // in case an earlier use failed half-way
     for (byte[] p : parts) {
       md.update(p);
     }
@@ -29,7 +44,7 @@ public final class Hashing {
   }
 
   public static byte[] sha224(byte[] data) {
-    return digest("SHA-224").digest(data);
+    return SHA224_OF_THREAD.get().digest(data);
   }
 
   /** The bytes {@code len(name) · name}, as the IC prefixes signed and hashed payloads. */

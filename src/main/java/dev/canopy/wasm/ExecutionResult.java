@@ -10,7 +10,9 @@ import java.util.OptionalInt;
 /**
  * What one execution did. On a trap, {@link #state()} is the state it started from (or the state
  * after a successful cleanup callback) and every effect is dropped: no response, no calls, no
- * cycles moved. Logs are kept either way.
+ * cycles moved. Logs are kept either way. A non-replicated query, a message inspection and an HTTP
+ * transform never change the state (spec: their changes are discarded, and they cannot call other
+ * canisters), so their {@link #state()} is always the state they started from.
  *
  * @param instructionsUsed instructions the execution (and a cleanup) used, as the counter measured
  * @param cyclesAccepted cycles moved from the call context to the balance

@@ -1,6 +1,8 @@
 package dev.canopy.wasm;
 
 import com.dylibso.chicory.runtime.GlobalInstance;
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
@@ -9,29 +11,45 @@ import com.dylibso.chicory.runtime.TrapException;
 import com.dylibso.chicory.runtime.WasmRuntimeException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.UninstantiableException;
+import com.dylibso.chicory.wasm.types.Element;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.canopy.types.ErrorCode;
 import dev.canopy.wasm.ExecutionResult.Trap;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One instance of a loaded module bound to one {@link SystemApi}: made fresh (data segments
  * applied) or from an earlier heap image and globals, then asked to run functions.
  *
- * <p>Note: an instance lives for one execution only, as on the Internet Computer; tables are
- * rebuilt from the module each time and only the heap, mutable globals and stable memory persist.
+ * <p>Note: every execution starts as on a new instance, as on the Internet Computer: tables as
+ * the module builds them, and only the heap, mutable globals and stable memory carried over. An
+ * instance restored from a heap may serve several executions in turn ({@link InstancePool}):
+ * {@link #reset} restores everything an execution can change (heap, dropped data segments, every
+ * mutable global), and an execution that changed a table or an element segment makes the instance
+ * unfit for reuse ({@link #reusable}).
  */
 final class InstanceRun {
   private static final FunctionType CALLBACK_TYPE = FunctionType.of(List.of(ValType.I32), List.of());
 
   private final LoadedModule loaded;
-  private final Meter meter;
+  private Meter meter;
   private final int maxCallDepth;
+  private final int limitPages;
   private final Instance instance;
   private PagedMemory memory;
+  private int declaredMaxPages;
+  private final GlobalInstance counterGlobal;
   private final GlobalInstance depthGlobal;
+  // The System API of the current execution, which the host functions call.
+  private SystemApi api;
+  // What a reset does not restore, as instantiated: table contents and element segments.
+  // Note: data.drop marks only the instance's copy of a segment, which nothing reads (memory.init
+  // reads the memory's, which reset restores), so dropped data segments need no check.
+  private final int[][] tableRefs;
+  private final Element[] elements;
 
   /**
    * @param heap the heap image to start from, or null for a fresh instance
@@ -41,15 +59,19 @@ final class InstanceRun {
       ExecutionLimits limits) {
     this.loaded = loaded;
     this.meter = meter;
+    this.api = api;
     this.maxCallDepth = limits.maxCallDepth();
-    int limitPages = (int) Math.min(limits.maxWasmMemoryBytes() / Memory.PAGE_SIZE,
+    this.limitPages = (int) Math.min(limits.maxWasmMemoryBytes() / Memory.PAGE_SIZE,
         Memory.RUNTIME_MAX_PAGES);
+    List<ImportFunction> host = new ArrayList<>(loaded.imports.size());
+    for (Ic0Function f : loaded.imports) {
+      host.add(new HostFunction(Ic0Function.MODULE, f.importName(), f.type(),
+          (instance, args) -> this.api.call(f, args)));
+    }
     Instance built;
     try {
       built = Instance.builder(loaded.runnable)
-          .withImportValues(ImportValues.builder()
-              .withFunctions(api.hostFunctions(loaded.imports))
-              .build())
+          .withImportValues(ImportValues.builder().withFunctions(host).build())
           .withMachineFactory(loaded.machineFactory)
           .withMemoryFactory(lim -> newMemory(lim, heap, limitPages))
           .withStart(false)
@@ -63,12 +85,7 @@ final class InstanceRun {
     this.instance = built;
     api.bindMemory(memory);
     if (globals != null) {
-      int[] idx = loaded.stateGlobals;
-      for (int i = 0; i < idx.length; i++) {
-        GlobalInstance g = instance.global(idx[i]);
-        g.setValueLow(globals[2 * i]);
-        g.setValueHigh(globals[2 * i + 1]);
-      }
+      restoreGlobals(globals);
     }
     GlobalInstance counter = null;
     GlobalInstance depth = null;
@@ -76,12 +93,98 @@ final class InstanceRun {
       counter = instance.exports().global(LoadedModule.INSTRUCTIONS_GLOBAL);
       depth = instance.exports().global(LoadedModule.CALL_DEPTH_GLOBAL);
     }
+    this.counterGlobal = counter;
     this.depthGlobal = depth;
     meter.bind(counter);
+    this.tableRefs = new int[instance.tableCount()][];
+    for (int t = 0; t < tableRefs.length; t++) {
+      tableRefs[t] = tableRefs(instance.table(t));
+    }
+    this.elements = new Element[instance.elementCount()];
+    for (int e = 0; e < elements.length; e++) {
+      elements[e] = instance.element(e);
+    }
+  }
+
+  private void restoreGlobals(long[] globals) {
+    int[] idx = loaded.stateGlobals;
+    for (int i = 0; i < idx.length; i++) {
+      GlobalInstance g = instance.global(idx[i]);
+      g.setValueLow(globals[2 * i]);
+      g.setValueHigh(globals[2 * i + 1]);
+    }
+  }
+
+  private static int[] tableRefs(TableInstance table) {
+    int[] refs = new int[table.size()];
+    for (int i = 0; i < refs.length; i++) {
+      refs[i] = table.ref(i);
+    }
+    return refs;
+  }
+
+  /**
+   * Prepares this instance, restored from a heap before, for another execution from {@code heap}
+   * and {@code globals}: the state a new instance restored from them would have. Only for an
+   * instance that is {@link #reusable()} after its last execution.
+   */
+  void reset(PageMap heap, long[] globals, SystemApi api, Meter meter) {
+    int max = Math.min(declaredMaxPages, limitPages);
+    memory.reset(heap, Math.max(max, (int) heap.pageCount()));
+    restoreGlobals(globals);
+    this.api = api;
+    api.bindMemory(memory);
+    this.meter = meter;
+    meter.bind(counterGlobal);
+  }
+
+  /**
+   * Whether the last execution left everything that {@link #reset} does not restore as it was
+   * instantiated: the tables' sizes and entries and the element segments. Modules that never
+   * change a table (most) always qualify.
+   */
+  boolean reusable() {
+    if (memory == null || !memory.isRestored()) {
+      return false;
+    }
+    for (int t = 0; t < tableRefs.length; t++) {
+      TableInstance table = instance.table(t);
+      int[] refs = tableRefs[t];
+      if (table.size() != refs.length) {
+        return false;
+      }
+      for (int i = 0; i < refs.length; i++) {
+        if (table.ref(i) != refs[i]) {
+          return false;
+        }
+      }
+    }
+    for (int e = 0; e < elements.length; e++) {
+      if (instance.element(e) != elements[e]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Drops what the last execution wrote and its System API. An idle instance still holds the heap
+   * image it ran on (mostly shared with the canister's state), so that the next execution from the
+   * same image resets only the blocks this one replaced.
+   */
+  void release() {
+    memory.revert();
+    api = null;
+    meter = null;
+  }
+
+  LoadedModule loaded() {
+    return loaded;
   }
 
   private Memory newMemory(MemoryLimits lim, PageMap heap, int limitPages) {
     int max = Math.min(lim.maximumPages(), limitPages);
+    declaredMaxPages = lim.maximumPages();
     if (heap == null) {
       if (lim.initialPages() > max) {
         throw new CanisterTrap(ErrorCode.CANISTER_OUT_OF_MEMORY,

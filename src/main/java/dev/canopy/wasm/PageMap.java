@@ -6,19 +6,30 @@ import java.util.Arrays;
 import java.util.BitSet;
 
 /**
- * An immutable memory image in 64 KiB pages, shared between versions: a new version copies only
- * the pages written since the previous one (copy-on-write), so committing an execution costs its
- * dirty pages, not the whole memory, and a trap simply drops the editor.
+ * An immutable memory image of 64 KiB Wasm pages, shared between versions: a new version copies
+ * only the blocks written since the previous one (copy-on-write), so committing an execution costs
+ * what it wrote, not the whole memory, and a trap simply drops the editor.
  *
- * <p>Pages are grouped in chunks of {@value #CHUNK_PAGES}; an absent chunk or page reads as zeros.
+ * <p>Storage is in blocks of {@value #BLOCK_SIZE} bytes, {@value #BLOCKS_PER_PAGE} to a page, in
+ * chunks of {@value #CHUNK_BLOCKS} blocks; an absent chunk or block reads as zeros. Note: blocks
+ * are smaller than Wasm pages because a message typically writes a few scattered words, and each
+ * block it touches is copied once per execution: 4 KiB blocks (the Internet Computer tracks
+ * changes in 4 KiB OS pages too) copy a sixteenth of what whole pages did. Everything outside this
+ * class and {@link PagedMemory} sees pages: counts, hashes and checkpoints are as they were.
  */
 public final class PageMap {
   public static final int PAGE_SIZE = 65536;
   static final int PAGE_SHIFT = 16;
-  static final int CHUNK_PAGES = 1024;
+  static final int BLOCK_SIZE = 4096;
+  static final int BLOCK_SHIFT = 12;
+  static final int BLOCKS_PER_PAGE = PAGE_SIZE / BLOCK_SIZE;
+  static final int CHUNK_BLOCKS = 1024;
   private static final int CHUNK_SHIFT = 10;
 
   public static final PageMap EMPTY = new PageMap(new byte[0][][], 0);
+
+  /** A block of zeros; never written. */
+  static final byte[] ZERO_BLOCK = new byte[BLOCK_SIZE];
 
   private final byte[][][] chunks;
   private final long pageCount;
@@ -36,36 +47,37 @@ public final class PageMap {
     return pageCount * PAGE_SIZE;
   }
 
-  /** The page's bytes, or null for a page of zeros; callers must not modify it. */
-  byte[] page(long index) {
-    if (index < 0 || index >= pageCount) {
-      throw new IndexOutOfBoundsException("page " + index + " of " + pageCount);
-    }
+  long blockCount() {
+    return pageCount * BLOCKS_PER_PAGE;
+  }
+
+  /** The block's bytes, or null for a block of zeros; callers must not modify it. */
+  byte[] blockOrNull(long index) {
     int c = (int) (index >>> CHUNK_SHIFT);
     if (c >= chunks.length || chunks[c] == null) {
       return null;
     }
-    return chunks[c][(int) (index & (CHUNK_PAGES - 1))];
+    return chunks[c][(int) (index & (CHUNK_BLOCKS - 1))];
   }
 
   /** Copies {@code length} bytes at {@code offset} (bounds checked by the caller). */
   public void read(long offset, byte[] dst, int dstOffset, int length) {
-    readPages(this::page, offset, dst, dstOffset, length);
+    readBlocks(this::blockOrNull, offset, dst, dstOffset, length);
   }
 
-  /** Copies bytes out of the pages {@code page} gives (null: a page of zeros). */
-  private static void readPages(
-      java.util.function.LongFunction<byte[]> page, long offset, byte[] dst, int dstOffset,
+  /** Copies bytes out of the blocks {@code block} gives (null: a block of zeros). */
+  private static void readBlocks(
+      java.util.function.LongFunction<byte[]> block, long offset, byte[] dst, int dstOffset,
       int length) {
     while (length > 0) {
-      long pageIndex = offset >>> PAGE_SHIFT;
-      int inPage = (int) (offset & (PAGE_SIZE - 1));
-      int n = Math.min(length, PAGE_SIZE - inPage);
-      byte[] p = page.apply(pageIndex);
-      if (p == null) {
+      long blockIndex = offset >>> BLOCK_SHIFT;
+      int inBlock = (int) (offset & (BLOCK_SIZE - 1));
+      int n = Math.min(length, BLOCK_SIZE - inBlock);
+      byte[] b = block.apply(blockIndex);
+      if (b == null) {
         Arrays.fill(dst, dstOffset, dstOffset + n, (byte) 0);
       } else {
-        System.arraycopy(p, inPage, dst, dstOffset, n);
+        System.arraycopy(b, inBlock, dst, dstOffset, n);
       }
       offset += n;
       dstOffset += n;
@@ -83,35 +95,32 @@ public final class PageMap {
     ByteBuffer index = ByteBuffer.allocate(8);
     index.putLong(0, pageCount);
     d.update(index.array());
-    for (int c = 0; c < chunks.length; c++) {
-      if (chunks[c] == null) {
-        continue;
+    forEachNonZeroPageBlocks((pageIndex, blocks) -> {
+      index.putLong(0, pageIndex);
+      d.update(index.array());
+      for (byte[] b : blocks) {
+        d.update(b == null ? ZERO_BLOCK : b);
       }
-      for (int i = 0; i < CHUNK_PAGES; i++) {
-        long pageIndex = ((long) c << CHUNK_SHIFT) + i;
-        byte[] p = chunks[c][i];
-        if (p != null && pageIndex < pageCount && !isZero(p)) {
-          index.putLong(0, pageIndex);
-          d.update(index.array());
-          d.update(p);
-        }
-      }
-    }
+    });
     return d.digest();
   }
 
-  private static boolean isZero(byte[] page) {
-    return Arrays.mismatch(page, ZERO_PAGE) < 0;
+  private static boolean isZero(byte[] block) {
+    return block == null || block == ZERO_BLOCK || Arrays.mismatch(block, ZERO_BLOCK) < 0;
   }
 
-  /** Number of pages that hold data (the rest read as zeros). */
+  /** Number of pages that hold data in some block (the rest read as zeros). */
   public long materializedPages() {
     long n = 0;
     for (byte[][] chunk : chunks) {
-      if (chunk != null) {
-        for (byte[] p : chunk) {
-          if (p != null) {
+      if (chunk == null) {
+        continue;
+      }
+      for (int p = 0; p < CHUNK_BLOCKS; p += BLOCKS_PER_PAGE) {
+        for (int i = p; i < p + BLOCKS_PER_PAGE; i++) {
+          if (chunk[i] != null) {
             n++;
+            break;
           }
         }
       }
@@ -119,26 +128,51 @@ public final class PageMap {
     return n;
   }
 
-  static final byte[] ZERO_PAGE = new byte[PAGE_SIZE];
-
   /** Receives the pages of a page map that hold data, in index order. */
   @FunctionalInterface
   public interface PageVisitor {
-    /** {@code page} is shared: read it, never change it. */
+    /** {@code page} ({@link #PAGE_SIZE} bytes) is the visitor's to read, not to keep changing. */
     void visit(long index, byte[] page);
   }
 
-  /** Visits every materialized page that is not all zeros, by increasing index (for checkpoints). */
+  /** Visits every page that is not all zeros, by increasing index (for checkpoints). */
   public void forEachNonZeroPage(PageVisitor visitor) {
+    forEachNonZeroPageBlocks((pageIndex, blocks) -> {
+      byte[] page = new byte[PAGE_SIZE];
+      for (int i = 0; i < BLOCKS_PER_PAGE; i++) {
+        if (blocks[i] != null) {
+          System.arraycopy(blocks[i], 0, page, i * BLOCK_SIZE, BLOCK_SIZE);
+        }
+      }
+      visitor.visit(pageIndex, page);
+    });
+  }
+
+  private interface PageBlocksVisitor {
+    /** {@code blocks}: the page's blocks, null for zeros; reused between calls. */
+    void visit(long pageIndex, byte[][] blocks);
+  }
+
+  private void forEachNonZeroPageBlocks(PageBlocksVisitor visitor) {
+    byte[][] blocks = new byte[BLOCKS_PER_PAGE][];
     for (int c = 0; c < chunks.length; c++) {
-      if (chunks[c] == null) {
+      byte[][] chunk = chunks[c];
+      if (chunk == null) {
         continue;
       }
-      for (int i = 0; i < CHUNK_PAGES; i++) {
-        long pageIndex = ((long) c << CHUNK_SHIFT) + i;
-        byte[] p = chunks[c][i];
-        if (p != null && pageIndex < pageCount && !isZero(p)) {
-          visitor.visit(pageIndex, p);
+      for (int p = 0; p < CHUNK_BLOCKS; p += BLOCKS_PER_PAGE) {
+        long pageIndex = (((long) c << CHUNK_SHIFT) + p) / BLOCKS_PER_PAGE;
+        if (pageIndex >= pageCount) {
+          break;
+        }
+        boolean zero = true;
+        for (int i = 0; i < BLOCKS_PER_PAGE; i++) {
+          byte[] b = chunk[p + i];
+          blocks[i] = isZero(b) ? null : b;
+          zero &= blocks[i] == null;
+        }
+        if (!zero) {
+          visitor.visit(pageIndex, blocks);
         }
       }
     }
@@ -150,24 +184,34 @@ public final class PageMap {
     private final byte[][][] chunks;
 
     public Builder(long pageCount) {
-      if (pageCount < 0 || pageCount > ((long) Integer.MAX_VALUE << CHUNK_SHIFT)) {
+      if (pageCount < 0
+          || pageCount * BLOCKS_PER_PAGE > ((long) Integer.MAX_VALUE << CHUNK_SHIFT)) {
         throw new IllegalArgumentException("page count out of range: " + pageCount);
       }
       this.pageCount = pageCount;
-      this.chunks = new byte[(int) ((pageCount + CHUNK_PAGES - 1) >>> CHUNK_SHIFT)][][];
+      long blocks = pageCount * BLOCKS_PER_PAGE;
+      this.chunks = new byte[(int) ((blocks + CHUNK_BLOCKS - 1) >>> CHUNK_SHIFT)][][];
     }
 
-    /** Sets a page; {@code page} must have {@link #PAGE_SIZE} bytes and is kept, not copied. */
+    /** Sets a page of {@link #PAGE_SIZE} bytes (copied into blocks; zero blocks are not kept). */
     public Builder page(long index, byte[] page) {
       if (index < 0 || index >= pageCount || page.length != PAGE_SIZE) {
         throw new IllegalArgumentException("page " + index + " of " + pageCount + " with "
             + page.length + " bytes");
       }
-      int c = (int) (index >>> CHUNK_SHIFT);
-      if (chunks[c] == null) {
-        chunks[c] = new byte[CHUNK_PAGES][];
+      for (int i = 0; i < BLOCKS_PER_PAGE; i++) {
+        int from = i * BLOCK_SIZE;
+        if (Arrays.mismatch(page, from, from + BLOCK_SIZE, ZERO_BLOCK, 0, BLOCK_SIZE) < 0) {
+          continue;
+        }
+        long blockIndex = index * BLOCKS_PER_PAGE + i;
+        int c = (int) (blockIndex >>> CHUNK_SHIFT);
+        if (chunks[c] == null) {
+          chunks[c] = new byte[CHUNK_BLOCKS][];
+        }
+        chunks[c][(int) (blockIndex & (CHUNK_BLOCKS - 1))] =
+            Arrays.copyOfRange(page, from, from + BLOCK_SIZE);
       }
-      chunks[c][(int) (index & (CHUNK_PAGES - 1))] = page;
       return this;
     }
 
@@ -176,41 +220,57 @@ public final class PageMap {
     }
   }
 
-  /** Pages as a flat array (nulls for zero pages), for the Wasm heap's fast access path. */
-  byte[][] toFlat(int capacity) {
-    byte[][] flat = new byte[Math.max(capacity, (int) pageCount)][];
+  /** Blocks as a flat array (nulls for zero blocks), for the Wasm heap's fast access path. */
+  byte[][] toFlat(int capacityBlocks) {
+    byte[][] flat = new byte[(int) Math.max(capacityBlocks, blockCount())][];
+    long blocks = blockCount();
     for (int c = 0; c < chunks.length; c++) {
       if (chunks[c] != null) {
-        int from = c << CHUNK_SHIFT;
-        int n = (int) Math.min(CHUNK_PAGES, pageCount - from);
+        long from = (long) c << CHUNK_SHIFT;
+        int n = (int) Math.min(CHUNK_BLOCKS, blocks - from);
         if (n > 0) {
-          System.arraycopy(chunks[c], 0, flat, from, n);
+          System.arraycopy(chunks[c], 0, flat, (int) from, n);
         }
       }
     }
     return flat;
   }
 
-  /** A page map from a flat page array; entries that are null or {@link #ZERO_PAGE} read as zeros. */
-  static PageMap fromFlat(byte[][] flat, int pageCount) {
-    int nChunks = (pageCount + CHUNK_PAGES - 1) >>> CHUNK_SHIFT;
+  /**
+   * A page map from a flat block array; entries that are null or {@link #ZERO_BLOCK} read as
+   * zeros. Chunks in which {@code unchanged} says no block differs from {@code base} are taken
+   * from {@code base} as they are (null: compare nothing, copy every chunk).
+   */
+  static PageMap fromFlat(byte[][] flat, int pageCount, PageMap base, BitSet changedChunks) {
+    long blocks = (long) pageCount * BLOCKS_PER_PAGE;
+    int nChunks = (int) ((blocks + CHUNK_BLOCKS - 1) >>> CHUNK_SHIFT);
     byte[][][] chunks = new byte[nChunks][][];
+    boolean sameShape = base != null && base.pageCount == pageCount;
     for (int c = 0; c < nChunks; c++) {
+      if (sameShape && changedChunks != null && !changedChunks.get(c) && c < base.chunks.length) {
+        chunks[c] = base.chunks[c];
+        continue;
+      }
       int from = c << CHUNK_SHIFT;
-      int n = Math.min(CHUNK_PAGES, pageCount - from);
+      int n = (int) Math.min(CHUNK_BLOCKS, blocks - from);
       byte[][] chunk = null;
       for (int i = 0; i < n; i++) {
-        byte[] p = flat[from + i];
-        if (p != null && p != ZERO_PAGE) {
+        byte[] b = flat[from + i];
+        if (b != null && b != ZERO_BLOCK) {
           if (chunk == null) {
-            chunk = new byte[CHUNK_PAGES][];
+            chunk = new byte[CHUNK_BLOCKS][];
           }
-          chunk[i] = p;
+          chunk[i] = b;
         }
       }
       chunks[c] = chunk;
     }
     return new PageMap(chunks, pageCount);
+  }
+
+  /** The chunk that holds a block, for {@link #fromFlat}'s changed-chunk set. */
+  static int chunkOf(int blockIndex) {
+    return blockIndex >>> CHUNK_SHIFT;
   }
 
   /** An editor that starts from this image; the image itself never changes. */
@@ -223,8 +283,8 @@ public final class PageMap {
     private byte[][][] chunks;
     private long pageCount;
     private final BitSet ownedChunks = new BitSet();
-    /** Pages allocated by this editor, by page index; only these may be written in place. */
-    private final java.util.TreeMap<Long, byte[]> ownedPages = new java.util.TreeMap<>();
+    /** Blocks allocated by this editor, by block index; only these may be written in place. */
+    private final java.util.TreeMap<Long, byte[]> ownedBlocks = new java.util.TreeMap<>();
 
     private Editor(PageMap base) {
       this.chunks = base.chunks.clone();
@@ -236,7 +296,7 @@ public final class PageMap {
     }
 
     void grow(long newPageCount) {
-      long nChunks = (newPageCount + CHUNK_PAGES - 1) >>> CHUNK_SHIFT;
+      long nChunks = (newPageCount * BLOCKS_PER_PAGE + CHUNK_BLOCKS - 1) >>> CHUNK_SHIFT;
       if (nChunks > chunks.length) {
         chunks = Arrays.copyOf(chunks, (int) nChunks);
       }
@@ -244,57 +304,57 @@ public final class PageMap {
     }
 
     void read(long offset, byte[] dst, int dstOffset, int length) {
-      readPages(this::page, offset, dst, dstOffset, length);
+      readBlocks(this::block, offset, dst, dstOffset, length);
     }
 
     void write(long offset, byte[] src, int srcOffset, int length) {
       while (length > 0) {
-        long pageIndex = offset >>> PAGE_SHIFT;
-        int inPage = (int) (offset & (PAGE_SIZE - 1));
-        int n = Math.min(length, PAGE_SIZE - inPage);
-        System.arraycopy(src, srcOffset, writablePage(pageIndex), inPage, n);
+        long blockIndex = offset >>> BLOCK_SHIFT;
+        int inBlock = (int) (offset & (BLOCK_SIZE - 1));
+        int n = Math.min(length, BLOCK_SIZE - inBlock);
+        System.arraycopy(src, srcOffset, writableBlock(blockIndex), inBlock, n);
         offset += n;
         srcOffset += n;
         length -= n;
       }
     }
 
-    private byte[] page(long index) {
+    private byte[] block(long index) {
       int c = (int) (index >>> CHUNK_SHIFT);
       if (c >= chunks.length || chunks[c] == null) {
         return null;
       }
-      return chunks[c][(int) (index & (CHUNK_PAGES - 1))];
+      return chunks[c][(int) (index & (CHUNK_BLOCKS - 1))];
     }
 
-    private byte[] writablePage(long index) {
-      byte[] owned = ownedPages.get(index);
+    private byte[] writableBlock(long index) {
+      byte[] owned = ownedBlocks.get(index);
       if (owned != null) {
         return owned;
       }
       int c = (int) (index >>> CHUNK_SHIFT);
       if (!ownedChunks.get(c)) {
-        chunks[c] = chunks[c] == null ? new byte[CHUNK_PAGES][] : chunks[c].clone();
+        chunks[c] = chunks[c] == null ? new byte[CHUNK_BLOCKS][] : chunks[c].clone();
         ownedChunks.set(c);
       }
-      int i = (int) (index & (CHUNK_PAGES - 1));
+      int i = (int) (index & (CHUNK_BLOCKS - 1));
       byte[] old = chunks[c][i];
-      byte[] fresh = old == null ? new byte[PAGE_SIZE] : old.clone();
+      byte[] fresh = old == null ? new byte[BLOCK_SIZE] : old.clone();
       chunks[c][i] = fresh;
-      ownedPages.put(index, fresh);
+      ownedBlocks.put(index, fresh);
       return fresh;
     }
 
-    /** Pages written through this editor so far. */
-    int dirtyPages() {
-      return ownedPages.size();
+    /** Blocks written through this editor so far. */
+    int dirtyBlocks() {
+      return ownedBlocks.size();
     }
 
     PageMap freeze() {
       PageMap frozen = new PageMap(chunks.clone(), pageCount);
       // Later writes must copy again: the frozen version now shares these arrays.
       ownedChunks.clear();
-      ownedPages.clear();
+      ownedBlocks.clear();
       return frozen;
     }
   }

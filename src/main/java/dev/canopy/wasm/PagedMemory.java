@@ -15,17 +15,23 @@ import java.util.Arrays;
 
 /**
  * The Wasm heap of one execution, copy-on-write over an immutable {@link PageMap}: reads go
- * straight to the shared pages, the first write to a page copies it, and {@link #freeze()} makes
- * the next version from the page references. A trap simply drops this object, so the previous
- * state is untouched without copying the whole memory.
+ * straight to the shared blocks, the first write to a block (4 KiB, {@link PageMap#BLOCK_SIZE})
+ * copies it, and {@link #freeze()} makes the next version from the block references, sharing
+ * every chunk of blocks the execution did not write. A trap simply drops this object, so the
+ * previous state is untouched without copying the whole memory.
  *
- * <p>Grown pages share one zero page until written, so a {@code memory.grow} bomb allocates
+ * <p>Grown pages share one zero block until written, so a {@code memory.grow} bomb allocates
  * nothing; growth past the limit returns -1 (Wasm semantics).
+ *
+ * <p>A memory that is {@link #reset} to the image it was loaded from only puts back the blocks it
+ * replaced, so a reused instance pays for what its last execution wrote, not for the heap's size.
  */
 final class PagedMemory implements Memory {
-  private static final int PAGE_SHIFT = 16;
-  private static final int PAGE_MASK = PAGE_SIZE - 1;
-  private static final byte[] ZERO = PageMap.ZERO_PAGE;
+  private static final int BLOCK_SHIFT = PageMap.BLOCK_SHIFT;
+  private static final int BLOCK_SIZE = PageMap.BLOCK_SIZE;
+  private static final int BLOCK_MASK = BLOCK_SIZE - 1;
+  private static final int BLOCKS_PER_PAGE = PageMap.BLOCKS_PER_PAGE;
+  private static final byte[] ZERO = PageMap.ZERO_BLOCK;
 
   private static final VarHandle SHORT =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
@@ -34,17 +40,25 @@ final class PagedMemory implements Memory {
   private static final VarHandle LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-  /** Readable pages: a page, or {@link #ZERO}; null at and beyond {@link #nPages}. */
-  private byte[][] pages;
-  /** Pages this execution owns (may write in place); null where it must copy first. */
-  private byte[][] writable;
+  /** Readable blocks: a block, or {@link #ZERO}; null at and beyond {@code nPages} pages. */
+  private byte[][] blocks;
+  /** Blocks this execution owns and may write in place, one bit each. */
+  private long[] owned;
+  /** Indexes of the blocks replaced since the image was loaded (each once). */
+  private int[] replaced = new int[16];
+  private int replacedCount;
   private int nPages;
   private final int initialPages;
-  private final int maxPages;
+  private int maxPages;
   /** True when the memory holds a restored image: the instance's data segments must not apply. */
   private final boolean restored;
+  /** The image loaded last and its page count; blocks not replaced are still its blocks. */
+  private PageMap source;
+  private int sourcePages;
+  /** The module's data segments as instantiated, and as this execution sees them (data.drop). */
+  private DataSegment[] instantiatedSegments = new DataSegment[0];
   private DataSegment[] dataSegments = new DataSegment[0];
-  private int dirtyPages;
+  private int dirtyBlocks;
 
   /** A fresh memory of {@code initialPages} zero pages. */
   static PagedMemory fresh(int initialPages, int maxPages) {
@@ -58,26 +72,93 @@ final class PagedMemory implements Memory {
 
   private PagedMemory(PageMap image, int pageCount, int initialPages, int maxPages, boolean restored) {
     this.initialPages = initialPages;
-    this.maxPages = maxPages;
     this.restored = restored;
-    int capacity = Math.max(pageCount, 16);
-    this.pages = image.toFlat(capacity);
-    for (int i = 0; i < pageCount; i++) {
-      if (pages[i] == null) {
-        pages[i] = ZERO;
+    load(image, pageCount, maxPages);
+  }
+
+  private void load(PageMap image, int pageCount, int maxPages) {
+    this.maxPages = maxPages;
+    int nBlocks = pageCount * BLOCKS_PER_PAGE;
+    this.blocks = image.toFlat(Math.max(nBlocks, 16 * BLOCKS_PER_PAGE));
+    for (int i = 0; i < nBlocks; i++) {
+      if (blocks[i] == null) {
+        blocks[i] = ZERO;
       }
     }
-    this.writable = new byte[pages.length][];
+    this.owned = new long[(blocks.length + 63) >>> 6];
+    this.replacedCount = 0;
     this.nPages = pageCount;
+    this.source = image;
+    this.sourcePages = image == PageMap.EMPTY ? pageCount : (int) image.pageCount();
+    this.dirtyBlocks = 0;
   }
 
-  /** The next immutable version: this memory's pages, sharing every page it did not write. */
+  /**
+   * Makes a restored memory hold {@code image} as if it had just been restored from it, for
+   * another execution of the same instance: every block this memory wrote is forgotten (blocks a
+   * {@link #freeze()} handed out stay as they were, since writes copy a block first), and dropped
+   * data segments come back. From the image it was loaded from, only the replaced blocks are put
+   * back.
+   */
+  void reset(PageMap image, int maxPages) {
+    if (!restored) {
+      throw new IllegalStateException("only a restored memory can be reset to an image");
+    }
+    if (image == source && nPages == sourcePages) {
+      revert();
+      this.maxPages = maxPages;
+    } else {
+      load(image, (int) image.pageCount(), maxPages);
+    }
+    this.dataSegments = instantiatedSegments.clone();
+  }
+
+  /** Puts back the blocks replaced since the image was loaded (the memory never grew since). */
+  void revert() {
+    if (nPages != sourcePages) {
+      load(source, sourcePages, maxPages);
+      return;
+    }
+    for (int k = 0; k < replacedCount; k++) {
+      int i = replaced[k];
+      byte[] original = source.blockOrNull(i);
+      blocks[i] = original == null ? ZERO : original;
+      owned[i >>> 6] &= ~(1L << i);
+    }
+    replacedCount = 0;
+    dirtyBlocks = 0;
+  }
+
+  boolean isRestored() {
+    return restored;
+  }
+
+  /**
+   * The next immutable version: this memory's blocks, sharing every block it did not write (and
+   * every chunk of them, when the memory did not grow). Writes after a freeze copy a block again.
+   */
   PageMap freeze() {
-    return PageMap.fromFlat(pages, nPages);
+    PageMap frozen;
+    if (nPages == sourcePages && source != PageMap.EMPTY) {
+      java.util.BitSet changed = new java.util.BitSet();
+      for (int k = 0; k < replacedCount; k++) {
+        changed.set(PageMap.chunkOf(replaced[k]));
+      }
+      frozen = PageMap.fromFlat(blocks, nPages, source, changed);
+    } else {
+      frozen = PageMap.fromFlat(blocks, nPages, null, null);
+    }
+    // The frozen version shares the blocks written so far: later writes must copy them again.
+    for (int k = 0; k < replacedCount; k++) {
+      int i = replaced[k];
+      owned[i >>> 6] &= ~(1L << i);
+    }
+    return frozen;
   }
 
-  int dirtyPages() {
-    return dirtyPages;
+  /** Blocks copied for writing since the image was loaded. */
+  int dirtyBlocks() {
+    return dirtyBlocks;
   }
 
   @Override
@@ -93,12 +174,14 @@ final class PagedMemory implements Memory {
       return -1;
     }
     int n = (int) wanted;
-    if (n > pages.length) {
-      int capacity = (int) Math.min(Math.max((long) pages.length * 2, n), maxPages);
-      pages = Arrays.copyOf(pages, capacity);
-      writable = Arrays.copyOf(writable, capacity);
+    int nBlocks = n * BLOCKS_PER_PAGE;
+    if (nBlocks > blocks.length) {
+      long capacity = Math.min(Math.max((long) blocks.length * 2, nBlocks),
+          (long) maxPages * BLOCKS_PER_PAGE);
+      blocks = Arrays.copyOf(blocks, (int) capacity);
+      owned = Arrays.copyOf(owned, (int) ((capacity + 63) >>> 6));
     }
-    Arrays.fill(pages, previous, n, ZERO);
+    Arrays.fill(blocks, previous * BLOCKS_PER_PAGE, nBlocks, ZERO);
     nPages = n;
     return previous;
   }
@@ -145,7 +228,8 @@ final class PagedMemory implements Memory {
 
   @Override
   public void initialize(Instance instance, DataSegment[] segments, int memoryIndex) {
-    this.dataSegments = segments == null ? new DataSegment[0] : segments.clone();
+    this.instantiatedSegments = segments == null ? new DataSegment[0] : segments.clone();
+    this.dataSegments = instantiatedSegments.clone();
     if (restored) {
       return; // the image already holds what the segments wrote at install time
     }
@@ -194,20 +278,26 @@ final class PagedMemory implements Memory {
     }
   }
 
-  private byte[] writablePage(int index) {
-    byte[] p = writable[index];
-    return p != null ? p : own(index);
+  private byte[] writableBlock(int index) {
+    if (index >= 0 && index < blocks.length && (owned[index >>> 6] & (1L << index)) != 0) {
+      return blocks[index];
+    }
+    return own(index);
   }
 
   private byte[] own(int index) {
-    if (index >= nPages) {
-      throw oob((long) index << PAGE_SHIFT, 1);
+    if (index < 0 || index >= nPages * BLOCKS_PER_PAGE) {
+      throw oob(((long) index & 0xffff_ffffL) << BLOCK_SHIFT, 1);
     }
-    byte[] src = pages[index];
-    byte[] copy = src == ZERO ? new byte[PAGE_SIZE] : src.clone();
-    pages[index] = copy;
-    writable[index] = copy;
-    dirtyPages++;
+    byte[] src = blocks[index];
+    byte[] copy = src == ZERO ? new byte[BLOCK_SIZE] : src.clone();
+    blocks[index] = copy;
+    owned[index >>> 6] |= 1L << index;
+    if (replacedCount == replaced.length) {
+      replaced = Arrays.copyOf(replaced, replacedCount * 2);
+    }
+    replaced[replacedCount++] = index;
+    dirtyBlocks++;
     return copy;
   }
 
@@ -225,9 +315,9 @@ final class PagedMemory implements Memory {
     }
     checkBounds(addr, size);
     while (size > 0) {
-      int off = addr & PAGE_MASK;
-      int n = Math.min(size, PAGE_SIZE - off);
-      System.arraycopy(data, offset, writablePage(addr >>> PAGE_SHIFT), off, n);
+      int off = addr & BLOCK_MASK;
+      int n = Math.min(size, BLOCK_SIZE - off);
+      System.arraycopy(data, offset, writableBlock(addr >>> BLOCK_SHIFT), off, n);
       addr += n;
       offset += n;
       size -= n;
@@ -237,7 +327,7 @@ final class PagedMemory implements Memory {
   @Override
   public byte read(int addr) {
     try {
-      return pages[addr >>> PAGE_SHIFT][addr & PAGE_MASK];
+      return blocks[addr >>> BLOCK_SHIFT][addr & BLOCK_MASK];
     } catch (RuntimeException e) {
       throw translate(e, addr, 1);
     }
@@ -249,9 +339,9 @@ final class PagedMemory implements Memory {
     byte[] out = new byte[len];
     int pos = 0;
     while (len > 0) {
-      int off = addr & PAGE_MASK;
-      int n = Math.min(len, PAGE_SIZE - off);
-      System.arraycopy(pages[addr >>> PAGE_SHIFT], off, out, pos, n);
+      int off = addr & BLOCK_MASK;
+      int n = Math.min(len, BLOCK_SIZE - off);
+      System.arraycopy(blocks[addr >>> BLOCK_SHIFT], off, out, pos, n);
       addr += n;
       pos += n;
       len -= n;
@@ -262,7 +352,7 @@ final class PagedMemory implements Memory {
   @Override
   public void writeByte(int addr, byte data) {
     try {
-      writablePage(addr >>> PAGE_SHIFT)[addr & PAGE_MASK] = data;
+      writableBlock(addr >>> BLOCK_SHIFT)[addr & BLOCK_MASK] = data;
     } catch (RuntimeException e) {
       throw translate(e, addr, 1);
     }
@@ -270,10 +360,10 @@ final class PagedMemory implements Memory {
 
   @Override
   public void writeShort(int addr, short data) {
-    int off = addr & PAGE_MASK;
-    if (off <= PAGE_SIZE - 2) {
+    int off = addr & BLOCK_MASK;
+    if (off <= BLOCK_SIZE - 2) {
       try {
-        SHORT.set(writablePage(addr >>> PAGE_SHIFT), off, data);
+        SHORT.set(writableBlock(addr >>> BLOCK_SHIFT), off, data);
       } catch (RuntimeException e) {
         throw translate(e, addr, 2);
       }
@@ -286,10 +376,10 @@ final class PagedMemory implements Memory {
 
   @Override
   public short readShort(int addr) {
-    int off = addr & PAGE_MASK;
-    if (off <= PAGE_SIZE - 2) {
+    int off = addr & BLOCK_MASK;
+    if (off <= BLOCK_SIZE - 2) {
       try {
-        return (short) SHORT.get(pages[addr >>> PAGE_SHIFT], off);
+        return (short) SHORT.get(blocks[addr >>> BLOCK_SHIFT], off);
       } catch (RuntimeException e) {
         throw translate(e, addr, 2);
       }
@@ -305,10 +395,10 @@ final class PagedMemory implements Memory {
 
   @Override
   public void writeI32(int addr, int data) {
-    int off = addr & PAGE_MASK;
-    if (off <= PAGE_SIZE - 4) {
+    int off = addr & BLOCK_MASK;
+    if (off <= BLOCK_SIZE - 4) {
       try {
-        INT.set(writablePage(addr >>> PAGE_SHIFT), off, data);
+        INT.set(writableBlock(addr >>> BLOCK_SHIFT), off, data);
       } catch (RuntimeException e) {
         throw translate(e, addr, 4);
       }
@@ -322,10 +412,10 @@ final class PagedMemory implements Memory {
 
   @Override
   public int readInt(int addr) {
-    int off = addr & PAGE_MASK;
-    if (off <= PAGE_SIZE - 4) {
+    int off = addr & BLOCK_MASK;
+    if (off <= BLOCK_SIZE - 4) {
       try {
-        return (int) INT.get(pages[addr >>> PAGE_SHIFT], off);
+        return (int) INT.get(blocks[addr >>> BLOCK_SHIFT], off);
       } catch (RuntimeException e) {
         throw translate(e, addr, 4);
       }
@@ -340,10 +430,10 @@ final class PagedMemory implements Memory {
 
   @Override
   public void writeLong(int addr, long data) {
-    int off = addr & PAGE_MASK;
-    if (off <= PAGE_SIZE - 8) {
+    int off = addr & BLOCK_MASK;
+    if (off <= BLOCK_SIZE - 8) {
       try {
-        LONG.set(writablePage(addr >>> PAGE_SHIFT), off, data);
+        LONG.set(writableBlock(addr >>> BLOCK_SHIFT), off, data);
       } catch (RuntimeException e) {
         throw translate(e, addr, 8);
       }
@@ -357,10 +447,10 @@ final class PagedMemory implements Memory {
 
   @Override
   public long readLong(int addr) {
-    int off = addr & PAGE_MASK;
-    if (off <= PAGE_SIZE - 8) {
+    int off = addr & BLOCK_MASK;
+    if (off <= BLOCK_SIZE - 8) {
       try {
-        return (long) LONG.get(pages[addr >>> PAGE_SHIFT], off);
+        return (long) LONG.get(blocks[addr >>> BLOCK_SHIFT], off);
       } catch (RuntimeException e) {
         throw translate(e, addr, 8);
       }
@@ -409,11 +499,11 @@ final class PagedMemory implements Memory {
     checkBounds(fromIndex, size);
     int addr = fromIndex;
     while (size > 0) {
-      int off = addr & PAGE_MASK;
-      int n = Math.min(size, PAGE_SIZE - off);
-      int page = addr >>> PAGE_SHIFT;
-      if (!(value == 0 && pages[page] == ZERO)) {
-        Arrays.fill(writablePage(page), off, off + n, value);
+      int off = addr & BLOCK_MASK;
+      int n = Math.min(size, BLOCK_SIZE - off);
+      int block = addr >>> BLOCK_SHIFT;
+      if (!(value == 0 && blocks[block] == ZERO)) {
+        Arrays.fill(writableBlock(block), off, off + n, value);
       }
       addr += n;
       size -= n;
@@ -445,9 +535,9 @@ final class PagedMemory implements Memory {
     int pos = 0;
     int a = src;
     while (pos < n) {
-      int off = a & PAGE_MASK;
-      int k = Math.min(n - pos, PAGE_SIZE - off);
-      System.arraycopy(pages[a >>> PAGE_SHIFT], off, buf, pos, k);
+      int off = a & BLOCK_MASK;
+      int k = Math.min(n - pos, BLOCK_SIZE - off);
+      System.arraycopy(blocks[a >>> BLOCK_SHIFT], off, buf, pos, k);
       pos += k;
       a += k;
     }

@@ -1,7 +1,5 @@
 package dev.canopy.wasm;
 
-import com.dylibso.chicory.runtime.HostFunction;
-import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.Memory;
 import dev.canopy.types.ErrorCode;
 import dev.canopy.types.Principal;
@@ -155,16 +153,8 @@ final class SystemApi {
   // ---- linking
 
   /** Host functions for the imports the module declares. */
-  List<ImportFunction> hostFunctions(List<Ic0Function> imported) {
-    List<ImportFunction> list = new ArrayList<>(imported.size());
-    for (Ic0Function f : imported) {
-      list.add(new HostFunction(Ic0Function.MODULE, f.importName(), f.type(),
-          (instance, args) -> call(f, args)));
-    }
-    return list;
-  }
-
-  private long[] call(Ic0Function f, long[] a) {
+  /** One call of an {@code ic0} import by the instance running this execution. */
+  long[] call(Ic0Function f, long[] a) {
     if (!f.contexts().contains(context)) {
       throw CanisterTrap.contractViolation(
           "\"ic0_" + f.importName() + "\" cannot be executed in " + contextName() + " mode");

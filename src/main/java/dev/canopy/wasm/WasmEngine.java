@@ -30,11 +30,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -46,7 +50,8 @@ import java.util.function.Function;
  *
  * <p>Every execution is deterministic: instructions are counted by the instrumented module, time
  * and randomness come from the inputs, and a trap returns the state it started from. Executions run
- * on the engine's own threads only to give Wasm code a large, known stack.
+ * on the engine's own threads only to give Wasm code a large, known stack: its execution threads,
+ * or the {@link #requestExecutor()} threads when started there.
  */
 public final class WasmEngine implements AutoCloseable {
   private final ExecutionLimits limits;
@@ -55,7 +60,10 @@ public final class WasmEngine implements AutoCloseable {
   private final ModuleInstrumenter instrumenter;
   private final CompiledClassCache diskCache;
   private final ExecutorService executor;
+  private final ThreadPoolExecutor requestExecutor;
   private final ConcurrentHashMap<String, LoadedModule> loaded = new ConcurrentHashMap<>();
+  private final InstancePool instances;
+  private final InstancePool replicatedInstances;
   private final AtomicLong compilations = new AtomicLong();
   private final AtomicLong memoryCacheHits = new AtomicLong();
 
@@ -65,13 +73,41 @@ public final class WasmEngine implements AutoCloseable {
     this.validator = new ModuleValidator(b.moduleLimits);
     this.instrumenter = b.instrumenter;
     this.diskCache = b.moduleCacheDir == null ? null : new CompiledClassCache(b.moduleCacheDir);
+    this.instances = new InstancePool(b.maxIdleInstances);
+    this.replicatedInstances = new InstancePool(b.maxIdleInstances);
     AtomicInteger n = new AtomicInteger();
     long stack = b.threadStackBytes;
-    this.executor = Executors.newFixedThreadPool(b.executionThreads, r -> {
-      Thread t = new Thread(null, r, "canopy-wasm-" + n.incrementAndGet(), stack);
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor = Executors.newFixedThreadPool(b.executionThreads,
+        r -> new EngineThread(r, "canopy-wasm-" + n.incrementAndGet(), stack));
+    AtomicInteger m = new AtomicInteger();
+    this.requestExecutor = new ThreadPoolExecutor(b.requestThreads, b.requestThreads, 0,
+        TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(b.maxQueuedRequests),
+        r -> new EngineThread(r, "canopy-request-" + m.incrementAndGet(), stack),
+        new ThreadPoolExecutor.AbortPolicy());
+  }
+
+  /** A thread of this engine: an execution started on it runs there, with the thread's stack. */
+  private final class EngineThread extends Thread {
+    EngineThread(Runnable task, String name, long stackBytes) {
+      super(null, task, name, stackBytes);
+      setDaemon(true);
+    }
+
+    WasmEngine engine() {
+      return WasmEngine.this;
+    }
+  }
+
+  /**
+   * Threads for non-replicated work around Wasm executions (a query from decoding it to signing
+   * its answer, the checks of an ingress call including {@code canister_inspect_message}): an
+   * execution started on one of them runs right there, with no hand-off to the engine's own
+   * threads, and rounds, which use those, never wait behind queries. At most {@code
+   * maxQueuedRequests} tasks wait; more are refused with a {@link
+   * java.util.concurrent.RejectedExecutionException}.
+   */
+  public Executor requestExecutor() {
+    return requestExecutor;
   }
 
   public static Builder builder() {
@@ -82,13 +118,19 @@ public final class WasmEngine implements AutoCloseable {
     return limits;
   }
 
-  /** Counters of the module cache. */
+  /**
+   * Counters of the module cache, and of instances: those non-replicated executions reused
+   * ({@code instancesReused}) and handed back for reuse ({@code instancesReturned}), and those
+   * replicated executions reused ({@code replicatedInstancesReused}).
+   */
   public record Stats(long compilations, long memoryCacheHits, long diskCacheHits,
-      long diskCacheWrites) {}
+      long diskCacheWrites, long instancesReused, long instancesReturned,
+      long replicatedInstancesReused) {}
 
   public Stats stats() {
     return new Stats(compilations.get(), memoryCacheHits.get(),
-        diskCache == null ? 0 : diskCache.hits(), diskCache == null ? 0 : diskCache.writes());
+        diskCache == null ? 0 : diskCache.hits(), diskCache == null ? 0 : diskCache.writes(),
+        instances.reused(), instances.returned(), replicatedInstances.reused());
   }
 
   // ---- modules
@@ -585,20 +627,46 @@ public final class WasmEngine implements AutoCloseable {
     return api;
   }
 
-  /** Runs one entry point on an instance restored from {@code state}. */
+  /**
+   * Runs one entry point on an instance restored from {@code state}: an idle one from an {@link
+   * InstancePool}, reset to {@code state}, or a new one.
+   *
+   * <p>Note: replicated and non-replicated executions use separate pools, so the instances that
+   * rounds reuse have seen only rounds, which every replica runs alike.
+   */
   private ExecutionResult runEntry(LoadedModule l, CanisterState state, SystemApi api, Meter meter,
       List<LogRecord> logs, ExecutionEnvironment env, java.util.function.Consumer<InstanceRun> body) {
+    InstancePool pool = api.context().replicated() ? replicatedInstances : instances;
     InstanceRun run = null;
     try {
-      run = new InstanceRun(l, state.heap(), state.globals(), api, meter, limits);
+      run = pool.take(l);
+      if (run != null) {
+        run.reset(state.heap(), state.globals(), api, meter);
+      } else {
+        run = new InstanceRun(l, state.heap(), state.globals(), api, meter, limits);
+      }
       body.accept(run);
       run.finish();
-      CanisterState next = new CanisterState(run.heap(), run.globals(), api.stableMemory(),
-          api.certifiedData(), api.globalTimerNs());
-      return success(next, api, meter, logs);
+      CanisterState next = changesDiscarded(api.context()) ? state
+          : new CanisterState(run.heap(), run.globals(), api.stableMemory(), api.certifiedData(),
+              api.globalTimerNs());
+      ExecutionResult result = success(next, api, meter, logs);
+      // Note: only after a run that did not trap; a trapped instance is simply dropped.
+      pool.give(run);
+      return result;
     } catch (Throwable t) {
       return trapped(state, classify(run, meter, t), meter, logs, env);
     }
+  }
+
+  /**
+   * Executions whose changes the spec always discards and that cannot call another canister (so
+   * no callback continues from their state): their result carries the state they started from,
+   * and the heap they wrote is never frozen into a version nobody reads.
+   */
+  private static boolean changesDiscarded(ApiContext context) {
+    return context == ApiContext.NON_REPLICATED_QUERY || context == ApiContext.INSPECT_MESSAGE
+        || context == ApiContext.TRANSFORM_QUERY;
   }
 
   private static Trap classify(InstanceRun run, Meter meter, Throwable t) {
@@ -637,6 +705,15 @@ public final class WasmEngine implements AutoCloseable {
   }
 
   private <T> T onEngineThread(Callable<T> task) {
+    if (Thread.currentThread() instanceof EngineThread t && t.engine() == this) {
+      try {
+        return task.call();
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
     try {
       return executor.submit(task).get();
     } catch (InterruptedException e) {
@@ -657,6 +734,7 @@ public final class WasmEngine implements AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+    requestExecutor.shutdownNow();
   }
 
   /** Options of a {@link WasmEngine}. */
@@ -668,8 +746,23 @@ public final class WasmEngine implements AutoCloseable {
     private Path moduleCacheDir;
     private int executionThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private long threadStackBytes = 256L << 20;
+    private int maxIdleInstances = 16;
+    private int requestThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private int maxQueuedRequests = 10_000;
 
     private Builder() {}
+
+    /**
+     * At most this many idle instances are kept for non-replicated executions, and as many for
+     * replicated ones (see {@link InstancePool}); 0 builds a new instance for every execution.
+     */
+    public Builder withMaxIdleInstances(int maxIdleInstances) {
+      if (maxIdleInstances < 0) {
+        throw new IllegalArgumentException("maxIdleInstances must not be negative");
+      }
+      this.maxIdleInstances = maxIdleInstances;
+      return this;
+    }
 
     public Builder withLimits(ExecutionLimits limits) {
       this.limits = limits;
@@ -703,6 +796,16 @@ public final class WasmEngine implements AutoCloseable {
         throw new IllegalArgumentException("at least one execution thread");
       }
       this.executionThreads = threads;
+      return this;
+    }
+
+    /** Threads of {@link #requestExecutor()} and how many tasks may wait for them. */
+    public Builder withRequestThreads(int threads, int maxQueued) {
+      if (threads < 1 || maxQueued < 1) {
+        throw new IllegalArgumentException("at least one request thread and one queued task");
+      }
+      this.requestThreads = threads;
+      this.maxQueuedRequests = maxQueued;
       return this;
     }
 

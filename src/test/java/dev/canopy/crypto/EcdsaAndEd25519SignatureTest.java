@@ -32,6 +32,35 @@ class EcdsaAndEd25519SignatureTest {
   }
 
   @Test
+  void ed25519Rfc8032TestVectors2And3() {
+    // RFC 8032 §7.1, TEST 2 (one byte) and TEST 3 (two bytes).
+    Ed25519SigningKey two = Ed25519SigningKey.fromSeed(
+        Hex.decode("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
+    assertThat(Hex.encode(two.sign(Hex.decode("72")))).isEqualTo(
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+            + "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
+    Ed25519SigningKey three = Ed25519SigningKey.fromSeed(
+        Hex.decode("c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7"));
+    assertThat(Hex.encode(three.sign(Hex.decode("af82")))).isEqualTo(
+        "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
+            + "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a");
+  }
+
+  @Test
+  void ed25519SignaturesEqualThoseMadeFromTheSeedAlone() {
+    DeterministicRandom random = DeterministicRandom.fromSeed(7);
+    for (int i = 0; i < 20; i++) {
+      byte[] seed = new byte[Ed25519SigningKey.SEED_BYTES];
+      random.nextBytes(seed);
+      byte[] message = new byte[i * 7];
+      random.nextBytes(message);
+      byte[] expected = new byte[Ed25519PublicKey.SIGNATURE_BYTES];
+      org.bouncycastle.math.ec.rfc8032.Ed25519.sign(seed, 0, message, 0, message.length, expected, 0);
+      assertThat(Ed25519SigningKey.fromSeed(seed).sign(message)).as("key %d", i).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void ed25519RejectsTamperedMessageSignatureAndKey() {
     Ed25519SigningKey key = Ed25519SigningKey.fromSeed(RFC8032_SECRET);
     byte[] message = utf8("hello");

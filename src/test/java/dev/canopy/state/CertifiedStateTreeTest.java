@@ -327,6 +327,13 @@ class CertifiedStateTreeTest {
       } else if (action == 2) {
         RequestId rid = TestState.rid(nextRid++);
         state.history.receive(rid, TestState.user(1), EffectiveId.canister(A), state.timeNanos + 1, state.timeNanos);
+      } else {
+        // a received call gets its reply: one status among many changes in place
+        long t = state.timeNanos;
+        state.history.entries().entrySet().stream()
+            .filter(e -> e.getValue().status() instanceof RequestStatus.Received)
+            .map(java.util.Map.Entry::getKey).findFirst().ifPresent(rid -> state.history.setStatus(
+                rid, new RequestStatus.Replied(new byte[] {(byte) 7}), t));
       }
       if (random.nextBoolean()) {
         state.timeNanos += random.nextLong(700_000_000_000L);

@@ -165,4 +165,43 @@ class IngressHistoryTest {
     restored.prune(now);
     assertThat(restored.entries()).isEqualTo(h.entries());
   }
+
+  @Test
+  void aCopyBehavesAsARestoredHistoryAndLeavesTheOriginalAlone() {
+    long seed = 0x5eed_c0b1L;
+    SplittableRandom random = new SplittableRandom(seed);
+    IngressHistory h = new IngressHistory(IngressHistorySettings.DEFAULT.withMaxSizeBytes(20_000));
+    long now = T0;
+    for (int i = 0; i < 300; i++) {
+      now += random.nextLong(10 * SECOND);
+      RequestId rid = TestState.rid(i);
+      try {
+        h.receive(rid, SENDER, ECID, now + random.nextLong(6 * MINUTE), now);
+      } catch (IngressHistoryFullException full) {
+        continue;
+      }
+      if (random.nextBoolean()) {
+        h.setStatus(rid, new RequestStatus.Replied(new byte[random.nextInt(200)]), now);
+      }
+      h.prune(now);
+    }
+    java.util.Map<RequestId, IngressEntry> before = new java.util.TreeMap<>(h.entries());
+    long bytesBefore = h.sizeBytes();
+    IngressHistory copy = h.copy();
+    IngressHistory restored = IngressHistory.restore(h.settings(), h.entries());
+    assertThat(copy.entries()).isEqualTo(restored.entries());
+    assertThat(copy.sizeBytes()).isEqualTo(restored.sizeBytes());
+    // The same changes, later and earlier in batch time alike, give the same histories...
+    long later = now + 7 * MINUTE;
+    for (IngressHistory x : java.util.List.of(copy, restored)) {
+      x.prune(now - SECOND); // allowed: a copy, like a restored history, starts its clock afresh
+      x.receive(TestState.rid(1_000), SENDER, ECID, later + MINUTE, later);
+      x.prune(later);
+    }
+    assertThat(copy.entries()).as("seed %d", seed).isEqualTo(restored.entries());
+    assertThat(copy.sizeBytes()).isEqualTo(restored.sizeBytes());
+    // ...and the original is untouched.
+    assertThat(h.entries()).isEqualTo(before);
+    assertThat(h.sizeBytes()).isEqualTo(bytesBefore);
+  }
 }

@@ -97,4 +97,76 @@ class PageMapTest {
     assertThatThrownBy(() -> memory.readInt(4 * 65536 - 2)).isInstanceOf(WasmRuntimeException.class);
     assertThatThrownBy(() -> memory.writeByte(-1, (byte) 0)).isInstanceOf(WasmRuntimeException.class);
   }
+
+  @Test
+  void theHashIsSha256OfThePageCountAndEveryNonZeroPageWithItsIndex() throws Exception {
+    PageMap.Editor e = PageMap.EMPTY.edit();
+    e.grow(70); // more than one chunk of blocks
+    e.write(5, new byte[] {1, 2, 3}, 0, 3);
+    e.write(65 * 65536L + 4095, new byte[] {9, 9}, 0, 2); // across two blocks of page 65
+    e.write(66 * 65536L, new byte[4096], 0, 4096); // written, but zeros: not hashed
+    PageMap map = e.freeze();
+    java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+    java.nio.ByteBuffer index = java.nio.ByteBuffer.allocate(8);
+    d.update(index.putLong(0, 70).array());
+    for (long page : new long[] {0, 65}) {
+      byte[] bytes = new byte[65536];
+      map.read(page * 65536, bytes, 0, 65536);
+      d.update(index.putLong(0, page).array());
+      d.update(bytes);
+    }
+    assertThat(map.contentHash()).isEqualTo(d.digest());
+    assertThat(map.materializedPages()).isEqualTo(3);
+    // Pages out and back in, as a checkpoint writes and reads them.
+    PageMap.Builder b = new PageMap.Builder(map.pageCount());
+    java.util.List<Long> visited = new java.util.ArrayList<>();
+    map.forEachNonZeroPage((i, page) -> {
+      visited.add(i);
+      b.page(i, page.clone());
+    });
+    assertThat(visited).containsExactly(0L, 65L);
+    PageMap rebuilt = b.build();
+    assertThat(rebuilt.contentHash()).isEqualTo(map.contentHash());
+    byte[] two = new byte[2];
+    rebuilt.read(65 * 65536L + 4095, two, 0, 2);
+    assertThat(two).containsExactly(9, 9);
+  }
+
+  @Test
+  void aMemoryResetToItsImagePutsBackWhatItWroteAndFrozenVersionsStay() {
+    PagedMemory first = PagedMemory.fresh(3, 8);
+    first.writeI32(10, 1);
+    first.writeI32(2 * 65536 + 100, 2);
+    PageMap image = first.freeze();
+    PagedMemory memory = PagedMemory.restore(image, 1, 8);
+    for (int round = 0; round < 3; round++) {
+      assertThat(memory.readInt(10)).isEqualTo(1);
+      assertThat(memory.readInt(2 * 65536 + 100)).isEqualTo(2);
+      assertThat(memory.readInt(65536)).isZero();
+      memory.writeI32(10, 100 + round);
+      memory.writeI32(65536, 7);
+      memory.writeLong(4094, -1L); // across two blocks
+      assertThat(memory.dirtyBlocks()).isEqualTo(3);
+      PageMap after = memory.freeze();
+      memory.writeI32(10, 555); // after a freeze, a write copies again
+      memory.reset(image, 8);
+      assertThat(memory.dirtyBlocks()).isZero();
+      int[] values = new int[1];
+      byte[] four = new byte[4];
+      after.read(10, four, 0, 4);
+      values[0] = WasmTestSupport.readLe32(four);
+      assertThat(values[0]).isEqualTo(100 + round);
+      after.read(65536, four, 0, 4);
+      assertThat(WasmTestSupport.readLe32(four)).isEqualTo(7);
+      image.read(10, four, 0, 4);
+      assertThat(WasmTestSupport.readLe32(four)).isEqualTo(1);
+    }
+    // Grown, then reset: the image's size and contents again.
+    memory.grow(2);
+    memory.writeI32(4 * 65536, 3);
+    memory.reset(image, 8);
+    assertThat(memory.pages()).isEqualTo(3);
+    assertThat(memory.readInt(10)).isEqualTo(1);
+    assertThatThrownBy(() -> memory.readInt(4 * 65536)).isInstanceOf(WasmRuntimeException.class);
+  }
 }
