@@ -15,6 +15,7 @@ import dev.canopy.ingress.QueryContent;
 import dev.canopy.ingress.ReadStateContent;
 import dev.canopy.ingress.ValidatedRequest;
 import dev.canopy.state.CertifiedState;
+import dev.canopy.state.DataCertificateCache;
 import dev.canopy.state.EffectiveId;
 import dev.canopy.state.ReadStateAccess;
 import dev.canopy.state.ReadStateAccessException;
@@ -36,7 +37,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -88,8 +88,8 @@ public final class HttpRoutes extends AllDirectives {
   private final long maxBodyBytes;
   private volatile RequestMetrics metrics = RequestMetrics.NONE;
   private static final int MAX_DATA_CERTIFICATES_PER_HEIGHT = 1024;
-  private final java.util.concurrent.atomic.AtomicReference<DataCertificates> dataCertificates =
-      new java.util.concurrent.atomic.AtomicReference<>();
+  private final DataCertificateCache dataCertificates =
+      new DataCertificateCache(MAX_DATA_CERTIFICATES_PER_HEIGHT);
 
   /** Only {@code /api/v2/status}: for a node without a replica behind it. */
   public HttpRoutes(ReplicaStatus status) {
@@ -356,7 +356,7 @@ public final class HttpRoutes extends AllDirectives {
     CanisterId canisterId = new CanisterId(content.canisterId());
     Optional<byte[]> dataCertificate =
         latest.state().canister(canisterId).isPresent()
-            ? Optional.of(dataCertificate(latest.certified(), canisterId))
+            ? Optional.of(dataCertificates.get(latest.certified(), canisterId))
             : Optional.empty();
     QueryExecutor.QueryResult result =
         replica
@@ -368,32 +368,6 @@ public final class HttpRoutes extends AllDirectives {
                     dataCertificate));
     return signedQueryResponse(replica, content.requestId(), result.outcome());
   }
-
-  /**
-   * The encoded data certificate of a canister at a certified height. Every query gets one (the
-   * canister may read it), so each is made once per canister and height and kept until the next
-   * height is published.
-   */
-  private byte[] dataCertificate(CertifiedState certified, CanisterId canisterId) {
-    DataCertificates current = dataCertificates.get();
-    if (current == null || current.certified() != certified) {
-      current = new DataCertificates(certified, new ConcurrentHashMap<>());
-      dataCertificates.set(current);
-    }
-    byte[] known = current.byCanister().get(canisterId);
-    if (known != null) {
-      return known;
-    }
-    byte[] made = certified.dataCertificate(canisterId).encode();
-    if (current.byCanister().size() < MAX_DATA_CERTIFICATES_PER_HEIGHT) {
-      current.byCanister().putIfAbsent(canisterId, made);
-    }
-    return made;
-  }
-
-  /** Data certificates of one certified height (compared by identity), by canister. */
-  private record DataCertificates(
-      CertifiedState certified, ConcurrentHashMap<CanisterId, byte[]> byCanister) {}
 
   private static Optional<dev.canopy.types.ErrorCode> errorCodeOf(String text) {
     for (dev.canopy.types.ErrorCode code : dev.canopy.types.ErrorCode.values()) {
