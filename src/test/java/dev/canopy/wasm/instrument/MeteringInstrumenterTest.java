@@ -257,6 +257,6 @@ class MeteringInstrumenterTest {
   }
 
   private static final String PINNED_OUTPUT =
-      "call-params-global-result-1 "
-      + "b62bc98cbf57731d181f125acc1a8819edeeea6f62e91f972b77f4cc3fe4f033";
+      "call-params-lazy-2 "
+      + "75a1dde809eaa9e06450231a55b3cc6ff76517f187ea3fe5a2ca4fcd7d428205";
 }
