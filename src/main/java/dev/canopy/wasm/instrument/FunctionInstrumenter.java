@@ -32,13 +32,13 @@ import java.util.Arrays;
  * place: the one the first need after the join asks for, found by a backward pass ({@link
  * #computeNeeds}).
  *
- * <p>Checkpoints (function entry, loop headers, exits through the result channel) compare the
- * counter with the soft limit and, below it, sync and trap if the counter is negative. Exits
- * through the global channel do not check: a callee that overspends its budget returns a negative
- * counter, which the next checkpoint, call to the host or table, or the wrapper that the host
- * called (it checks after the call) turns into a trap. In between runs at most straight-line code
- * of the frames on the stack: a run that returns has a counter of at least 0, and a budget one
- * instruction short traps.
+ * <p>Checkpoints compare the counter with the soft limit and, below it, sync and trap if the
+ * counter is negative: at function entry, at loop headers, and wherever the counter leaves a frame
+ * from its local (returned as a result, or written to the global on the way to an exit). An exit
+ * after a call that left the counter in the global passes none: the callee's checks covered what
+ * it charged, and a negative counter it hands back is turned into a trap by the next checkpoint,
+ * call to the host or table, or the wrapper the host called (it checks after the call). So a run
+ * that returns has a counter of at least 0, and a budget one instruction short traps.
  *
  * <p>Note: a multi-value result comes back from Chicory's compiled code as a newly allocated
  * {@code long[]} anyway, so the counter as one more result costs it nothing; a function without
@@ -50,10 +50,9 @@ import java.util.Arrays;
  */
 final class FunctionInstrumenter {
   /**
-   * Note: each checkpoint (function entry, loop header, exit through the result channel) compares
-   * the counter with the soft limit;
-   * only when the counter falls below it (so at most every this many instructions in each frame,
-   * and at the first checkpoint of a function the host or a table called) does it write the
+   * Note: each checkpoint (function entry, loop header, exit) compares the counter with the soft
+   * limit; only when the counter falls below it (so at most every this many instructions in each
+   * frame, and at the first checkpoint of a function the host or a table called) does it write the
    * counter back to the global, trap if the counter is negative, and set the limit to max(counter -
    * interval, 0). The limit is passed to callees but not back, so a caller's limit may be stale
    * (higher than its callee's): that only makes it sync sooner. Every limit is at most the last
@@ -663,6 +662,10 @@ final class FunctionInstrumenter {
       state |= IN_LOCAL;
     }
     if ((needed & IN_GLOBAL) != 0 && (state & IN_GLOBAL) == 0) {
+      if (needed == IN_GLOBAL) {
+        // Toward an exit (or a trap): the counter passes a checkpoint on its way out.
+        writeCheckpoint(out, 0, locals);
+      }
       writeSync(out, locals.counter());
       state |= IN_GLOBAL;
     }
@@ -720,10 +723,8 @@ final class FunctionInstrumenter {
    * At an exit through the result channel: a checkpoint, then the counter after the function's own
    * results.
    *
-   * <p>Note: exits through the global channel write the global, so a trap after a chain of
-   * returns finds it behind by at most the straight-line code since; the result channel writes
-   * nothing, so its exits check the soft limit instead, keeping that bound (see {@link
-   * #SYNC_INTERVAL_INSTRUCTIONS}) for chains of functions without results.
+   * <p>Note: the checkpoints at exits keep the bound on what a trap leaves uncharged (see {@link
+   * #SYNC_INTERVAL_INSTRUCTIONS}) for chains of returns, which pass no function entry.
    */
   private void writeCounterResult(ByteSink out, MeterLocals locals, boolean counterResult) {
     if (counterResult) {

@@ -257,6 +257,6 @@ class MeteringInstrumenterTest {
   }
 
   private static final String PINNED_OUTPUT =
-      "call-params-lazy-2 "
-      + "75a1dde809eaa9e06450231a55b3cc6ff76517f187ea3fe5a2ca4fcd7d428205";
+      "call-params-lazy-3 "
+      + "c508728138955c3cb3e916d9485f0c65788440f3f74ffd7b49bd3f3a376ac661";
 }
