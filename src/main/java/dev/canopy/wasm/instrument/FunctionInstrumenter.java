@@ -33,12 +33,14 @@ import java.util.Arrays;
  * #computeNeeds}).
  *
  * <p>Checkpoints compare the counter with the soft limit and, below it, sync and trap if the
- * counter is negative: at function entry, at loop headers, and wherever the counter leaves a frame
- * from its local (returned as a result, or written to the global on the way to an exit). An exit
- * after a call that left the counter in the global passes none: the callee's checks covered what
- * it charged, and a negative counter it hands back is turned into a trap by the next checkpoint,
- * call to the host or table, or the wrapper the host called (it checks after the call). So a run
- * that returns has a counter of at least 0, and a budget one instruction short traps.
+ * counter is negative: at function entry, at loop headers, and at exits ({@code return}, the final
+ * end) where the counter leaves from the local. An exit the counter reaches in the global (after a
+ * call, directly or through a join that keeps it there) passes none: a negative counter it hands
+ * back is turned into a trap by the next checkpoint, call to the host or table, or the wrapper the
+ * host called (it checks after the call). So a run that returns has a counter of at least 0, and
+ * a budget one instruction short traps. Every exit leaves the global exact (it was written after
+ * the last charge) or within the interval (a checkpoint), so a trap after a chain of returns
+ * finds it behind by at most the interval plus the straight-line code since.
  *
  * <p>Note: a multi-value result comes back from Chicory's compiled code as a newly allocated
  * {@code long[]} anyway, so the counter as one more result costs it nothing; a function without
@@ -242,7 +244,7 @@ final class FunctionInstrumenter {
         case InstructionDecoder.END:
           if (i == count - 1) {
             // The end of the block around the body: every way out through the function's label.
-            state = need(body, state, exitNeed, locals);
+            state = exit(body, state, exitNeed, locals);
             copy(body, source, i);
             writeCounterResult(body, locals, counterResult);
             body.writeByte(InstructionDecoder.END);
@@ -293,7 +295,7 @@ final class FunctionInstrumenter {
           state = IN_GLOBAL;
           continue;
         case InstructionDecoder.RETURN:
-          state = need(body, state, exitNeed, locals);
+          state = exit(body, state, exitNeed, locals);
           writeCounterResult(body, locals, counterResult);
           copy(body, source, i);
           continue;
@@ -302,7 +304,7 @@ final class FunctionInstrumenter {
             // An import returns no counter: call it, then return with ours.
             state = needChecked(body, state, locals);
             body.writeByte(InstructionDecoder.CALL).writeU32(immediates[i]);
-            state = need(body, IN_GLOBAL, exitNeed, locals);
+            state = exit(body, IN_GLOBAL, exitNeed, locals);
             writeCounterResult(body, locals, counterResult);
             body.writeByte(InstructionDecoder.RETURN);
           } else {
@@ -320,7 +322,7 @@ final class FunctionInstrumenter {
           writeDepthToGlobal(body, locals, true);
           body.writeByte(InstructionDecoder.CALL_INDIRECT);
           body.writeBytes(source, starts[i] + 1, ends[i] - starts[i] - 1);
-          state = need(body, IN_GLOBAL, exitNeed, locals);
+          state = exit(body, IN_GLOBAL, exitNeed, locals);
           writeCounterResult(body, locals, counterResult);
           body.writeByte(InstructionDecoder.RETURN);
           continue;
@@ -662,14 +664,21 @@ final class FunctionInstrumenter {
       state |= IN_LOCAL;
     }
     if ((needed & IN_GLOBAL) != 0 && (state & IN_GLOBAL) == 0) {
-      if (needed == IN_GLOBAL) {
-        // Toward an exit (or a trap): the counter passes a checkpoint on its way out.
-        writeCheckpoint(out, 0, locals);
-      }
       writeSync(out, locals.counter());
       state |= IN_GLOBAL;
     }
     return state;
+  }
+
+  /**
+   * At an exit ({@code return}, the final end): what {@link #need} does for the function's
+   * channel, with a checkpoint first if the counter leaves from the local.
+   */
+  private byte exit(ByteSink out, byte state, byte exitNeed, MeterLocals locals) {
+    if (exitNeed == IN_GLOBAL && (state & IN_GLOBAL) == 0) {
+      writeCheckpoint(out, 0, locals);
+    }
+    return need(out, state, exitNeed, locals);
   }
 
   /** Before the host or a table runs: the counter in both places, and not negative. */

@@ -67,9 +67,9 @@ public final class MeteringInstrumenter {
    * the digest of one instrumented module to this name, so a change of output without a new name
    * fails a test.
    */
-  public static final String SCHEME_VERSION = "call-params-lazy-3";
+  public static final String SCHEME_VERSION = "call-params-lazy-4";
   /** The scheme's name with {@link Builder#withCounterReturnedInGlobal} false. */
-  public static final String EXTRA_RESULT_SCHEME_VERSION = "call-params-result-3";
+  public static final String EXTRA_RESULT_SCHEME_VERSION = "call-params-result-4";
 
   private static final int EXPORT_KIND_FUNCTION = 0x00;
   private static final int EXPORT_KIND_GLOBAL = 0x03;

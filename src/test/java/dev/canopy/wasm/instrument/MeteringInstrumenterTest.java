@@ -257,6 +257,6 @@ class MeteringInstrumenterTest {
   }
 
   private static final String PINNED_OUTPUT =
-      "call-params-lazy-3 "
-      + "c508728138955c3cb3e916d9485f0c65788440f3f74ffd7b49bd3f3a376ac661";
+      "call-params-lazy-4 "
+      + "0e388ef3ba9dd62bc5a7dabc9b3a054fbceea05508df1dbd0294e116f9023395";
 }
