@@ -12,6 +12,8 @@ import dev.canopy.wasm.instrument.InstrumentedModule;
 import dev.canopy.wasm.instrument.MeteringInstrumenter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,12 +31,19 @@ import java.util.regex.Pattern;
  * {@code node bench/wasm/run.mjs}; then the cost of instrumenting, compiling and loading a module.
  *
  * <p>Targets: metered at least 0.5x V8's speed on the compute-bound workloads; metering overhead
- * at most 30% over plain Chicory. Times are the median of the timed runs after warm-up runs; the
- * metered and plain Chicory runs alternate.
+ * at most 30% over plain Chicory.
+ *
+ * <p>Note: the machine is shared, so times are the running thread's CPU time (wall time beside
+ * it), which other processes inflate far less than wall time; and each workload runs in {@link
+ * #ROUNDS} rounds, each on freshly instantiated (so freshly compiled and JIT-compiled) modules,
+ * since C2's decisions for the same code differ from one compilation to the next by up to a
+ * tenth. In a round the metered and plain runs alternate; the overhead of a round is the ratio of
+ * its medians, and the one reported the median over rounds, with their range.
  */
 public final class WasmBench {
-  private static final int WARMUPS = 3;
-  private static final int RUNS = 7;
+  private static final int ROUNDS = 5;
+  private static final int WARMUPS = 5;
+  private static final int RUNS = 11;
 
   private record Workload(String name, String kind, int argument) {}
 
@@ -45,7 +54,11 @@ public final class WasmBench {
           new Workload("stream", "memory", 3),
           new Workload("random", "memory", 6_000_000));
 
-  private record Timing(double medianMs, double bestMs, long result) {}
+  /** Median (and best) CPU and wall ms of some runs, and what the last run returned. */
+  private record Timing(double medianMs, double bestMs, double wallMedianMs, long result) {}
+
+  /** The metered and plain timings of one workload over all rounds, and each round's overheads. */
+  private record Comparison(Timing metered, Timing plain, double[] overheads, double[] wallOverheads) {}
 
   private WasmBench() {}
 
@@ -54,11 +67,13 @@ public final class WasmBench {
       engineLoads(); // only the engine's module cache (a quicker run)
       return;
     }
+    boolean workloadsOnly = args.length > 0 && args[0].equals("run"); // only the workloads' table
     Path dir = Files.createTempDirectory("canopy-wasm-bench");
     MeteringInstrumenter instrumenter = MeteringInstrumenter.builder().build();
-    System.out.printf(Locale.ROOT, "WasmBench: %d warm-up + %d timed runs each, median (best) ms%n", WARMUPS, RUNS);
-    System.out.printf(Locale.ROOT, "%-8s %-8s %16s %16s %16s %10s %10s %12s%n",
-        "workload", "kind", "metered", "plain chicory", "V8 (node)", "meter/V8", "overhead", "instr/s");
+    System.out.printf(Locale.ROOT, "WasmBench: %d rounds of fresh instances x (%d warm-up + %d timed"
+        + " runs); thread CPU ms, median (best) over all timed runs%n", ROUNDS, WARMUPS, RUNS);
+    System.out.printf(Locale.ROOT, "%-8s %-8s %16s %16s %16s %9s %22s %9s %11s%n", "workload", "kind",
+        "metered", "plain chicory", "V8 (node)", "meter/V8", "overhead [rounds]", "wall", "instr/s");
     for (Workload w : WORKLOADS) {
       byte[] wasm = Wat2Wasm.parse(Files.readString(Path.of("bench", "wasm", w.name() + ".wat")));
       Path file = dir.resolve(w.name() + ".wasm");
@@ -66,19 +81,32 @@ public final class WasmBench {
       InstrumentedModule metered = instrumenter.instrument(wasm);
 
       long[] used = new long[1];
-      Timing[] chicory = timeChicory(metered.wasm(), wasm, w.argument(), used);
-      Timing m = chicory[0];
-      Timing p = chicory[1];
+      Comparison chicory = timeChicory(metered.wasm(), wasm, w.argument(), used);
+      Timing m = chicory.metered();
+      Timing p = chicory.plain();
       Timing v = timeNode(file, w.argument());
       if (m.result() != p.result() || p.result() != v.result()) {
         throw new IllegalStateException(w.name() + ": results differ: metered " + m.result()
             + ", chicory " + p.result() + ", V8 " + v.result());
       }
       double speedVsV8 = v.medianMs() / m.medianMs();
-      double overhead = m.medianMs() / p.medianMs() - 1;
+      double[] overheads = chicory.overheads().clone();
+      Arrays.sort(overheads);
       double instructionsPerSecond = used[0] / (m.medianMs() / 1000);
-      System.out.printf(Locale.ROOT, "%-8s %-8s %16s %16s %16s %9.2fx %+9.0f%% %12.3g%n",
-          w.name(), w.kind(), fmt(m), fmt(p), fmt(v), speedVsV8, overhead * 100, instructionsPerSecond);
+      System.out.printf(Locale.ROOT, "%-8s %-8s %16s %16s %16s %8.2fx %22s %+8.0f%% %11.3g%n",
+          w.name(), w.kind(), fmt(m), fmt(p), fmt(v), speedVsV8,
+          String.format(Locale.ROOT, "%+.0f%% [%+.0f%%..%+.0f%%]", (median(overheads) - 1) * 100,
+              (overheads[0] - 1) * 100, (overheads[overheads.length - 1] - 1) * 100),
+          (median(chicory.wallOverheads()) - 1) * 100, instructionsPerSecond);
+    }
+    System.out.println("meter/V8: V8's CPU time / metered CPU time (1.0 = V8's speed); overhead: metered /"
+        + " plain - 1 by CPU time (wall: by wall time), median over rounds [their range]");
+    if (workloadsOnly) {
+      for (Workload w : WORKLOADS) {
+        Files.delete(dir.resolve(w.name() + ".wasm"));
+      }
+      Files.delete(dir);
+      return;
     }
 
     System.out.println();
@@ -231,47 +259,69 @@ public final class WasmBench {
     return elapsed;
   }
 
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
   /**
-   * Times the metered and the plain module with their runs interleaved (metered, plain, metered,
-   * ...), so that load from other processes on this shared machine hits both alike.
+   * Times the metered and the plain module in {@link #ROUNDS} rounds of fresh instances, their
+   * runs interleaved (metered, plain, metered, ...) so that load from other processes on this
+   * shared machine hits both alike.
    */
-  private static Timing[] timeChicory(byte[] meteredWasm, byte[] plainWasm, int argument, long[] usedOut) {
-    Instance metered = instantiate(meteredWasm);
-    Instance plain = instantiate(plainWasm);
-    ExportFunction meteredRun = metered.export("run");
-    ExportFunction plainRun = plain.export("run");
-    GlobalInstance counter = metered.exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT);
-    GlobalInstance depth = metered.exports().global(MeteringInstrumenter.CALL_DEPTH_EXPORT);
-    double[] meteredTimes = new double[RUNS];
-    double[] plainTimes = new double[RUNS];
+  private static Comparison timeChicory(byte[] meteredWasm, byte[] plainWasm, int argument, long[] usedOut) {
+    double[] meteredCpu = new double[ROUNDS * RUNS];
+    double[] plainCpu = new double[ROUNDS * RUNS];
+    double[] meteredWall = new double[ROUNDS * RUNS];
+    double[] plainWall = new double[ROUNDS * RUNS];
+    double[] overheads = new double[ROUNDS];
+    double[] wallOverheads = new double[ROUNDS];
     long meteredResult = 0;
     long plainResult = 0;
-    for (int i = 0; i < WARMUPS + RUNS; i++) {
-      counter.setValue(Long.MAX_VALUE);
-      depth.setValue(0);
-      long t0 = System.nanoTime();
-      meteredResult = meteredRun.apply(argument)[0];
-      long t1 = System.nanoTime();
-      plainResult = plainRun.apply(argument)[0];
-      long t2 = System.nanoTime();
-      if (i >= WARMUPS) {
-        meteredTimes[i - WARMUPS] = ms(t1 - t0);
-        plainTimes[i - WARMUPS] = ms(t2 - t1);
+    for (int round = 0; round < ROUNDS; round++) {
+      Instance metered = instantiate(meteredWasm);
+      Instance plain = instantiate(plainWasm);
+      ExportFunction meteredRun = metered.export("run");
+      ExportFunction plainRun = plain.export("run");
+      GlobalInstance counter = metered.exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT);
+      GlobalInstance depth = metered.exports().global(MeteringInstrumenter.CALL_DEPTH_EXPORT);
+      int from = round * RUNS;
+      for (int i = 0; i < WARMUPS + RUNS; i++) {
+        counter.setValue(Long.MAX_VALUE);
+        depth.setValue(0);
+        long c0 = THREADS.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        meteredResult = meteredRun.apply(argument)[0];
+        long c1 = THREADS.getCurrentThreadCpuTime();
+        long t1 = System.nanoTime();
+        plainResult = plainRun.apply(argument)[0];
+        long c2 = THREADS.getCurrentThreadCpuTime();
+        long t2 = System.nanoTime();
+        if (i >= WARMUPS) {
+          meteredCpu[from + i - WARMUPS] = ms(c1 - c0);
+          plainCpu[from + i - WARMUPS] = ms(c2 - c1);
+          meteredWall[from + i - WARMUPS] = ms(t1 - t0);
+          plainWall[from + i - WARMUPS] = ms(t2 - t1);
+        }
+        usedOut[0] = Long.MAX_VALUE - counter.getValue();
       }
-      usedOut[0] = Long.MAX_VALUE - counter.getValue();
+      overheads[round] = median(Arrays.copyOfRange(meteredCpu, from, from + RUNS))
+          / median(Arrays.copyOfRange(plainCpu, from, from + RUNS));
+      wallOverheads[round] = median(Arrays.copyOfRange(meteredWall, from, from + RUNS))
+          / median(Arrays.copyOfRange(plainWall, from, from + RUNS));
     }
-    return new Timing[] {timing(meteredTimes, meteredResult), timing(plainTimes, plainResult)};
+    return new Comparison(timing(meteredCpu, meteredWall, meteredResult), timing(plainCpu, plainWall, plainResult),
+        overheads, wallOverheads);
   }
 
-  private static Timing timing(double[] times, long result) {
-    return new Timing(median(times), Arrays.stream(times).min().orElseThrow(), result);
+  private static Timing timing(double[] cpu, double[] wall, long result) {
+    return new Timing(median(cpu), Arrays.stream(cpu).min().orElseThrow(), median(wall), result);
   }
 
   private static Timing timeNode(Path file, int argument) throws IOException, InterruptedException {
-    String out = node("run", file.toString(), Integer.toString(argument), Integer.toString(WARMUPS), Integer.toString(RUNS));
-    double[] runs = numbers(field(out, "runsMs", "\\[([^\\]]*)\\]"));
+    String out = node("run", file.toString(), Integer.toString(argument), Integer.toString(WARMUPS),
+        Integer.toString(RUNS), Integer.toString(ROUNDS));
+    double[] cpu = numbers(field(out, "cpuMs", "\\[([^\\]]*)\\]"));
+    double[] wall = numbers(field(out, "runsMs", "\\[([^\\]]*)\\]"));
     long result = Long.parseLong(field(out, "result", "\"(-?\\d+)\""));
-    return new Timing(median(runs), Arrays.stream(runs).min().orElseThrow(), result);
+    return timing(cpu, wall, result);
   }
 
   private static double[] nodeCompile(Path file, int times) throws IOException, InterruptedException {

@@ -8,6 +8,8 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wabt.Wat2Wasm;
 import com.dylibso.chicory.wasm.Parser;
 import dev.canopy.wasm.instrument.MeteringInstrumenter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -15,32 +17,40 @@ import java.util.Locale;
 
 /**
  * The call-heavy workload (bench/wasm/fib.wat, fib(30)) under the two ways the metering rewriter
- * can hand the counter back from a call between defined functions, beside plain Chicory, in one
- * JVM: the counter as an extra result (Chicory returns a multi-value result as a new long[]), or
- * left in the counter global for the caller to read back. Runs of the three alternate; each round
- * reports the median and best of its timed runs.
+ * can hand the counter back from a function with one result, beside plain Chicory, in one JVM:
+ * as an extra result (Chicory returns a multi-value result as a new long[]), or in the counter
+ * global, which the caller reads when it needs the counter (the default). Each round instantiates
+ * all three afresh (so Chicory and C2 compile them afresh) and alternates their runs; it reports
+ * the median and best thread CPU time of its timed runs and the overhead over plain Chicory, by
+ * CPU time and by wall time (the collector's work for the extra-result form's arrays runs on
+ * other threads: only wall time sees it).
  */
 public final class WasmCallSchemeBench {
   private static final int ARGUMENT = 30;
   private static final int WARMUPS = 5;
   private static final int RUNS = 15;
-  private static final int ROUNDS = 3;
+  private static final int ROUNDS = 5;
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private WasmCallSchemeBench() {}
 
   public static void main(String[] args) throws Exception {
     byte[] wasm = Wat2Wasm.parse(Files.readString(Path.of("bench", "wasm", "fib.wat")));
     String[] names = {"plain chicory", "counter as result", "counter in global"};
-    Instance[] instances = {
-      instantiate(wasm),
-      instantiate(MeteringInstrumenter.builder().build().instrument(wasm).wasm()),
-      instantiate(MeteringInstrumenter.builder().withCounterReturnedInGlobal(true).build()
-          .instrument(wasm).wasm())
+    byte[][] modules = {
+      wasm,
+      MeteringInstrumenter.builder().withCounterReturnedInGlobal(false).build().instrument(wasm).wasm(),
+      MeteringInstrumenter.builder().withCounterReturnedInGlobal(true).build().instrument(wasm).wasm()
     };
     System.out.printf(Locale.ROOT, "WasmCallSchemeBench: fib(%d), %d warm-up + %d timed runs per"
-        + " round, median (best) ms%n", ARGUMENT, WARMUPS, RUNS);
+        + " round on fresh instances, thread CPU ms, median (best)%n", ARGUMENT, WARMUPS, RUNS);
     for (int round = 1; round <= ROUNDS; round++) {
+      Instance[] instances = new Instance[modules.length];
+      for (int k = 0; k < modules.length; k++) {
+        instances[k] = instantiate(modules[k]);
+      }
       double[][] times = new double[instances.length][RUNS];
+      double[][] walls = new double[instances.length][RUNS];
       long[] results = new long[instances.length];
       for (int i = 0; i < WARMUPS + RUNS; i++) {
         for (int k = 0; k < instances.length; k++) {
@@ -50,11 +60,14 @@ public final class WasmCallSchemeBench {
             counter.setValue(Long.MAX_VALUE);
           }
           ExportFunction run = instances[k].export("run");
-          long t0 = System.nanoTime();
+          long w0 = System.nanoTime();
+          long t0 = THREADS.getCurrentThreadCpuTime();
           results[k] = run.apply(ARGUMENT)[0];
-          long elapsed = System.nanoTime() - t0;
+          long elapsed = THREADS.getCurrentThreadCpuTime() - t0;
+          long wall = System.nanoTime() - w0;
           if (i >= WARMUPS) {
             times[k][i - WARMUPS] = elapsed / 1e6;
+            walls[k][i - WARMUPS] = wall / 1e6;
           }
         }
       }
@@ -69,11 +82,13 @@ public final class WasmCallSchemeBench {
       }
       StringBuilder line = new StringBuilder("round " + round + ":");
       double plain = median(times[0]);
+      double plainWall = median(walls[0]);
       for (int k = 0; k < instances.length; k++) {
-        line.append(String.format(Locale.ROOT, "  %s %.1f (%.1f)", names[k], median(times[k]),
+        line.append(String.format(Locale.ROOT, "  %s %.2f (%.2f)", names[k], median(times[k]),
             Arrays.stream(times[k]).min().orElseThrow()));
         if (k > 0) {
-          line.append(String.format(Locale.ROOT, " %+.0f%%", (median(times[k]) / plain - 1) * 100));
+          line.append(String.format(Locale.ROOT, " %+.0f%% (wall %+.0f%%)", (median(times[k]) / plain - 1) * 100,
+              (median(walls[k]) / plainWall - 1) * 100));
         }
       }
       System.out.println(line);

@@ -10,30 +10,45 @@ import java.util.Arrays;
  *
  * <p>Every defined function takes three more parameters after its own: the instruction counter
  * (i64), the soft limit (i64, see {@link #SYNC_INTERVAL_INSTRUCTIONS}) and the caller's call depth
- * (i32), and returns only its own results. The body is wrapped in a block of the function's result
- * type, so every way out through the function's label (its end, br, br_if, br_table) reaches one
- * exit sequence: a checkpoint, then the counter written to the global, which the caller reads
- * back right after the call. {@code return} does the same in place.
+ * (i32). It hands its final counter back one of two ways (its "channel"): a function with exactly
+ * one result writes it to the counter global, which its caller reads; any other function returns
+ * it as one more result after its own (see the Note below). The body is wrapped in a block of the
+ * function's result type, so every way out through the function's label (its end, br, br_if,
+ * br_table) reaches one exit; {@code return} exits in place.
  *
  * <p>Note: Chicory's compiler turns every {@code global.get}/{@code global.set} into a call
- * through {@code Instance.global(i)}, but maps locals and parameters to JVM locals and arguments.
- * So calls between defined functions carry the counter and depth in as values; the counter comes
- * back through the global (one write at the callee's exit, one read in the caller), and the global
- * is otherwise brought up to date ("synced") only where someone else reads it: before calls to
- * imported (host) functions and through tables (the callee takes it from the global; it is
- * reloaded after the call), before bulk operations, before every injected trap and an original
- * {@code unreachable}, and at checkpoints (function entry, loop headers) when the counter falls
- * below the soft limit. Checkpoints trap if the counter is negative, so a run that returns has a
- * counter of at least 0, and a budget one instruction short traps at the latest at the exit of the
- * function that overspent.
+ * through {@code Instance.global(i)} (after inlining: about eight dependent loads and two bounds
+ * checks, which a call in between forces it to repeat), but maps locals and parameters to JVM
+ * locals and arguments. So the counter travels as a value wherever it can, and the rewriter
+ * tracks, at every point of the body, where it is valid: in the local, in the global, or in both.
+ * It is moved only where it is needed in the other place (a "reload": global to local; a "sync":
+ * local to global): a block's charge and a call to a defined function need the local; an exit
+ * through the global channel, a trap and {@code unreachable} need the global; calls to imported
+ * (host) functions and through tables need both (and check the counter first, so no host function
+ * ever runs with it negative). After a call that hands the counter back through the global, it is
+ * valid only there until something needs it: so code that only returns after a call (as in a
+ * recursive function's last call) moves it neither back nor out again. Where control flow joins
+ * (after an end, at a loop header, at the else arm), every incoming edge establishes the same
+ * place: the one the first need after the join asks for, found by a backward pass ({@link
+ * #computeNeeds}).
  *
- * <p>Note: the counter used to come back as an extra result (still available through {@code
- * MeteringInstrumenter.Builder#withCounterReturnedInGlobal(false)}). Chicory 1.7.5 returns a
- * multi-value result as a newly allocated {@code long[]}, so every call allocated. Measured on the
- * call-heavy fib(30) ({@code bench/run WasmCallSchemeBench}, bench/RESULTS.md): the global form
- * is about as fast in a quiet JVM (10.5-10.6 ms against 10.7-11.2 ms, plain Chicory 3.8 ms) and
- * far steadier under load (WasmBench fib median 10.6-11.2 ms against 24.6-56.7 ms, bests alike),
- * so it is the default. Neither reaches 30% over plain Chicory on fib.
+ * <p>Checkpoints compare the counter with the soft limit and, below it, sync and trap if the
+ * counter is negative: at function entry, at loop headers, and at exits ({@code return}, the final
+ * end) where the counter leaves from the local. An exit the counter reaches in the global (after a
+ * call, directly or through a join that keeps it there) passes none: a negative counter it hands
+ * back is turned into a trap by the next checkpoint, call to the host or table, or the wrapper the
+ * host called (it checks after the call). So a run that returns has a counter of at least 0, and
+ * a budget one instruction short traps. Every exit leaves the global exact (it was written after
+ * the last charge) or within the interval (a checkpoint), so a trap after a chain of returns
+ * finds it behind by at most the interval plus the straight-line code since.
+ *
+ * <p>Note: a multi-value result comes back from Chicory's compiled code as a newly allocated
+ * {@code long[]} anyway, so the counter as one more result costs it nothing; a function without
+ * results returns the counter as its only result, a plain JVM return value. For a function with
+ * one result the counter as a second one would allocate an array per call (measured: fib(30) at
+ * 2.5-14x plain Chicory under load, against 2.8x through the global, bench/RESULTS.md), so it goes
+ * through the global. {@code MeteringInstrumenter.Builder#withCounterReturnedInGlobal(false)}
+ * returns it as a result from every function, the earlier form, kept to compare the two.
  */
 final class FunctionInstrumenter {
   /**
@@ -87,6 +102,14 @@ final class FunctionInstrumenter {
   private static final int FRAME_ELSE = 4;
   private static final int FRAME_TARGETED = 8;
 
+  /** The frame a branch to the function's own label (or its final end) belongs to. */
+  private static final int FUNCTION_FRAME = -1;
+
+  // Where the counter is valid (bits), and so what a point needs.
+  private static final byte IN_LOCAL = 1;
+  private static final byte IN_GLOBAL = 2;
+  private static final byte IN_BOTH = IN_LOCAL | IN_GLOBAL;
+
   private final CostTable costs;
   private final int counterGlobal;
   private final int depthGlobal;
@@ -95,8 +118,8 @@ final class FunctionInstrumenter {
   private final int importedFunctionCount;
   /** For every function index, the index of its wrapper, or -1 (imports, unwrapped functions). */
   private final int[] wrapperOf;
-  /** Whether extended functions hand their final counter back in the global, not as a result. */
-  private final boolean counterInGlobal;
+  /** For every function index, whether its extended form returns the counter as a result. */
+  private final boolean[] returnsCounter;
 
   // Per-body scratch, reused across bodies.
   private int[] opcodes = new int[1024];
@@ -105,7 +128,22 @@ final class FunctionInstrumenter {
   private long[] immediates = new long[1024];
   private byte[] flags = new byte[1024];
   private long[] blockCosts = new long[1025];
+  /**
+   * Per instruction: for br and br_if, the instruction that opens the targeted frame (or {@link
+   * #FUNCTION_FRAME}); for br_table, the offset of its targets in {@link #tableTargets}; for
+   * else and end, the instruction that opens their frame; for block, loop and if, their end.
+   */
+  private int[] links = new int[1024];
+  /** Per if: its else, or -1. */
+  private int[] elses = new int[1024];
+  /** The targets of every br_table, each list preceded by its length. */
+  private int[] tableTargets = new int[64];
+  private int tableTargetCount;
+  /** Per instruction (and one past the last, the exit): where the counter must be valid first. */
+  private byte[] needs = new byte[1025];
   private int[] controlStack = new int[64];
+  private int[] frameStarts = new int[64];
+  private byte[] frameStates = new byte[64];
   private boolean hasBulk;
 
   /** Instructions decoded so far, over all bodies. */
@@ -119,15 +157,15 @@ final class FunctionInstrumenter {
       int typeCount,
       int importedFunctionCount,
       int[] wrapperOf,
-      boolean counterInGlobal) {
+      boolean[] returnsCounter) {
     this.costs = costs;
-    this.counterInGlobal = counterInGlobal;
     this.counterGlobal = counterGlobal;
     this.depthGlobal = depthGlobal;
     this.maxCallDepth = maxCallDepth;
     this.typeCount = typeCount;
     this.importedFunctionCount = importedFunctionCount;
     this.wrapperOf = wrapperOf;
+    this.returnsCounter = returnsCounter;
   }
 
   /**
@@ -137,12 +175,16 @@ final class FunctionInstrumenter {
   private record MeterLocals(int counter, int limit, int depth, int scratch) {}
 
   /**
-   * Writes the extended code entry (size, locals, expression) for {@code entry}, a function with
-   * {@code paramCount} parameters whose result type is encoded as the block type {@code
-   * resultBlockType}.
+   * Writes the extended code entry (size, locals, expression) for {@code entry}, defined function
+   * {@code function} with {@code paramCount} parameters whose result type is encoded as the block
+   * type {@code resultBlockType}.
    */
-  void instrument(byte[] source, ModuleDecoder.CodeEntry entry, int paramCount, byte[] resultBlockType, ByteSink out) {
+  void instrument(
+      byte[] source, ModuleDecoder.CodeEntry entry, int function, int paramCount, byte[] resultBlockType, ByteSink out) {
     int count = decode(source, entry);
+    boolean counterResult = returnsCounter[function];
+    byte exitNeed = counterResult ? IN_LOCAL : IN_GLOBAL;
+    computeNeeds(count, exitNeed);
     long firstNewLocal = (long) paramCount + EXTRA_PARAMS + entry.localCount();
     if (firstNewLocal + (hasBulk ? 1 : 0) > ModuleDecoder.MAX_LOCALS_PER_FUNCTION) {
       throw new InvalidWasmException("a function has too many locals to add the metering locals");
@@ -160,84 +202,134 @@ final class FunctionInstrumenter {
     }
 
     writeEntry(body, locals, resultBlockType);
-    boolean synced = false;
+    byte state = IN_LOCAL;
+    int depth = 0; // frames opened inside the body
     for (int i = 0; i < count; i++) {
       int op = opcodes[i];
       int flag = flags[i];
       if ((flag & BLOCK_START) != 0) {
-        // Conservative: a block start may be a join point.
-        synced = false;
         if ((flag & LOOP_BODY) != 0 || i == 0) {
+          // A loop header is a join: every edge into it brings the counter into the local.
           writeCheckpoint(body, blockCosts[i], locals);
+          state = IN_LOCAL;
         } else if (blockCosts[i] > 0) {
+          state = need(body, state, IN_LOCAL, locals);
           writeCharge(body, blockCosts[i], locals.counter());
+          state = IN_LOCAL;
         }
       }
       switch (op) {
+        case InstructionDecoder.BLOCK:
+        case InstructionDecoder.LOOP:
+        case InstructionDecoder.IF:
+          if (op == InstructionDecoder.LOOP) {
+            state = need(body, state, IN_LOCAL, locals);
+          } else if (op == InstructionDecoder.IF && elses[i] < 0) {
+            // Without an else, the if's end is reached straight from here when the test fails.
+            state = need(body, state, join(i, exitNeed), locals);
+          }
+          if (depth == frameStarts.length) {
+            frameStarts = Arrays.copyOf(frameStarts, depth * 2);
+            frameStates = Arrays.copyOf(frameStates, depth * 2);
+          }
+          frameStarts[depth] = i;
+          frameStates[depth++] = state;
+          copy(body, source, i);
+          continue;
+        case InstructionDecoder.ELSE:
+          state = need(body, state, join(frameStarts[depth - 1], exitNeed), locals);
+          copy(body, source, i);
+          state = frameStates[depth - 1]; // the else arm starts where the if was
+          continue;
+        case InstructionDecoder.END:
+          if (i == count - 1) {
+            // The end of the block around the body: every way out through the function's label.
+            state = exit(body, state, exitNeed, locals);
+            copy(body, source, i);
+            writeCounterResult(body, locals, counterResult);
+            body.writeByte(InstructionDecoder.END);
+          } else {
+            byte joined = join(frameStarts[--depth], exitNeed);
+            state = need(body, state, joined, locals);
+            copy(body, source, i);
+            state = joined;
+          }
+          continue;
+        case InstructionDecoder.BR:
+        case InstructionDecoder.BR_IF:
+          state = need(body, state, join(links[i], exitNeed), locals);
+          copy(body, source, i);
+          continue;
+        case InstructionDecoder.BR_TABLE: {
+          byte all = 0;
+          for (int t = 0, n = tableTargets[links[i]]; t < n; t++) {
+            all |= join(tableTargets[links[i] + 1 + t], exitNeed);
+          }
+          state = need(body, state, all, locals);
+          copy(body, source, i);
+          continue;
+        }
         case InstructionDecoder.CALL:
           if (immediates[i] < importedFunctionCount) {
-            writeSyncAndCheck(body, locals, synced);
+            state = needChecked(body, state, locals);
             copy(body, source, i);
-            writeReload(body, locals.counter());
-            synced = true;
+            state = IN_GLOBAL; // the host may have charged
           } else {
+            state = need(body, state, IN_LOCAL, locals);
             writeExtraArguments(body, locals, false);
             copy(body, source, i);
-            if (counterInGlobal) {
-              writeReload(body, locals.counter());
-              synced = true;
-            } else {
+            if (returnsCounter[(int) immediates[i]]) {
               body.writeByte(OP_LOCAL_SET).writeU32(locals.counter());
-              synced = false;
+              state = IN_LOCAL;
+            } else {
+              state = IN_GLOBAL;
             }
           }
           continue;
         case InstructionDecoder.CALL_INDIRECT:
-          // The table holds wrappers (or imports): they take the counter and depth from the globals.
-          writeSyncAndCheck(body, locals, synced);
+          // The table holds wrappers (or imports): they take the counter and depth from the globals
+          // and leave the counter there.
+          state = needChecked(body, state, locals);
           writeDepthToGlobal(body, locals, false);
           copy(body, source, i);
-          writeReload(body, locals.counter());
-          synced = true;
+          state = IN_GLOBAL;
           continue;
         case InstructionDecoder.RETURN:
-          writeExit(body, locals);
+          state = exit(body, state, exitNeed, locals);
+          writeCounterResult(body, locals, counterResult);
           copy(body, source, i);
           continue;
         case InstructionDecoder.RETURN_CALL:
           if (immediates[i] < importedFunctionCount) {
             // An import returns no counter: call it, then return with ours.
-            writeSyncAndCheck(body, locals, synced);
+            state = needChecked(body, state, locals);
             body.writeByte(InstructionDecoder.CALL).writeU32(immediates[i]);
-            writeReload(body, locals.counter());
-            writeExit(body, locals);
+            state = exit(body, IN_GLOBAL, exitNeed, locals);
+            writeCounterResult(body, locals, counterResult);
             body.writeByte(InstructionDecoder.RETURN);
           } else {
-            // Replaces this frame: the callee gets this frame's caller's depth.
+            // Replaces this frame: the callee gets this frame's caller's depth. Both have the same
+            // results, so the same channel for the counter.
+            state = need(body, state, IN_LOCAL, locals);
             writeExtraArguments(body, locals, true);
             copy(body, source, i);
           }
-          synced = false;
           continue;
         case InstructionDecoder.RETURN_CALL_INDIRECT:
           // Note: a wrapper returns no counter, so this becomes a call followed by a return; the
           // depth it sees is still this frame's caller's, as for a tail call.
-          writeSyncAndCheck(body, locals, synced);
+          state = needChecked(body, state, locals);
           writeDepthToGlobal(body, locals, true);
           body.writeByte(InstructionDecoder.CALL_INDIRECT);
           body.writeBytes(source, starts[i] + 1, ends[i] - starts[i] - 1);
-          writeReload(body, locals.counter());
-          writeExit(body, locals);
+          state = exit(body, IN_GLOBAL, exitNeed, locals);
+          writeCounterResult(body, locals, counterResult);
           body.writeByte(InstructionDecoder.RETURN);
-          synced = false;
           continue;
         case InstructionDecoder.UNREACHABLE:
-          if (!synced) {
-            writeSync(body, locals.counter());
-          }
+          state = need(body, state, IN_GLOBAL, locals);
           writeDepthToGlobal(body, locals, false);
           copy(body, source, i);
-          synced = true;
           continue;
         case OP_LOCAL_GET:
         case OP_LOCAL_SET:
@@ -259,15 +351,11 @@ final class FunctionInstrumenter {
           break;
       }
       if (isBulk(op) && costs.bulkCostPerUnit() > 0) {
+        state = need(body, state, IN_LOCAL, locals);
         writeDynamicCharge(body, locals);
-        synced = true;
+        state = IN_BOTH;
       }
       copy(body, source, i);
-      if (i == count - 1) {
-        // The end of the block around the body: every way out through the function's label.
-        writeExit(body, locals);
-        body.writeByte(InstructionDecoder.END);
-      }
     }
     out.writeU32(body.size());
     out.writeBytes(body.toByteArray());
@@ -276,12 +364,13 @@ final class FunctionInstrumenter {
   /**
    * Writes the code entry of the wrapper that gives extended function {@code extendedIndex} (with
    * {@code paramCount} original parameters) its original signature: it takes the counter and the
-   * caller's depth from the globals, calls the extended function (which leaves its counter in the
-   * global, or returns it for the wrapper to store) and restores the depth global (so it reads 0 again after a run the host started). The extended
-   * function counts the frame and checks the depth; the wrapper charges nothing.
+   * caller's depth from the globals, calls the extended function, leaves the counter it hands
+   * back in the global, restores the depth global (so it reads 0 again after a run the host
+   * started) and traps if the counter is negative. The extended function counts the frame and
+   * checks the depth; the wrapper charges nothing.
    */
   void writeWrapper(int paramCount, int extendedIndex, ByteSink out) {
-    ByteSink body = new ByteSink(24 + paramCount * 3);
+    ByteSink body = new ByteSink(40 + paramCount * 3);
     int counter = paramCount;
     int depth = paramCount + 1;
     body.writeU32(2).writeU32(1).writeByte(I64).writeU32(1).writeByte(I32);
@@ -295,11 +384,21 @@ final class FunctionInstrumenter {
     body.writeByte(OP_GLOBAL_GET).writeU32(depthGlobal);
     body.writeByte(OP_LOCAL_TEE).writeU32(depth);
     body.writeByte(InstructionDecoder.CALL).writeU32(extendedIndex);
-    if (!counterInGlobal) {
+    if (returnsCounter[extendedIndex]) {
+      body.writeByte(OP_LOCAL_TEE).writeU32(counter);
       body.writeByte(OP_GLOBAL_SET).writeU32(counterGlobal);
+    } else {
+      body.writeByte(OP_GLOBAL_GET).writeU32(counterGlobal);
+      body.writeByte(OP_LOCAL_SET).writeU32(counter);
     }
     body.writeByte(OP_LOCAL_GET).writeU32(depth);
     body.writeByte(OP_GLOBAL_SET).writeU32(depthGlobal);
+    body.writeByte(OP_LOCAL_GET).writeU32(counter);
+    body.writeByte(OP_I64_CONST).writeSigned(0);
+    body.writeByte(OP_I64_LT_S);
+    body.writeByte(InstructionDecoder.IF).writeByte(BLOCK_TYPE_EMPTY);
+    body.writeByte(InstructionDecoder.UNREACHABLE);
+    body.writeByte(InstructionDecoder.END);
     body.writeByte(InstructionDecoder.END);
     out.writeU32(body.size());
     out.writeBytes(body.toByteArray());
@@ -310,8 +409,8 @@ final class FunctionInstrumenter {
   }
 
   /**
-   * Decodes the expression, finds the basic blocks, their costs and the loop bodies; returns the
-   * instruction count.
+   * Decodes the expression, finds the basic blocks, their costs, the loop bodies and the control
+   * structure; returns the instruction count.
    */
   private int decode(byte[] source, ModuleDecoder.CodeEntry entry) {
     InstructionDecoder decoder =
@@ -319,11 +418,13 @@ final class FunctionInstrumenter {
     int count = 0;
     int depth = 1; // the function body's own frame
     controlStack[0] = FRAME_FUNCTION;
+    frameStarts[0] = FUNCTION_FRAME;
     int blockStart = 0;
     long blockCost = costs.functionEntryCost();
     boolean finished = false;
     int nextFlags = BLOCK_START;
     hasBulk = false;
+    tableTargetCount = 0;
     while (!decoder.atEnd()) {
       if (finished) {
         throw InvalidWasmException.at(decoder.position(), "instructions after the function's final end");
@@ -339,6 +440,7 @@ final class FunctionInstrumenter {
       flags[count] = (byte) nextFlags;
       nextFlags = 0;
       blockCosts[count] = 0;
+      links[count] = 0;
       blockCost += costs.cost(op);
       hasBulk |= isBulk(op);
       boolean endsBlock;
@@ -348,9 +450,13 @@ final class FunctionInstrumenter {
         case InstructionDecoder.IF:
           if (depth == controlStack.length) {
             controlStack = Arrays.copyOf(controlStack, depth * 2);
+            frameStarts = Arrays.copyOf(frameStarts, depth * 2);
+            frameStates = Arrays.copyOf(frameStates, depth * 2);
           }
+          frameStarts[depth] = count;
           controlStack[depth++] =
               op == InstructionDecoder.BLOCK ? FRAME_BLOCK : op == InstructionDecoder.LOOP ? FRAME_LOOP : FRAME_IF;
+          elses[count] = -1;
           endsBlock = op != InstructionDecoder.BLOCK;
           break;
         case InstructionDecoder.ELSE:
@@ -358,11 +464,17 @@ final class FunctionInstrumenter {
             throw InvalidWasmException.at(decoder.start, "else outside an if");
           }
           controlStack[depth - 1] = FRAME_ELSE | (controlStack[depth - 1] & FRAME_TARGETED);
+          links[count] = frameStarts[depth - 1];
+          elses[frameStarts[depth - 1]] = count;
           endsBlock = true;
           break;
         case InstructionDecoder.END: {
           int frame = controlStack[--depth];
           int kind = frame & ~FRAME_TARGETED;
+          links[count] = frameStarts[depth];
+          if (depth > 0) {
+            links[frameStarts[depth]] = count;
+          }
           // Note: only an end that a branch or the other arm of an if can reach is a join point;
           // the end of a loop or of a block no branch targets just continues the straight line.
           endsBlock = kind == FRAME_IF || kind == FRAME_ELSE || kind == FRAME_FUNCTION
@@ -374,20 +486,32 @@ final class FunctionInstrumenter {
         }
         case InstructionDecoder.BR:
         case InstructionDecoder.BR_IF:
-          markTarget(decoder.index, depth, count, decoder.start);
+          links[count] = markTarget(decoder.index, depth, decoder.start);
           endsBlock = true;
           break;
         case InstructionDecoder.BR_TABLE:
-          for (int t = 0; t < decoder.tableLabelCount; t++) {
-            markTarget(decoder.tableLabels[t], depth, count, decoder.start);
+          if (tableTargetCount + decoder.tableLabelCount + 1 > tableTargets.length) {
+            tableTargets = Arrays.copyOf(tableTargets, (tableTargetCount + decoder.tableLabelCount + 1) * 2);
           }
+          links[count] = tableTargetCount;
+          tableTargets[tableTargetCount++] = decoder.tableLabelCount;
+          for (int t = 0; t < decoder.tableLabelCount; t++) {
+            tableTargets[tableTargetCount++] = markTarget(decoder.tableLabels[t], depth, decoder.start);
+          }
+          endsBlock = true;
+          break;
+        case InstructionDecoder.RETURN_CALL:
+          checkFunction(decoder.index, decoder.start);
           endsBlock = true;
           break;
         case InstructionDecoder.RETURN:
         case InstructionDecoder.UNREACHABLE:
-        case InstructionDecoder.RETURN_CALL:
         case InstructionDecoder.RETURN_CALL_INDIRECT:
           endsBlock = true;
+          break;
+        case InstructionDecoder.CALL:
+          checkFunction(decoder.index, decoder.start);
+          endsBlock = false;
           break;
         default:
           endsBlock = false;
@@ -408,12 +532,98 @@ final class FunctionInstrumenter {
     return count;
   }
 
-  /** Records that the branch at {@code at} targets label {@code label} (0 = innermost). */
-  private void markTarget(long label, int depth, int at, int offset) {
+  private void checkFunction(long index, int offset) {
+    if (index < 0 || index >= returnsCounter.length) {
+      throw InvalidWasmException.at(offset, "call to function " + index + ", out of range");
+    }
+  }
+
+  /**
+   * Records that a branch targets label {@code label} (0 = innermost) from {@code depth} frames
+   * deep; returns the instruction that opens the targeted frame, or {@link #FUNCTION_FRAME}.
+   */
+  private int markTarget(long label, int depth, int offset) {
     if (label < 0 || label >= depth) {
       throw InvalidWasmException.at(offset, "branch label " + label + " out of range");
     }
     controlStack[depth - 1 - (int) label] |= FRAME_TARGETED;
+    return frameStarts[depth - 1 - (int) label];
+  }
+
+  /**
+   * For every instruction (and for the exit after the last), where the counter must be valid
+   * first when control reaches it: what its block's charge or the instruction itself needs, or,
+   * for instructions that do not touch the counter, what the next one needs. A backward pass:
+   * every join a branch or an else reaches lies after it.
+   */
+  private void computeNeeds(int count, byte exitNeed) {
+    needs[count] = exitNeed;
+    for (int i = count - 1; i >= 0; i--) {
+      int op = opcodes[i];
+      byte need;
+      switch (op) {
+        case InstructionDecoder.CALL:
+        case InstructionDecoder.RETURN_CALL:
+          need = immediates[i] < importedFunctionCount ? IN_BOTH : IN_LOCAL;
+          break;
+        case InstructionDecoder.CALL_INDIRECT:
+        case InstructionDecoder.RETURN_CALL_INDIRECT:
+          need = IN_BOTH;
+          break;
+        case InstructionDecoder.RETURN:
+          need = exitNeed;
+          break;
+        case InstructionDecoder.UNREACHABLE:
+          need = IN_GLOBAL;
+          break;
+        case InstructionDecoder.BR:
+          need = join(links[i], exitNeed);
+          break;
+        case InstructionDecoder.BR_IF:
+          need = (byte) (join(links[i], exitNeed) | needs[i + 1]);
+          break;
+        case InstructionDecoder.BR_TABLE: {
+          byte all = 0;
+          for (int t = 0, n = tableTargets[links[i]]; t < n; t++) {
+            all |= join(tableTargets[links[i] + 1 + t], exitNeed);
+          }
+          need = all;
+          break;
+        }
+        case InstructionDecoder.IF:
+          need = (byte) (needs[i + 1] | (elses[i] >= 0 ? needs[elses[i] + 1] : join(i, exitNeed)));
+          break;
+        case InstructionDecoder.ELSE:
+          need = join(links[i], exitNeed);
+          break;
+        case InstructionDecoder.LOOP:
+          need = IN_LOCAL;
+          break;
+        default:
+          need = isBulk(op) && costs.bulkCostPerUnit() > 0 ? IN_LOCAL : needs[i + 1];
+          break;
+      }
+      int flag = flags[i];
+      if ((flag & BLOCK_START) != 0 && ((flag & LOOP_BODY) != 0 || i == 0 || blockCosts[i] > 0)) {
+        need = IN_LOCAL;
+      }
+      needs[i] = need;
+    }
+  }
+
+  /**
+   * Where every edge into the join of frame {@code frameStart} (the instruction opening it, or
+   * {@link #FUNCTION_FRAME}) brings the counter: a loop's header needs the local; after an end,
+   * what the code there needs first; the function's exit, its channel.
+   */
+  private byte join(int frameStart, byte exitNeed) {
+    if (frameStart == FUNCTION_FRAME) {
+      return exitNeed;
+    }
+    if (opcodes[frameStart] == InstructionDecoder.LOOP) {
+      return IN_LOCAL;
+    }
+    return needs[links[frameStart] + 1];
   }
 
   private void grow() {
@@ -424,6 +634,9 @@ final class FunctionInstrumenter {
     immediates = Arrays.copyOf(immediates, size);
     flags = Arrays.copyOf(flags, size);
     blockCosts = Arrays.copyOf(blockCosts, size + 1);
+    links = Arrays.copyOf(links, size);
+    elses = Arrays.copyOf(elses, size);
+    needs = Arrays.copyOf(needs, size + 1);
   }
 
   private static boolean isBulk(int op) {
@@ -438,6 +651,41 @@ final class FunctionInstrumenter {
       default:
         return false;
     }
+  }
+
+  /**
+   * Makes the counter valid where {@code needed} asks (reloading the local from the global, or
+   * syncing the global from the local); returns the new state.
+   */
+  private byte need(ByteSink out, byte state, byte needed, MeterLocals locals) {
+    if ((needed & IN_LOCAL) != 0 && (state & IN_LOCAL) == 0) {
+      out.writeByte(OP_GLOBAL_GET).writeU32(counterGlobal);
+      out.writeByte(OP_LOCAL_SET).writeU32(locals.counter());
+      state |= IN_LOCAL;
+    }
+    if ((needed & IN_GLOBAL) != 0 && (state & IN_GLOBAL) == 0) {
+      writeSync(out, locals.counter());
+      state |= IN_GLOBAL;
+    }
+    return state;
+  }
+
+  /**
+   * At an exit ({@code return}, the final end): what {@link #need} does for the function's
+   * channel, with a checkpoint first if the counter leaves from the local.
+   */
+  private byte exit(ByteSink out, byte state, byte exitNeed, MeterLocals locals) {
+    if (exitNeed == IN_GLOBAL && (state & IN_GLOBAL) == 0) {
+      writeCheckpoint(out, 0, locals);
+    }
+    return need(out, state, exitNeed, locals);
+  }
+
+  /** Before the host or a table runs: the counter in both places, and not negative. */
+  private byte needChecked(ByteSink out, byte state, MeterLocals locals) {
+    byte synced = need(out, state, IN_BOTH, locals);
+    writeCheck(out, locals);
+    return synced;
   }
 
   /**
@@ -480,18 +728,16 @@ final class FunctionInstrumenter {
     out.writeByte(OP_GLOBAL_SET).writeU32(depthGlobal);
   }
 
-  /** The counter is the global's again after a call that charged the global. */
-  private void writeReload(ByteSink out, int counterLocal) {
-    out.writeByte(OP_GLOBAL_GET).writeU32(counterGlobal);
-    out.writeByte(OP_LOCAL_SET).writeU32(counterLocal);
-  }
-
-  /** A checkpoint, then the counter handed back: in the global, or as the extra result. */
-  private void writeExit(ByteSink out, MeterLocals locals) {
-    writeCheckpoint(out, 0, locals);
-    if (counterInGlobal) {
-      writeSync(out, locals.counter());
-    } else {
+  /**
+   * At an exit through the result channel: a checkpoint, then the counter after the function's own
+   * results.
+   *
+   * <p>Note: the checkpoints at exits keep the bound on what a trap leaves uncharged (see {@link
+   * #SYNC_INTERVAL_INSTRUCTIONS}) for chains of returns, which pass no function entry.
+   */
+  private void writeCounterResult(ByteSink out, MeterLocals locals, boolean counterResult) {
+    if (counterResult) {
+      writeCheckpoint(out, 0, locals);
       out.writeByte(OP_LOCAL_GET).writeU32(locals.counter());
     }
   }
@@ -520,7 +766,8 @@ final class FunctionInstrumenter {
     out.writeByte(OP_LOCAL_GET).writeU32(limit);
     out.writeByte(OP_I64_LT_S);
     out.writeByte(InstructionDecoder.IF).writeByte(BLOCK_TYPE_EMPTY);
-    writeSyncAndCheck(out, locals, false);
+    writeSync(out, counter);
+    writeCheck(out, locals);
     out.writeByte(OP_LOCAL_GET).writeU32(counter);
     out.writeByte(OP_I64_CONST).writeSigned(SYNC_INTERVAL_INSTRUCTIONS);
     out.writeByte(OP_I64_SUB);
@@ -546,7 +793,8 @@ final class FunctionInstrumenter {
     }
     out.writeByte(OP_I64_SUB);
     out.writeByte(OP_LOCAL_SET).writeU32(locals.counter());
-    writeSyncAndCheck(out, locals, false);
+    writeSync(out, locals.counter());
+    writeCheck(out, locals);
   }
 
   private void writeSync(ByteSink out, int counterLocal) {
@@ -554,11 +802,8 @@ final class FunctionInstrumenter {
     out.writeByte(OP_GLOBAL_SET).writeU32(counterGlobal);
   }
 
-  /** global = counter (unless it already is); if (counter < 0) trap. */
-  private void writeSyncAndCheck(ByteSink out, MeterLocals locals, boolean synced) {
-    if (!synced) {
-      writeSync(out, locals.counter());
-    }
+  /** if (counter < 0) trap; the global must hold the counter already. */
+  private void writeCheck(ByteSink out, MeterLocals locals) {
     out.writeByte(OP_LOCAL_GET).writeU32(locals.counter());
     out.writeByte(OP_I64_CONST).writeSigned(0);
     out.writeByte(OP_I64_LT_S);

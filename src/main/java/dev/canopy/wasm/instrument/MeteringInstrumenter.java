@@ -17,16 +17,16 @@ import java.util.function.IntUnaryOperator;
  *   <li>{@value #INSTRUCTIONS_LEFT_EXPORT} (i64): every basic block subtracts its static cost
  *       (from the {@link CostTable}) when it starts; bulk memory and table operations also subtract
  *       their size operand times {@link CostTable#bulkCostPerUnit()} before they run. Inside a
- *       function the counter lives in a local and is passed to defined callees, which leave
- *       their final counter in the global at their exits for the caller to read back; the global
- *       is up to date, and checked (trapping with {@code unreachable} if negative),
- *       before calls to imports and through tables, before bulk operations and traps, and at
- *       function entries, loop headers and exits at least every 1,000 instructions; every exit
- *       checks the counter. So a run
- *       that returns has used exactly budget minus the counter, a budget one instruction short
- *       traps with the counter negative, and every loop runs out. After a trap the program causes itself, the
- *       global may lag behind what was charged by at most that interval plus one function's
- *       straight-line code: deterministically.
+ *       function the counter lives in a local and is passed to defined callees, which hand their
+ *       final counter back as a result, or, for functions with one result, in the global, which
+ *       the caller reads when it next needs the counter. The global is up to date, and checked
+ *       (trapping with {@code unreachable} if negative), before calls to imports and through
+ *       tables, before bulk operations and traps, and at function entries and loop headers at
+ *       least every 1,000 instructions; the wrappers the host calls check it after the call. So
+ *       a run that returns has used exactly budget minus the counter, a budget one instruction
+ *       short traps with the counter negative, and every loop runs out. After a trap the program
+ *       causes itself, the global may lag behind what was charged by at most that interval plus
+ *       one function's straight-line code: deterministically.
  *   <li>{@value #CALL_DEPTH_EXPORT} (i32): the call depth. Defined functions pass it to each other
  *       as a parameter (each frame adds 1 and traps once it exceeds the maximum, writing it to
  *       the global first, so the global then reads max + 1); the global is read by wrappers and
@@ -35,13 +35,14 @@ import java.util.function.IntUnaryOperator;
  * </ul>
  *
  * <p>Every defined function keeps its index but gets an extended type: its parameters plus
- * (counter i64, soft limit i64, depth i32) and its own results (with {@link
- * Builder#withCounterReturnedInGlobal} false, its results plus the counter). Exported functions,
- * the start function and functions in tables or named by {@code ref.func} get wrappers with their
- * original types, appended after all functions; exports, element segments and {@code ref.func}
- * name the wrappers, which take the counter and depth from the globals (the callee leaves the
- * counter in the global). New types are appended after the existing ones; the "name" section keeps its
- * function names, with local names moved past the new parameters.
+ * (counter i64, soft limit i64, depth i32), and its own results, followed by the counter (i64)
+ * unless it has exactly one result (with {@link Builder#withCounterReturnedInGlobal} false: always
+ * followed by the counter). Exported functions, the start function and functions in tables or
+ * named by {@code ref.func} get wrappers with their original types, appended after all functions;
+ * exports, element segments and {@code ref.func} name the wrappers, which take the counter and
+ * depth from the globals and leave the counter in the global. New types are appended after the
+ * existing ones; the "name" section keeps its function names, with local names moved past the new
+ * parameters.
  *
  * <p>Both start at 0. A start function would therefore trap at instantiation, so, as on the IC, the
  * start section is removed and its function exported as {@value #START_FUNCTION_EXPORT}: the engine
@@ -50,10 +51,10 @@ import java.util.function.IntUnaryOperator;
  *
  * <p>Note: this follows the IC's instrumentation (dfinity/ic rs/embedders/src/wasm_utils/
  * instrumentation.rs) in what instructions cost and in charging straight-line code up to the next
- * branch or branch target at its start, but also checks the counter at every exit and call, not
- * only at loops and function entries: a budget that is exactly enough never traps, and one
- * instruction less always does. Instrumenting is a pure function of the input bytes and the
- * configuration.
+ * branch or branch target at its start, but also checks the counter before every call to the
+ * host or through a table and when the host's call returns, not only at loops and function
+ * entries: a budget that is exactly enough never traps, and one instruction less always does.
+ * Instrumenting is a pure function of the input bytes and the configuration.
  */
 public final class MeteringInstrumenter {
   public static final String INSTRUCTIONS_LEFT_EXPORT = "__canopy_instructions_left";
@@ -66,9 +67,9 @@ public final class MeteringInstrumenter {
    * the digest of one instrumented module to this name, so a change of output without a new name
    * fails a test.
    */
-  public static final String SCHEME_VERSION = "call-params-global-result-1";
+  public static final String SCHEME_VERSION = "call-params-lazy-4";
   /** The scheme's name with {@link Builder#withCounterReturnedInGlobal} false. */
-  public static final String EXTRA_RESULT_SCHEME_VERSION = "call-params-1";
+  public static final String EXTRA_RESULT_SCHEME_VERSION = "call-params-result-4";
 
   private static final int EXPORT_KIND_FUNCTION = 0x00;
   private static final int EXPORT_KIND_GLOBAL = 0x03;
@@ -138,8 +139,13 @@ public final class MeteringInstrumenter {
     IntUnaryOperator toWrapper = f -> f < wrapperOf.length && wrapperOf[f] >= 0 ? wrapperOf[f] : f;
 
     WasmModule result = module;
-    FunctionInstrumenter functions =
-        new FunctionInstrumenter(costTable, counterGlobal, depthGlobal, maxCallDepth, typeCount, imported, wrapperOf, counterInGlobal);
+    boolean[] returnsCounter = new boolean[imported + defined];
+    for (int i = 0; i < defined; i++) {
+      ModuleDecoder.FunctionType type = decoded.types().get(decoded.functionTypeIndices()[imported + i]);
+      returnsCounter[imported + i] = returnsCounter(type, counterInGlobal);
+    }
+    FunctionInstrumenter functions = new FunctionInstrumenter(
+        costTable, counterGlobal, depthGlobal, maxCallDepth, typeCount, imported, wrapperOf, returnsCounter);
     if (defined > 0) {
       // New types after the existing ones, in order of first use: each defined function's extended
       // type, then the block types of multi-value results.
@@ -153,7 +159,7 @@ public final class MeteringInstrumenter {
         paramCounts[i] = type.paramCount();
         if (!extendedType.containsKey(typeIndex)) {
           extendedType.put(typeIndex, typeCount + newTypes.size());
-          newTypes.add(encodeExtendedType(type, counterInGlobal));
+          newTypes.add(encodeExtendedType(type, returnsCounter(type, counterInGlobal)));
         }
       }
       for (int i = 0; i < defined; i++) {
@@ -193,7 +199,7 @@ public final class MeteringInstrumenter {
         byte[] blockType = type.resultCount() == 0 ? new byte[] {0x40}
             : type.resultCount() == 1 ? type.results()
             : new ByteSink(5).writeSigned(resultsOnlyType.get(typeIndex)).toByteArray();
-        functions.instrument(code.source(), entries.get(i), type.paramCount(), blockType, payload);
+        functions.instrument(code.source(), entries.get(i), imported + i, type.paramCount(), blockType, payload);
       }
       for (int f = 0; f < wrapperOf.length; f++) {
         if (wrapperOf[f] >= 0) {
@@ -275,13 +281,22 @@ public final class MeteringInstrumenter {
     return wrapperOf;
   }
 
-  /** params + (counter i64, soft limit i64, depth i32) -> results + counter i64. */
-  private static byte[] encodeExtendedType(ModuleDecoder.FunctionType type, boolean counterInGlobal) {
+  /**
+   * Whether a function of this type hands its counter back as one more result (every function
+   * but those with exactly one result, or all with {@code counterInGlobal} false) rather than in
+   * the counter global.
+   */
+  static boolean returnsCounter(ModuleDecoder.FunctionType type, boolean counterInGlobal) {
+    return !counterInGlobal || type.resultCount() != 1;
+  }
+
+  /** params + (counter i64, soft limit i64, depth i32) -> results (+ counter i64). */
+  private static byte[] encodeExtendedType(ModuleDecoder.FunctionType type, boolean returnsCounter) {
     byte[] params = Arrays.copyOf(type.params(), type.paramCount() + FunctionInstrumenter.EXTRA_PARAMS);
     params[type.paramCount()] = (byte) FunctionInstrumenter.I64;
     params[type.paramCount() + 1] = (byte) FunctionInstrumenter.I64;
     params[type.paramCount() + 2] = (byte) FunctionInstrumenter.I32;
-    if (counterInGlobal) {
+    if (!returnsCounter) {
       return encodeType(params, type.results());
     }
     byte[] results = Arrays.copyOf(type.results(), type.resultCount() + 1);
@@ -351,8 +366,9 @@ public final class MeteringInstrumenter {
     private Builder() {}
 
     /**
-     * True (the default): extended functions return only their own results and leave their final
-     * counter in the global, which the caller reads back after the call. False: they return it as
+     * True (the default): extended functions with exactly one result return only that result and
+     * leave their final counter in the global, which the caller reads back when it needs it;
+     * others return the counter after their results. False: every extended function returns it as
      * an extra result (the earlier form, kept to compare the two; see the Note on {@link
      * FunctionInstrumenter}). Counts are identical either way.
      */

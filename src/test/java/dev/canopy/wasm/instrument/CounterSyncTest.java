@@ -143,6 +143,56 @@ class CounterSyncTest {
     }
   }
 
+  /** Straight-line code after a recursive call, run once per frame on the way back up. */
+  private static final int TAIL_INSTRUCTIONS = 300;
+
+  private static final String DEEP_THEN_TRAP =
+      """
+      (module
+        (func $down (param $n i32)
+          (if (local.get $n) (then (call $down (i32.sub (local.get $n) (i32.const 1)))))
+          NOPS)
+        (func $downValue (param $n i32) (result i32)
+          (if (local.get $n) (then (drop (call $downValue (i32.sub (local.get $n) (i32.const 1))))))
+          NOPS
+          (local.get $n))
+        (func (export "deepThenDivide") (param $n i32) (result i32)
+          (call $down (local.get $n))
+          (i32.div_u (i32.const 1) (i32.const 0)))
+        (func (export "deepValueThenDivide") (param $n i32) (result i32)
+          (drop (call $downValue (local.get $n)))
+          (i32.div_u (i32.const 1) (i32.const 0))))
+      """.replace("NOPS", "(nop)".repeat(TAIL_INSTRUCTIONS));
+
+  /**
+   * Note: returns do not pass a checkpoint when they hand the counter back through the global
+   * (they write it), but do when they return it as a result: either way a trap after a chain of
+   * returns finds the global behind by at most the interval plus one function's straight-line
+   * code, not by every frame's.
+   */
+  @ParameterizedTest
+  @EnumSource(Engine.class)
+  void aTrapAfterAChainOfReturnsLeavesAtMostTheSyncIntervalUncharged(Engine engine) {
+    ChicoryRunner runner = ChicoryRunner.of(INSTRUMENTER.instrument(Wat2Wasm.parse(DEEP_THEN_TRAP)).wasm(), engine);
+    long budget = 1L << 40;
+    for (String export : List.of("deepThenDivide", "deepValueThenDivide")) {
+      for (int n : new int[] {0, 3, 50, 500}) {
+        Outcome outcome = runner.call(export, budget, n);
+        assertThat(outcome.trapped()).isTrue();
+        // Export: entry 1 + local.get 1 + call 5 (+ drop 1) + i32.const, i32.const, i32.div_u 12.
+        // Each frame: entry 1 + local.get 1 + if 2; all but the last: local.get, const, sub 3,
+        // call 5 (+ drop 1); the tail (+ local.get 1).
+        boolean value = export.equals("deepValueThenDivide");
+        long frame = 4 + TAIL_INSTRUCTIONS + (value ? 1 : 0);
+        long charged = 19 + (value ? 1 : 0) + frame * (n + 1) + (8L + (value ? 1 : 0)) * n;
+        long recorded = budget - outcome.instructionsLeft();
+        assertThat(charged - recorded)
+            .as("%s(%d)", export, n)
+            .isBetween(0L, FunctionInstrumenter.SYNC_INTERVAL_INSTRUCTIONS + frame + 20);
+      }
+    }
+  }
+
   private static final String HOST_CALL =
       """
       (module
@@ -198,7 +248,7 @@ class CounterSyncTest {
 
     assertThat(run(instance, 110)).isFalse();
     assertThat(counter.getValue()).isZero();
-    // The host's charge took the counter below 0: the check at the exit traps.
+    // The host's charge took the counter below 0: the wrapper's check after the call traps.
     assertThat(run(instance, 109)).isTrue();
     assertThat(counter.getValue()).isEqualTo(-1);
     // Out of instructions before the call: the host function never runs.

@@ -257,6 +257,6 @@ class MeteringInstrumenterTest {
   }
 
   private static final String PINNED_OUTPUT =
-      "call-params-global-result-1 "
-      + "b62bc98cbf57731d181f125acc1a8819edeeea6f62e91f972b77f4cc3fe4f033";
+      "call-params-lazy-4 "
+      + "0e388ef3ba9dd62bc5a7dabc9b3a054fbceea05508df1dbd0294e116f9023395";
 }

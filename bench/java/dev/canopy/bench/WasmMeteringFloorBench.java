@@ -1,0 +1,118 @@
+package dev.canopy.bench;
+
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.GlobalInstance;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wabt.Wat2Wasm;
+import com.dylibso.chicory.wasm.Parser;
+import dev.canopy.wasm.instrument.MeteringInstrumenter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * What metering a call-heavy workload costs at the least, on Chicory's compiler: bench/wasm/fib.wat
+ * (fib(30), 2.69 million calls) plain, then hand-written variants that each do part of what
+ * metering must do (bench/wasm/floor/*.wat: the extra parameters alone; passing and checking the
+ * counter and depth without handing the counter back; the cheapest correct count, without depth
+ * or soft limit, handing the counter back through a global or as a second result), then as {@link
+ * MeteringInstrumenter} rewrites it. Each round instantiates all of
+ * them afresh and alternates their runs; it reports thread CPU time and the overhead over plain
+ * Chicory, the median over rounds and their range.
+ */
+public final class WasmMeteringFloorBench {
+  private static final int ARGUMENT = 30;
+  private static final int WARMUPS = 10;
+  private static final int RUNS = 15;
+  private static final int ROUNDS = 5;
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  private WasmMeteringFloorBench() {}
+
+  public static void main(String[] args) throws Exception {
+    byte[] plain = wat(Path.of("bench", "wasm", "fib.wat"));
+    String[] names = {"plain chicory", "+3 unused parameters", "+counter, depth: charged, checked",
+        "minimal count, back via global", "minimal count, back as result",
+        "metered (MeteringInstrumenter)"};
+    byte[][] modules = {
+      plain,
+      wat(Path.of("bench", "wasm", "floor", "params.wat")),
+      wat(Path.of("bench", "wasm", "floor", "checks.wat")),
+      wat(Path.of("bench", "wasm", "floor", "minimal.wat")),
+      wat(Path.of("bench", "wasm", "floor", "minimal-result.wat")),
+      MeteringInstrumenter.builder().build().instrument(plain).wasm()
+    };
+    int minimal = 3;
+    int minimalResult = 4;
+    int metered = 5;
+    double[][] overheads = new double[modules.length][ROUNDS];
+    double[][] medians = new double[modules.length][ROUNDS];
+    for (int round = 0; round < ROUNDS; round++) {
+      Instance[] instances = new Instance[modules.length];
+      for (int k = 0; k < modules.length; k++) {
+        instances[k] = Instance.builder(Parser.parse(modules[k]))
+            .withMachineFactory(MachineFactoryCompiler::compile)
+            .withMemoryFactory(ByteArrayMemory::new)
+            .build();
+      }
+      double[][] times = new double[modules.length][RUNS];
+      long[] results = new long[modules.length];
+      long[] used = new long[modules.length];
+      for (int i = 0; i < WARMUPS + RUNS; i++) {
+        for (int k = 0; k < modules.length; k++) {
+          GlobalInstance counter = k == minimal || k == minimalResult || k == metered
+              ? instances[k].exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT) : null;
+          if (counter != null) {
+            counter.setValue(Long.MAX_VALUE);
+          }
+          long t0 = THREADS.getCurrentThreadCpuTime();
+          results[k] = instances[k].export("run").apply(ARGUMENT)[0];
+          long elapsed = THREADS.getCurrentThreadCpuTime() - t0;
+          if (counter != null) {
+            used[k] = Long.MAX_VALUE - counter.getValue();
+          }
+          if (i >= WARMUPS) {
+            times[k][i - WARMUPS] = elapsed / 1e6;
+          }
+        }
+      }
+      for (int k = 1; k < modules.length; k++) {
+        if (results[k] != results[0]) {
+          throw new IllegalStateException(names[k] + " computes " + results[k] + ", not " + results[0]);
+        }
+      }
+      if (used[minimal] != used[metered] || used[minimalResult] != used[metered]) {
+        throw new IllegalStateException("the minimal counts charge " + used[minimal] + " and "
+            + used[minimalResult] + " instructions, the metered fib " + used[metered]);
+      }
+      for (int k = 0; k < modules.length; k++) {
+        medians[k][round] = median(times[k]);
+        overheads[k][round] = medians[k][round] / median(times[0]) - 1;
+      }
+    }
+    System.out.printf(Locale.ROOT, "WasmMeteringFloorBench: fib(%d), %d rounds of fresh instances x (%d warm-up"
+        + " + %d timed runs), thread CPU ms (median of round medians), overhead over plain: median"
+        + " [range] over rounds%n", ARGUMENT, ROUNDS, WARMUPS, RUNS);
+    for (int k = 0; k < modules.length; k++) {
+      double[] sorted = overheads[k].clone();
+      Arrays.sort(sorted);
+      System.out.printf(Locale.ROOT, "%-34s %6.2f ms   %+5.0f%% [%+.0f%%..%+.0f%%]%n", names[k],
+          median(medians[k]), median(sorted) * 100, sorted[0] * 100, sorted[sorted.length - 1] * 100);
+    }
+  }
+
+  private static byte[] wat(Path file) throws java.io.IOException {
+    return Wat2Wasm.parse(Files.readString(file));
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+}
