@@ -20,9 +20,10 @@ import java.util.Locale;
  * metering must do (bench/wasm/floor/*.wat: the extra parameters alone; passing and checking the
  * counter and depth without handing the counter back; the cheapest correct count, without depth
  * or soft limit, handing the counter back through a global or as a second result), then as {@link
- * MeteringInstrumenter} rewrites it. Each round instantiates all of
- * them afresh and alternates their runs; it reports thread CPU time and the overhead over plain
- * Chicory, the median over rounds and their range.
+ * MeteringInstrumenter} rewrites it; then the same recursion in a function without results, which
+ * the metered code hands the counter back from as its plain JVM return value. Each round
+ * instantiates all of them afresh and alternates their runs; it reports thread CPU time and the
+ * overhead over plain Chicory, the median over rounds and their range.
  */
 public final class WasmMeteringFloorBench {
   private static final int ARGUMENT = 30;
@@ -35,20 +36,34 @@ public final class WasmMeteringFloorBench {
 
   public static void main(String[] args) throws Exception {
     byte[] plain = wat(Path.of("bench", "wasm", "fib.wat"));
-    String[] names = {"plain chicory", "+3 unused parameters", "+counter, depth: charged, checked",
-        "minimal count, back via global", "minimal count, back as result",
-        "metered (MeteringInstrumenter)"};
-    byte[][] modules = {
-      plain,
-      wat(Path.of("bench", "wasm", "floor", "params.wat")),
-      wat(Path.of("bench", "wasm", "floor", "checks.wat")),
-      wat(Path.of("bench", "wasm", "floor", "minimal.wat")),
-      wat(Path.of("bench", "wasm", "floor", "minimal-result.wat")),
-      MeteringInstrumenter.builder().build().instrument(plain).wasm()
-    };
-    int minimal = 3;
-    int minimalResult = 4;
-    int metered = 5;
+    System.out.printf(Locale.ROOT, "WasmMeteringFloorBench: fib(%d), %d rounds of fresh instances x (%d warm-up"
+        + " + %d timed runs), thread CPU ms (median of round medians), overhead over plain: median"
+        + " [range] over rounds%n", ARGUMENT, ROUNDS, WARMUPS, RUNS);
+    compare(
+        new String[] {"plain chicory", "+3 unused parameters", "+counter, depth: charged, checked",
+          "minimal count, back via global", "minimal count, back as result",
+          "metered (MeteringInstrumenter)"},
+        new byte[][] {
+          plain,
+          wat(Path.of("bench", "wasm", "floor", "params.wat")),
+          wat(Path.of("bench", "wasm", "floor", "checks.wat")),
+          wat(Path.of("bench", "wasm", "floor", "minimal.wat")),
+          wat(Path.of("bench", "wasm", "floor", "minimal-result.wat")),
+          MeteringInstrumenter.builder().build().instrument(plain).wasm()
+        },
+        new int[] {3, 4, 5});
+    byte[] noResults = wat(Path.of("bench", "wasm", "floor", "fib-void.wat"));
+    System.out.println("The same recursion in a function without results (bench/wasm/floor/fib-void.wat):");
+    compare(new String[] {"plain chicory", "metered (MeteringInstrumenter)"},
+        new byte[][] {noResults, MeteringInstrumenter.builder().build().instrument(noResults).wasm()},
+        new int[0]);
+  }
+
+  /**
+   * Runs {@code modules} (the first is the baseline) in rounds and prints each one's time and
+   * overhead; all must compute the same, and those at {@code counted} charge the same.
+   */
+  private static void compare(String[] names, byte[][] modules, int[] counted) {
     double[][] overheads = new double[modules.length][ROUNDS];
     double[][] medians = new double[modules.length][ROUNDS];
     for (int round = 0; round < ROUNDS; round++) {
@@ -64,7 +79,7 @@ public final class WasmMeteringFloorBench {
       long[] used = new long[modules.length];
       for (int i = 0; i < WARMUPS + RUNS; i++) {
         for (int k = 0; k < modules.length; k++) {
-          GlobalInstance counter = k == minimal || k == minimalResult || k == metered
+          GlobalInstance counter = isCounted(k, counted) || k == modules.length - 1
               ? instances[k].exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT) : null;
           if (counter != null) {
             counter.setValue(Long.MAX_VALUE);
@@ -85,24 +100,32 @@ public final class WasmMeteringFloorBench {
           throw new IllegalStateException(names[k] + " computes " + results[k] + ", not " + results[0]);
         }
       }
-      if (used[minimal] != used[metered] || used[minimalResult] != used[metered]) {
-        throw new IllegalStateException("the minimal counts charge " + used[minimal] + " and "
-            + used[minimalResult] + " instructions, the metered fib " + used[metered]);
+      for (int k : counted) {
+        if (used[k] != used[counted[0]]) {
+          throw new IllegalStateException(names[k] + " charges " + used[k] + " instructions, "
+              + names[counted[0]] + " " + used[counted[0]]);
+        }
       }
       for (int k = 0; k < modules.length; k++) {
         medians[k][round] = median(times[k]);
         overheads[k][round] = medians[k][round] / median(times[0]) - 1;
       }
     }
-    System.out.printf(Locale.ROOT, "WasmMeteringFloorBench: fib(%d), %d rounds of fresh instances x (%d warm-up"
-        + " + %d timed runs), thread CPU ms (median of round medians), overhead over plain: median"
-        + " [range] over rounds%n", ARGUMENT, ROUNDS, WARMUPS, RUNS);
     for (int k = 0; k < modules.length; k++) {
       double[] sorted = overheads[k].clone();
       Arrays.sort(sorted);
       System.out.printf(Locale.ROOT, "%-34s %6.2f ms   %+5.0f%% [%+.0f%%..%+.0f%%]%n", names[k],
           median(medians[k]), median(sorted) * 100, sorted[0] * 100, sorted[sorted.length - 1] * 100);
     }
+  }
+
+  private static boolean isCounted(int k, int[] counted) {
+    for (int c : counted) {
+      if (c == k) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static byte[] wat(Path file) throws java.io.IOException {

@@ -45,10 +45,12 @@ import java.util.Arrays;
  * <p>Note: a multi-value result comes back from Chicory's compiled code as a newly allocated
  * {@code long[]} anyway, so the counter as one more result costs it nothing; a function without
  * results returns the counter as its only result, a plain JVM return value. For a function with
- * one result the counter as a second one would allocate an array per call (measured: fib(30) at
- * 2.5-14x plain Chicory under load, against 2.8x through the global, bench/RESULTS.md), so it goes
- * through the global. {@code MeteringInstrumenter.Builder#withCounterReturnedInGlobal(false)}
- * returns it as a result from every function, the earlier form, kept to compare the two.
+ * one result the counter as a second one allocates an array per call: on fib(30) that is a few
+ * points cheaper for the running thread (+131-135% over plain Chicory against +138-142%), but the
+ * collector works on other threads, and under load its wall-time medians rose to 6-13x plain
+ * against 2.9x through the global (bench/RESULTS.md); so it goes through the global. {@code
+ * MeteringInstrumenter.Builder#withCounterReturnedInGlobal(false)} returns it as a result from
+ * every function, kept to compare the two.
  */
 final class FunctionInstrumenter {
   /**
