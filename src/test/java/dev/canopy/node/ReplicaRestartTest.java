@@ -58,6 +58,9 @@ class ReplicaRestartTest {
       client.callSync("v4", counter, counter, "inc", noArgs).reply();
       lastInc = client.callSync("v4", counter, counter, "inc", noArgs);
       lastInc.reply();
+      // Past the first checkpoint (16), so recovery loads it and replays what follows. A busy
+      // node of one may get there in fewer heights than calls; the idle rounds go on at 30 ms.
+      CatchUpSubnetTest.awaitCertifiedHeight(first, 17, 10_000);
     } finally {
       first.close();
       before = first.latestState().orElseThrow();
