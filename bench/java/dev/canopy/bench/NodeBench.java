@@ -7,7 +7,6 @@ import dev.canopy.candid.CandidValue;
 import dev.canopy.crypto.CertificateVerifier;
 import dev.canopy.crypto.DeterministicRandom;
 import dev.canopy.crypto.Ed25519SigningKey;
-import dev.canopy.crypto.RequestAuthentication;
 import dev.canopy.execution.management.ManagementTypes.CanisterSettings;
 import dev.canopy.execution.management.ManagementTypes.CreateCanisterResult;
 import dev.canopy.execution.management.ManagementTypes.InstallCodeArgs;
@@ -17,7 +16,6 @@ import dev.canopy.node.Node;
 import dev.canopy.node.NodeConfig;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Principal;
-import dev.canopy.types.RequestId;
 import dev.canopy.types.cbor.CborDecoder;
 import dev.canopy.types.cbor.CborEncoder;
 import dev.canopy.types.cbor.CborMap;
@@ -348,21 +346,8 @@ public final class NodeBench {
     return CborEncoder.encodeWithSelfDescribeTag(envelope);
   }
 
-  private record SignedCall(RequestId requestId, byte[] body) {}
-
-  private SignedCall signedCall(Principal canister, String method, byte[] arg) {
-    CborMap content = content("call", canister, method, arg, sender).build();
-    RequestId id = RequestId.of(content);
-    byte[] message = new byte[RequestAuthentication.REQUEST_DOMAIN.length + 32];
-    System.arraycopy(RequestAuthentication.REQUEST_DOMAIN, 0, message, 0,
-        RequestAuthentication.REQUEST_DOMAIN.length);
-    System.arraycopy(id.toBytes(), 0, message, RequestAuthentication.REQUEST_DOMAIN.length, 32);
-    CborMap envelope = CborMap.builder()
-        .put("content", content)
-        .put("sender_pubkey", key.publicKey().toDer())
-        .put("sender_sig", key.sign(message))
-        .build();
-    return new SignedCall(id, CborEncoder.encodeWithSelfDescribeTag(envelope));
+  private SignedCalls.SignedCall signedCall(Principal canister, String method, byte[] arg) {
+    return SignedCalls.sign(key, content("call", canister, method, arg, sender).build());
   }
 
   private List<byte[]> signedIncrements(Principal counter, int n) {
@@ -376,7 +361,7 @@ public final class NodeBench {
   /** A synchronous call whose certificate must verify and certify a reply; returns the reply. */
   private byte[] callSync(URI node, CertificateVerifier verifier, Principal ecid,
       Principal canister, String method, byte[] arg) throws Exception {
-    SignedCall call = signedCall(canister, method, arg);
+    SignedCalls.SignedCall call = signedCall(canister, method, arg);
     URI uri = node.resolve("/api/v4/canister/" + ecid + "/call");
     HttpResponse<byte[]> response = post(uri, call.body());
     // 202: the node's wait ran out (a first compile on a busy machine); sending the same call

@@ -5,7 +5,6 @@ import dev.canopy.candid.CandidValue;
 import dev.canopy.crypto.CertificateVerifier;
 import dev.canopy.crypto.DeterministicRandom;
 import dev.canopy.crypto.Ed25519SigningKey;
-import dev.canopy.crypto.RequestAuthentication;
 import dev.canopy.execution.management.ManagementTypes.CanisterSettings;
 import dev.canopy.execution.management.ManagementTypes.CreateCanisterResult;
 import dev.canopy.execution.management.ManagementTypes.InstallCodeArgs;
@@ -16,7 +15,6 @@ import dev.canopy.node.Node;
 import dev.canopy.node.NodeConfig;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Principal;
-import dev.canopy.types.RequestId;
 import dev.canopy.types.cbor.CborDecoder;
 import dev.canopy.types.cbor.CborEncoder;
 import dev.canopy.types.cbor.CborMap;
@@ -285,21 +283,8 @@ public final class SubnetBench {
         .build();
   }
 
-  private record SignedCall(RequestId requestId, byte[] body) {}
-
-  private SignedCall signedCall(Principal canister, String method, byte[] arg) {
-    CborMap content = content("call", canister, method, arg, sender);
-    RequestId id = RequestId.of(content);
-    byte[] message = new byte[RequestAuthentication.REQUEST_DOMAIN.length + 32];
-    System.arraycopy(RequestAuthentication.REQUEST_DOMAIN, 0, message, 0,
-        RequestAuthentication.REQUEST_DOMAIN.length);
-    System.arraycopy(id.toBytes(), 0, message, RequestAuthentication.REQUEST_DOMAIN.length, 32);
-    CborMap envelope = CborMap.builder()
-        .put("content", content)
-        .put("sender_pubkey", key.publicKey().toDer())
-        .put("sender_sig", key.sign(message))
-        .build();
-    return new SignedCall(id, CborEncoder.encodeWithSelfDescribeTag(envelope));
+  private SignedCalls.SignedCall signedCall(Principal canister, String method, byte[] arg) {
+    return SignedCalls.sign(key, content("call", canister, method, arg, sender));
   }
 
   private List<byte[]> signedIncrements(Principal counter, int n) {
@@ -313,7 +298,7 @@ public final class SubnetBench {
   /** A synchronous call whose certificate must verify and certify a reply; returns the reply. */
   private byte[] callSync(URI node, CertificateVerifier verifier, Principal ecid,
       Principal canister, String method, byte[] arg) throws Exception {
-    SignedCall call = signedCall(canister, method, arg);
+    SignedCalls.SignedCall call = signedCall(canister, method, arg);
     byte[] answer;
     try (LoopbackConnection c = new LoopbackConnection(node)) {
       answer = c.post("/api/v4/canister/" + ecid + "/call", call.body());
