@@ -15,6 +15,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -89,7 +90,9 @@ public final class CatchUpActor {
   public record ChunkResponse(long requestId, boolean held, byte[] bytes)
       implements Command, CborSerializable {}
 
-  private record PeersChanged(Receptionist.Listing listing) implements Command {}
+  /** The peers one source lists: the cluster's Receptionist, or the {@link SubnetPeers}. */
+  private record PeersChanged(boolean fromCluster, List<ActorRef<Command>> refs)
+      implements Command {}
 
   private record QueryTick() implements Command {}
 
@@ -111,6 +114,15 @@ public final class CatchUpActor {
   }
 
   public static Behavior<Command> create(Replica replica) {
+    return create(replica, Optional.empty());
+  }
+
+  /**
+   * As {@link #create(Replica)}, with the peers that {@code subnetPeers} finds at the configured
+   * addresses besides those the cluster's Receptionist lists.
+   */
+  static Behavior<Command> create(Replica replica,
+      Optional<ActorRef<SubnetPeers.Command>> subnetPeers) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       context.setLoggerName(CatchUpActor.class);
       // The genesis id names the subnet from its first height, before any key exists.
@@ -118,7 +130,13 @@ public final class CatchUpActor {
       if (replica.identity().replicaCount() > 1) {
         context.getSystem().receptionist().tell(Receptionist.register(key, context.getSelf()));
         context.getSystem().receptionist().tell(Receptionist.subscribe(key,
-            context.messageAdapter(Receptionist.Listing.class, PeersChanged::new)));
+            context.messageAdapter(Receptionist.Listing.class, listing -> new PeersChanged(true,
+                listing.isForKey(key) ? List.copyOf(listing.getServiceInstances(key)) : List.of()))));
+        subnetPeers.ifPresent(directory -> directory.tell(new SubnetPeers.Subscribe(
+            context.messageAdapter(SubnetPeers.Reachable.class, reachable -> new PeersChanged(false,
+                reachable.members().stream()
+                    .map(a -> SubnetPeers.at(context.getSystem(), a, context.getSelf()))
+                    .toList())))));
         timers.startTimerWithFixedDelay(new QueryTick(),
             Duration.ofMillis(replica.settings().catchUp().queryIntervalMs()));
         timers.startTimerWithFixedDelay(new SyncTick(), Duration.ofMillis(SYNC_TICK_MS));
@@ -164,6 +182,7 @@ public final class CatchUpActor {
           }
         };
     private Set<ActorRef<Command>> peers = Set.of();
+    private final SubnetPeers.Merged<Command> listed;
     private ActorRef<StateManager.Command> stateManager;
     private long stateHeight = -1;
     // The higher of the executed and the delivered height, and when it last rose.
@@ -193,6 +212,7 @@ public final class CatchUpActor {
       this.replica = replica;
       this.context = context;
       this.key = key;
+      this.listed = new SubnetPeers.Merged<>(context.getSelf(), MAX_PEERS);
       this.settings = replica.settings().catchUp();
       this.metrics = NodeMetrics.get(Adapter.toClassic(context.getSystem()));
       this.status = replica.catchUpStatus();
@@ -257,16 +277,10 @@ public final class CatchUpActor {
     }
 
     private Behavior<Command> onPeersChanged(PeersChanged changed) {
-      if (!changed.listing().isForKey(key)) {
+      if (!listed.update(changed.fromCluster(), changed.refs())) {
         return Behaviors.same();
       }
-      Set<ActorRef<Command>> next = new LinkedHashSet<>();
-      for (ActorRef<Command> ref : changed.listing().getServiceInstances(key)) {
-        if (!ref.equals(context.getSelf()) && next.size() < MAX_PEERS) {
-          next.add(ref);
-        }
-      }
-      peers = next;
+      peers = new LinkedHashSet<>(listed.ordered());
       if (sync != null) {
         sync.setPeers(peers);
       }

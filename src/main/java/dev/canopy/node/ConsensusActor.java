@@ -37,7 +37,6 @@ import dev.canopy.types.SubnetId;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.LinkedHashSet;
 import java.util.ArrayList;
 import java.util.TreeMap;
 import java.util.List;
@@ -63,8 +62,9 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * the artifact pool then starts from an anchor at that height, the way a replica resumes from a
  * catch-up package.
  *
- * <p>Peers: the consensus actors of the other replicas of the subnet, found through the
- * Receptionist under {@link #serviceKey}. Everything a step wants sent goes to every peer as
+ * <p>Peers: the consensus actors of the other replicas of the subnet, found at the configured
+ * addresses of the subnet's members ({@link SubnetPeers}, whether or not the cluster has admitted
+ * them) and through the Receptionist under {@link #serviceKey}. Everything a step wants sent goes to every peer as
  * canonical CBOR ({@link Artifact#toBytes()}); what arrives is decoded ({@link ArtifactCodec}) and
  * filed unvalidated in the pool, where the pure step checks it like anything else from an untrusted
  * network. Every {@code retransmitEveryMs} the actor asks its peers to resend what it lacks above
@@ -148,7 +148,10 @@ public final class ConsensusActor {
   record CatchUpInstalled(long height, long timeMs, Hash blockHash, StateManager.Anchor anchor,
       Optional<KeyGenerationRecord> keyGeneration) implements Command {}
 
-  private record PeersChanged(Receptionist.Listing listing) implements Command {}
+  /** The peers one source lists: the cluster's Receptionist, or the {@link SubnetPeers}. */
+  private record PeersChanged(PeerListing listing) implements Command {}
+
+  private record PeerListing(boolean fromCluster, List<ActorRef<Command>> refs) {}
 
   private record Tick() implements Command {}
 
@@ -187,14 +190,30 @@ public final class ConsensusActor {
 
   /** The actor, sending to its peers through {@code peerMessages} (tests: a Byzantine replica). */
   public static Behavior<Command> create(Replica replica, PeerMessages peerMessages) {
+    return create(replica, peerMessages, Optional.empty());
+  }
+
+  /**
+   * As {@link #create(Replica, PeerMessages)}, with the peers that {@code subnetPeers} finds at
+   * the configured addresses besides those the cluster's Receptionist lists.
+   */
+  static Behavior<Command> create(Replica replica, PeerMessages peerMessages,
+      Optional<ActorRef<SubnetPeers.Command>> subnetPeers) {
     return Behaviors.setup(
         context -> {
           ServiceKey<Command> key = serviceKey(replica.identity().genesisId());
-          Peers peers = new Peers(context.getSelf(), key, peerMessages);
+          Peers peers = new Peers(context.getSelf(), peerMessages, replica.identity().replicaCount());
           if (replica.identity().replicaCount() > 1) {
             context.getSystem().receptionist().tell(Receptionist.register(key, context.getSelf()));
             context.getSystem().receptionist().tell(Receptionist.subscribe(key,
-                context.messageAdapter(Receptionist.Listing.class, PeersChanged::new)));
+                context.messageAdapter(Receptionist.Listing.class, listing -> new PeersChanged(
+                    new PeerListing(true, listing.isForKey(key)
+                        ? List.copyOf(listing.getServiceInstances(key)) : List.of())))));
+            subnetPeers.ifPresent(directory -> directory.tell(new SubnetPeers.Subscribe(
+                context.messageAdapter(SubnetPeers.Reachable.class, reachable -> new PeersChanged(
+                    new PeerListing(false, reachable.members().stream()
+                        .map(a -> SubnetPeers.at(context.getSystem(), a, context.getSelf()))
+                        .toList()))))));
           }
           return Behaviors.withStash(
               MAX_STASHED,
@@ -204,41 +223,29 @@ public final class ConsensusActor {
         });
   }
 
-  /** The other replicas' consensus actors, as the Receptionist lists them. */
+  /**
+   * The other replicas' consensus actors: those the cluster's Receptionist lists and those the
+   * {@link SubnetPeers} reaches at the configured addresses (see the Note there), one per address.
+   */
   private static final class Peers {
-    private final ActorRef<Command> self;
-    private final ServiceKey<Command> key;
     private final PeerMessages messages;
-    private Set<ActorRef<Command>> refs = Set.of();
-    // refs in the order of their addresses: the positions PeerMessages sees
-    private List<ActorRef<Command>> ordered = List.of();
+    private final SubnetPeers.Merged<Command> merged;
 
-    Peers(ActorRef<Command> self, ServiceKey<Command> key, PeerMessages messages) {
-      this.self = self;
-      this.key = key;
+    Peers(ActorRef<Command> self, PeerMessages messages, int replicas) {
       this.messages = messages;
+      this.merged = new SubnetPeers.Merged<>(self, Math.min(MAX_PEERS, Math.max(0, replicas - 1)));
     }
 
-    void update(Receptionist.Listing listing, ActorContext<Command> context, int replicas) {
-      Set<ActorRef<Command>> next = new LinkedHashSet<>();
-      if (!listing.isForKey(key)) {
-        return;
+    void update(PeerListing listing, ActorContext<Command> context, int replicas) {
+      if (merged.update(listing.fromCluster(), listing.refs())) {
+        context.getLog().info("{} of {} peer replica(s) reachable", merged.ordered().size(),
+            replicas - 1);
       }
-      for (ActorRef<Command> ref : listing.getServiceInstances(key)) {
-        if (!ref.equals(self) && next.size() < Math.min(MAX_PEERS, replicas - 1)) {
-          next.add(ref);
-        }
-      }
-      if (!next.equals(refs)) {
-        context.getLog().info("{} of {} peer replica(s) reachable", next.size(), replicas - 1);
-      }
-      refs = next;
-      List<ActorRef<Command>> sorted = new ArrayList<>(next);
-      sorted.sort(java.util.Comparator.comparing(ref -> ref.path().toString()));
-      ordered = List.copyOf(sorted);
     }
 
     void tellAll(Command message) {
+      // in the order of their addresses: the positions PeerMessages sees
+      List<ActorRef<Command>> ordered = merged.ordered();
       for (int i = 0; i < ordered.size(); i++) {
         tell(ordered.get(i), i, message);
       }
@@ -246,7 +253,7 @@ public final class ConsensusActor {
 
     /** Sends to one replica, which need not be among the listed peers (a retransmission answer). */
     void tell(ActorRef<Command> ref, Command message) {
-      tell(ref, ordered.indexOf(ref), message);
+      tell(ref, merged.positionOf(ref), message);
     }
 
     private void tell(ActorRef<Command> ref, int position, Command message) {

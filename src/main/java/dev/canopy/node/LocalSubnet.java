@@ -124,10 +124,17 @@ public final class LocalSubnet implements AutoCloseable {
         dev.canopy.consensus.KeyGeneration.Schedule.defaults(), random);
   }
 
-  /** Each replica's configuration: its data directory, ports and the subnet's seed (replica 0). */
+  /**
+   * Each replica's configuration: its data directory, ports, the subnet's seed (replica 0) and
+   * every replica's address (the subnet's members, which reach each other without the cluster).
+   */
   static List<NodeConfig> replicaConfigs(NodeConfig base, int replicas, List<Integer> clusterPorts) {
-    String seed = "pekko://" + NodeConfig.ACTOR_SYSTEM_NAME + "@" + base.cluster().host() + ":"
-        + clusterPorts.get(0);
+    List<String> addresses = new ArrayList<>();
+    for (int port : clusterPorts) {
+      addresses.add("pekko://" + NodeConfig.ACTOR_SYSTEM_NAME + "@" + base.cluster().host() + ":"
+          + port);
+    }
+    String seed = addresses.get(0);
     List<NodeConfig> configs = new ArrayList<>();
     for (int i = 0; i < replicas; i++) {
       Map<String, Object> overrides = new LinkedHashMap<>();
@@ -142,6 +149,7 @@ public final class LocalSubnet implements AutoCloseable {
       overrides.put("pekko.remote.artery.canonical.port", clusterPorts.get(i));
       overrides.put("canopy.node.cluster.seed-nodes", List.of(seed));
       overrides.put("pekko.cluster.seed-nodes", List.of(seed));
+      overrides.put("canopy.node.cluster.subnet-members", addresses);
       configs.add(base.withOverrides(overrides));
     }
     return configs;

@@ -273,7 +273,8 @@ public final class Node implements AutoCloseable {
       NodeConfig config, Replica replica, PeerMessages peerMessages) {
     try {
       return ActorSystem.create(
-          NodeGuardian.create(config.seedNodes().isEmpty(), replica, peerMessages),
+          NodeGuardian.create(config.seedNodes().isEmpty(), replica, peerMessages,
+              config.subnetPeers()),
           NodeConfig.ACTOR_SYSTEM_NAME,
           config.pekkoConfig());
     } catch (RuntimeException e) {

@@ -36,6 +36,7 @@ public final class NodeConfig {
   private final Endpoint management;
   private final Endpoint cluster;
   private final List<String> seedNodes;
+  private final SubnetPeers.Settings subnetPeers;
   private final long startupTimeoutMs;
   private final long shutdownTimeoutMs;
   private final StoreSettings store;
@@ -53,6 +54,14 @@ public final class NodeConfig {
     this.management = endpoint(config, "canopy.node.management");
     this.cluster = endpoint(config, "canopy.node.cluster");
     this.seedNodes = seedNodes(config, "canopy.node.cluster.seed-nodes");
+    long probeIntervalMs = positive(config, "canopy.node.cluster.probe-interval-ms");
+    long expireAfterMs = positive(config, "canopy.node.cluster.expire-after-ms");
+    if (expireAfterMs <= probeIntervalMs) {
+      throw new NodeConfigException("canopy.node.cluster.expire-after-ms", "must be longer than"
+          + " canopy.node.cluster.probe-interval-ms (" + probeIntervalMs + "), got " + expireAfterMs);
+    }
+    this.subnetPeers = new SubnetPeers.Settings(
+        seedNodes(config, "canopy.node.cluster.subnet-members"), probeIntervalMs, expireAfterMs);
     this.startupTimeoutMs = positive(config, "canopy.node.startup-timeout-ms");
     this.shutdownTimeoutMs = positive(config, "canopy.node.shutdown-timeout-ms");
     this.store = store(config, dataDir);
@@ -151,6 +160,14 @@ public final class NodeConfig {
     return seedNodes;
   }
 
+  /**
+   * The Artery addresses of the replicas of this node's subnet (its own may be among them), at
+   * which they reach each other whether or not the cluster has admitted them ({@link SubnetPeers}).
+   */
+  public SubnetPeers.Settings subnetPeers() {
+    return subnetPeers;
+  }
+
   public long startupTimeoutMs() {
     return startupTimeoutMs;
   }
@@ -220,7 +237,7 @@ public final class NodeConfig {
           seed.startsWith(prefix) && seed.substring(prefix.length()).matches("[^:/@]+:\\d{1,5}");
       if (!hostAndPort) {
         throw new NodeConfigException(
-            key, "each seed node must look like " + prefix + "host:port, got \"" + seed + "\"");
+            key, "each address must look like " + prefix + "host:port, got \"" + seed + "\"");
       }
     }
     return List.copyOf(seeds);

@@ -1,5 +1,6 @@
 package dev.canopy.node;
 
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -32,20 +33,33 @@ public final class NodeGuardian {
    * @param replica the replica whose actors to start
    */
   public static Behavior<Command> create(boolean joinSelf, Replica replica) {
-    return create(joinSelf, replica, PeerMessages.HONEST);
+    return create(joinSelf, replica, PeerMessages.HONEST, SubnetPeers.Settings.NONE);
   }
 
-  /** As {@link #create(boolean, Replica)}, the consensus actor sending through {@code peerMessages}. */
-  static Behavior<Command> create(boolean joinSelf, Replica replica, PeerMessages peerMessages) {
+  /**
+   * As {@link #create(boolean, Replica)}, the consensus actor sending through {@code
+   * peerMessages}, and the replica reaching the other members of its subnet at the addresses
+   * {@code subnetPeers} lists (see {@link SubnetPeers}).
+   */
+  static Behavior<Command> create(boolean joinSelf, Replica replica, PeerMessages peerMessages,
+      SubnetPeers.Settings subnetPeers) {
     return Behaviors.setup(
         context -> {
           NodeHealth replicaHealth = NodeHealth.get(Adapter.toClassic(context.getSystem()));
+          Optional<ActorRef<SubnetPeers.Command>> directory = Optional.empty();
+          if (replica.identity().replicaCount() > 1 && !subnetPeers.members().isEmpty()) {
+            directory = Optional.of(context.spawn(SubnetPeers.create(subnetPeers), SubnetPeers.NAME));
+            // Note: such a replica serves once it certifies heights with its peers, whether or
+            // not the cluster has admitted it (a restarted member waits for every unreachable
+            // one to be removed first; see SubnetPeers).
+            replicaHealth.clusterMembershipNotRequired();
+          }
           ActorRef<ConsensusActor.Command> consensus =
-              context.spawn(ConsensusActor.create(replica, peerMessages), "consensus");
+              context.spawn(ConsensusActor.create(replica, peerMessages, directory), "consensus");
           // Catch-up packages and state sync (a subnet of several replicas); it hashes and
           // copies checkpoints, hence the blocking dispatcher.
           ActorRef<CatchUpActor.Command> catchUp = context.spawn(
-              CatchUpActor.create(replica), "catch-up", DispatcherSelector.blocking());
+              CatchUpActor.create(replica, directory), "catch-up", DispatcherSelector.blocking());
           context.spawn(
               StateManager.create(
                   replica,

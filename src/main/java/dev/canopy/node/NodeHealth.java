@@ -13,7 +13,7 @@ import org.apache.pekko.actor.ExtensionIdProvider;
 
 /**
  * Whether this node is ready, per actor system: the node becomes healthy once its cluster member is
- * up, its HTTP server is bound and its replica has certified a height since it started (so it is
+ * up (unless it reaches its subnet's members without the cluster), its HTTP server is bound and its replica has certified a height since it started (so it is
  * not ready while it replays its journal), and stops being ready when it begins to shut down. Read by
  * {@code /api/v2/status} and by Pekko Management's {@code /ready}.
  */
@@ -92,6 +92,14 @@ public final class NodeHealth implements Extension {
   }
 
   void markMemberUp() {
+    memberUp.complete(null);
+  }
+
+  /**
+   * This node's readiness does not wait for its cluster member to be up: a replica that reaches
+   * its subnet's members at their configured addresses serves once it certifies heights.
+   */
+  void clusterMembershipNotRequired() {
     memberUp.complete(null);
   }
 

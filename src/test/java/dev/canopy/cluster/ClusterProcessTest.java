@@ -400,7 +400,12 @@ class ClusterProcessTest {
   }
 
   static Principal installCounter() throws IOException {
-    Agent admin = Agent.builder().withUrl(replicas.get(0).url()).withRootKey(rootKey)
+    return installCounter(replicas.get(0).url(), rootKey);
+  }
+
+  /** Creates the counter canister through the replica at {@code url} and installs its module. */
+  static Principal installCounter(java.net.URI url, byte[] rootKey) throws IOException {
+    Agent admin = Agent.builder().withUrl(url).withRootKey(rootKey)
         .withIdentity(Identity.of(ADMIN)).build();
     byte[] created = admin.update(Principal.MANAGEMENT_CANISTER, CanisterId.fromIndex(0).principal(),
         "provisional_create_canister_with_cycles",

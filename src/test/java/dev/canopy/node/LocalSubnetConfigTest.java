@@ -27,6 +27,12 @@ class LocalSubnetConfigTest {
       assertThat(c.dataDir()).isEqualTo(LocalSubnet.replicaDir(base.dataDir(), i));
       assertThat(c.pekkoConfig().getStringList("pekko.cluster.seed-nodes"))
           .containsExactly("pekko://canopy@" + base.cluster().host() + ":25520");
+      // Every replica knows every member's address, so it reaches them without the cluster.
+      assertThat(c.subnetPeers().members()).containsExactly(
+          "pekko://canopy@" + base.cluster().host() + ":25520",
+          "pekko://canopy@" + base.cluster().host() + ":25521",
+          "pekko://canopy@" + base.cluster().host() + ":25522",
+          "pekko://canopy@" + base.cluster().host() + ":25523");
     }
   }
 }

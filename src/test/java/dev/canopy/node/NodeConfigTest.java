@@ -147,7 +147,7 @@ class NodeConfigTest {
                 withSetting(
                     "canopy.node.cluster.seed-nodes", java.util.List.of("10.0.0.1:25520")))
         .hasMessageStartingWith(
-            "canopy.node.cluster.seed-nodes: each seed node must look like"
+            "canopy.node.cluster.seed-nodes: each address must look like"
                 + " pekko://canopy@host:port");
   }
 
