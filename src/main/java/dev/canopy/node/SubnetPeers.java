@@ -26,13 +26,15 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * reach their counterparts there at their own path ({@link #at}).
  *
  * <p>Note: Pekko admits a restarted replica into the cluster only once its previous incarnation
- * can be removed, and the leader removes nothing while any other member is unreachable and not
- * downed. With two of four replicas crashed, the first to restart would wait for the second, and
- * a downing strategy that removes unreachable members on its own would, with two of four gone,
- * down the survivors or split the subnet. Consensus tolerates f faults by itself and checks the
+ * is removed, and the leader removes nothing while any other member is unreachable and not
+ * downed. With two of four replicas crashed, the first to restart would wait for the second.
+ * Weakly-up members do not help (a new incarnation is not even joining while the old one is a
+ * member), and a downing strategy would, with two of four gone, down the survivors (the
+ * split-brain resolver's quorum strategies) or quarantine live replicas after a partition
+ * (downing whatever is unreachable). Consensus tolerates f faults by itself and checks the
  * signature of every artifact, so finding peers must not wait for membership: Artery delivers
  * between any two actor systems that reach each other, members or not. The cluster (and the
- * Receptionist) still runs beside this; the actors use both.
+ * Receptionist) still runs beside this; the actors use both. See docs/architecture.md.
  *
  * <p>Only hellos from configured addresses count, as the Receptionist lists only cluster members;
  * nothing a peer sends is trusted beyond that (artifacts, shares and packages are verified).
