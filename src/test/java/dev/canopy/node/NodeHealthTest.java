@@ -28,4 +28,18 @@ class NodeHealthTest {
     assertThat(health.status()).isEqualTo(ReplicaHealthStatus.HEALTHY);
     assertThat(health.notReadyReason()).isEmpty();
   }
+
+  @Test
+  void aReplicaThatReachesItsSubnetWithoutTheClusterIsReadyOnceItCertifiesNotOnceItIsAMember() {
+    NodeHealth health = new NodeHealth();
+    health.markHttpBound();
+    assertThat(health.notReadyReason()).hasValueSatisfying(reason ->
+        assertThat(reason).contains("cluster member is not up"));
+
+    health.clusterMembershipNotRequired();
+    assertThat(health.notReadyReason()).hasValueSatisfying(reason ->
+        assertThat(reason).contains("recovering"));
+    health.markStateLive();
+    assertThat(health.isReady()).isTrue();
+  }
 }
