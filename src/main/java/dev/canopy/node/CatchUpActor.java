@@ -131,7 +131,8 @@ public final class CatchUpActor {
         context.getSystem().receptionist().tell(Receptionist.register(key, context.getSelf()));
         context.getSystem().receptionist().tell(Receptionist.subscribe(key,
             context.messageAdapter(Receptionist.Listing.class, listing -> new PeersChanged(true,
-                listing.isForKey(key) ? List.copyOf(listing.getServiceInstances(key)) : List.of()))));
+                listing.isForKey(key) ? List.copyOf(listing.getServiceInstances(key))
+                    : List.of()))));
         subnetPeers.ifPresent(directory -> directory.tell(new SubnetPeers.Subscribe(
             context.messageAdapter(SubnetPeers.Reachable.class, reachable -> new PeersChanged(false,
                 reachable.members().stream()

@@ -64,10 +64,10 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  *
  * <p>Peers: the consensus actors of the other replicas of the subnet, found at the configured
  * addresses of the subnet's members ({@link SubnetPeers}, whether or not the cluster has admitted
- * them) and through the Receptionist under {@link #serviceKey}. Everything a step wants sent goes to every peer as
- * canonical CBOR ({@link Artifact#toBytes()}); what arrives is decoded ({@link ArtifactCodec}) and
- * filed unvalidated in the pool, where the pure step checks it like anything else from an untrusted
- * network. Every {@code retransmitEveryMs} the actor asks its peers to resend what it lacks above
+ * them) and through the Receptionist under {@link #serviceKey}. Everything a step wants sent goes
+ * to every peer as canonical CBOR ({@link Artifact#toBytes()}); what arrives is decoded ({@link
+ * ArtifactCodec}) and filed unvalidated in the pool, where the pure step checks it like anything
+ * else from an untrusted network. Every {@code retransmitEveryMs} the actor asks its peers to resend what it lacks above
  * its finalized height ({@link ConsensusStep#retransmissionRequest}), which heals lost messages.
  * Calls accepted by this replica are gossiped to the peers, which validate them again before their
  * pools take them, so whichever replica makes the next block can include them. Certification
@@ -225,7 +225,7 @@ public final class ConsensusActor {
 
   /**
    * The other replicas' consensus actors: those the cluster's Receptionist lists and those the
-   * {@link SubnetPeers} reaches at the configured addresses (see the Note there), one per address.
+   * {@link SubnetPeers} reaches at the configured addresses (see the Note there), one per replica.
    */
   private static final class Peers {
     private final PeerMessages messages;

@@ -48,7 +48,8 @@ public final class NodeGuardian {
           NodeHealth replicaHealth = NodeHealth.get(Adapter.toClassic(context.getSystem()));
           Optional<ActorRef<SubnetPeers.Command>> directory = Optional.empty();
           if (replica.identity().replicaCount() > 1 && !subnetPeers.members().isEmpty()) {
-            directory = Optional.of(context.spawn(SubnetPeers.create(subnetPeers), SubnetPeers.NAME));
+            directory = Optional.of(context.spawn(
+                SubnetPeers.create(subnetPeers, replica.identity().genesisId()), SubnetPeers.NAME));
             // Note: such a replica serves once it certifies heights with its peers, whether or
             // not the cluster has admitted it (a restarted member waits for every unreachable
             // one to be removed first; see SubnetPeers).

@@ -47,10 +47,12 @@ public final class SubnetPeers {
   public sealed interface Command {}
 
   /**
-   * A replica's directory says it is alive; {@code answer}: the receiver should say so back at
-   * once (the sender has just found it), not only at its next probe.
+   * A replica of subnet {@code subnet} (its genesis id, as text) says it is alive; {@code answer}:
+   * the receiver should say so back at once (the sender has just found it), not only at its next
+   * probe.
    */
-  public record Hello(ActorRef<Command> from, boolean answer) implements Command, CborSerializable {}
+  public record Hello(ActorRef<Command> from, String subnet, boolean answer)
+      implements Command, CborSerializable {}
 
   /** {@code subscriber} hears the reachable members now and whenever they change. */
   public record Subscribe(ActorRef<Reachable> subscriber) implements Command {}
@@ -113,13 +115,19 @@ public final class SubnetPeers {
         local.path().toStringWithAddress(address));
   }
 
-  /** The directory of the members {@code settings} lists, other than this replica. */
-  public static Behavior<Command> create(Settings settings) {
+  /**
+   * The directory of the members {@code settings} lists, other than this replica, that are
+   * replicas of {@code subnet} (named by its genesis id).
+   *
+   * <p>Note: a configured address that runs a replica of another subnet (the seed nodes, the
+   * default list, may be any members of the cluster) is never listed, so no peer slot goes to it.
+   */
+  public static Behavior<Command> create(Settings settings, dev.canopy.types.SubnetId subnet) {
     long probeIntervalMs = settings.probeIntervalMs();
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       context.setLoggerName(SubnetPeers.class);
       List<Address> members = others(settings.members(), context.getSystem().address());
-      State state = new State(context, members, settings.expireAfterMs());
+      State state = new State(context, members, subnet.toString(), settings.expireAfterMs());
       if (!members.isEmpty()) {
         state.probe(true);
         timers.startTimerWithFixedDelay(new Probe(), Duration.ofMillis(probeIntervalMs));
@@ -202,11 +210,13 @@ public final class SubnetPeers {
     // member address → when a hello from it last arrived (System.nanoTime)
     private final Map<Address, Long> heardAtNs = new LinkedHashMap<>();
     private final long expireAfterNs;
+    private final String subnet;
     private final List<ActorRef<Reachable>> subscribers = new ArrayList<>();
     private List<Address> reachable = List.of();
 
-    State(ActorContext<Command> context, List<Address> members, long expireAfterMs) {
+    State(ActorContext<Command> context, List<Address> members, String subnet, long expireAfterMs) {
       this.context = context;
+      this.subnet = subnet;
       this.expireAfterNs = expireAfterMs * 1_000_000L;
       for (Address a : members) {
         directories.put(a, at(context.getSystem(), a, context.getSelf()));
@@ -215,7 +225,7 @@ public final class SubnetPeers {
 
     void probe(boolean answer) {
       for (ActorRef<Command> directory : directories.values()) {
-        directory.tell(new Hello(context.getSelf(), answer));
+        directory.tell(new Hello(context.getSelf(), subnet, answer));
       }
       publishIfChanged();
     }
@@ -226,14 +236,20 @@ public final class SubnetPeers {
       }
       Address from = hello.from().path().address();
       if (!directories.containsKey(from)) {
-        context.getLog().debug("ignoring a hello from {}, not a configured member of the subnet", from);
+        context.getLog().debug("ignoring a hello from {}, not a configured member of the subnet",
+            from);
+        return;
+      }
+      if (!subnet.equals(hello.subnet())) {
+        context.getLog().debug("ignoring a hello from {}, a replica of subnet {}", from,
+            hello.subnet());
         return;
       }
       boolean wasReachable = reachable.contains(from);
       heardAtNs.put(from, System.nanoTime());
       if (hello.answer() || !wasReachable) {
         // A replica that has just started learns of this one without waiting for its probe.
-        hello.from().tell(new Hello(context.getSelf(), false));
+        hello.from().tell(new Hello(context.getSelf(), subnet, false));
       }
       publishIfChanged();
     }

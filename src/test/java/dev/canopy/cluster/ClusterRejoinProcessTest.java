@@ -93,7 +93,8 @@ class ClusterRejoinProcessTest {
           + "}\n"
           + "canopy.replica.sync-call-timeout-ms = 4000\n");
       replicas.add(new ReplicaProcess(i, Main.class.getName(),
-          List.of("start", "--config", conf.toString()), logs.resolve("replica-" + i + ".log"), dir));
+          List.of("start", "--config", conf.toString()), logs.resolve("replica-" + i + ".log"),
+          dir));
     }
     for (ReplicaProcess r : replicas) {
       r.start();
@@ -156,7 +157,8 @@ class ClusterRejoinProcessTest {
     long launched = System.nanoTime();
     replicas.get(REJOINS).start(); // the same command, on the same data directory and ports
     replicas.get(REJOINS).awaitHealthy(START_TIMEOUT_MS);
-    timings.put("rejoin while another is down: healthy after", ClusterProcessTest.ms(launched) + " ms");
+    timings.put("rejoin while another is down: healthy after",
+        ClusterProcessTest.ms(launched) + " ms");
 
     awaitProgress(live, 10, 5, "replicas " + live + " with replica " + FIRST_DOWN + " down");
     long common = heights.awaitCommonRoot(REJOINS, 2, launchedWallNs, PROGRESS_TIMEOUT_MS);
@@ -186,7 +188,8 @@ class ClusterRejoinProcessTest {
           .isPositive();
       assertThat(heights.root(FIRST_DOWN, common)).isEqualTo(heights.root(other, common));
     }
-    timings.put("last restart: all four progressing after", ClusterProcessTest.ms(launched) + " ms");
+    timings.put("last restart: all four progressing after",
+        ClusterProcessTest.ms(launched) + " ms");
     assertThat(heights.assertNoFork(ALL)).isPositive();
     assertThat(load.rejections()).isEmpty();
   }

@@ -2,6 +2,8 @@ package dev.canopy.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.canopy.types.Principal;
+import dev.canopy.types.SubnetId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -26,6 +28,8 @@ class SubnetPeersTest {
   static final long PROBE_INTERVAL_MS = 100;
   static final long EXPIRE_AFTER_MS = 800;
   static final Duration WITHIN = Duration.ofSeconds(10);
+  static final SubnetId SUBNET = subnet(1);
+  static final SubnetId OTHER_SUBNET = subnet(2);
 
   final List<ActorTestKit> systems = new ArrayList<>();
 
@@ -66,26 +70,37 @@ class SubnetPeersTest {
   }
 
   @Test
-  void helloFromAnAddressThatIsNotAConfiguredMemberIsIgnored() {
-    List<Integer> ports = freePorts(3);
-    List<String> members = List.of(address(ports.get(0)), address(ports.get(1)));
-    ActorTestKit first = start(ports.get(0), members);
-    start(ports.get(1), members);
+  void helloFromAnAddressThatIsNotAConfiguredMemberOrFromAnotherSubnetIsIgnored() {
+    List<Integer> ports = freePorts(4);
+    // The third configured address runs a replica of another subnet (its own list is the same).
+    List<String> members = List.of(address(ports.get(0)), address(ports.get(1)),
+        address(ports.get(2)));
+    ActorTestKit first = start(ports.get(0), members, SUBNET);
+    start(ports.get(1), members, SUBNET);
+    ActorTestKit otherSubnet = start(ports.get(2), members, OTHER_SUBNET);
     // An outsider that lists the first as its member and says hello to it.
-    ActorTestKit outsider = start(ports.get(2), List.of(address(ports.get(2)), members.get(0)));
+    ActorTestKit outsider = start(ports.get(3), List.of(address(ports.get(3)), members.get(0)),
+        SUBNET);
     TestProbe<SubnetPeers.Reachable> firstSees = subscribe(first);
+    TestProbe<SubnetPeers.Reachable> otherSubnetSees = subscribe(otherSubnet);
     TestProbe<SubnetPeers.Reachable> outsiderSees = subscribe(outsider);
     awaitReachable(firstSees, members.get(1));
 
-    // The outsider's hellos reach the first (Artery delivers them) but count for nothing: it is
-    // never listed, and gets no answer, so it never lists the first either.
+    // Their hellos reach the first (Artery delivers them) but count for nothing: they are never
+    // listed, and get no answer, so they never list the first either.
     Duration rounds = Duration.ofMillis(10 * PROBE_INTERVAL_MS);
     firstSees.expectNoMessage(rounds);
-    outsiderSees.expectMessage(new SubnetPeers.Reachable(List.of()));
-    outsiderSees.expectNoMessage(rounds);
+    for (TestProbe<SubnetPeers.Reachable> ignored : List.of(otherSubnetSees, outsiderSees)) {
+      ignored.expectMessage(new SubnetPeers.Reachable(List.of()));
+      ignored.expectNoMessage(rounds);
+    }
   }
 
   ActorTestKit start(int port, List<String> members) {
+    return start(port, members, SUBNET);
+  }
+
+  ActorTestKit start(int port, List<String> members, SubnetId subnet) {
     ActorTestKit kit = ActorTestKit.create(NodeConfig.ACTOR_SYSTEM_NAME,
         com.typesafe.config.ConfigFactory.parseString(
             "pekko.actor.provider = remote\n"
@@ -97,7 +112,7 @@ class SubnetPeersTest {
                 + "pekko.loglevel = WARNING\n"));
     systems.add(kit);
     kit.spawn(SubnetPeers.create(new SubnetPeers.Settings(members, PROBE_INTERVAL_MS,
-        EXPIRE_AFTER_MS)), SubnetPeers.NAME);
+        EXPIRE_AFTER_MS), subnet), SubnetPeers.NAME);
     return kit;
   }
 
@@ -117,6 +132,10 @@ class SubnetPeersTest {
         .map(AddressFromURIString::parse).toList();
     probe.fishForMessage(WITHIN, r -> r.members().equals(expected)
         ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+  }
+
+  static SubnetId subnet(int seed) {
+    return new SubnetId(Principal.selfAuthenticating(new byte[] {(byte) seed}));
   }
 
   static String address(int port) {
