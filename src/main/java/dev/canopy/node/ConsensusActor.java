@@ -67,8 +67,9 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * them) and through the Receptionist under {@link #serviceKey}. Everything a step wants sent goes
  * to every peer as canonical CBOR ({@link Artifact#toBytes()}); what arrives is decoded ({@link
  * ArtifactCodec}) and filed unvalidated in the pool, where the pure step checks it like anything
- * else from an untrusted network. Every {@code retransmitEveryMs} the actor asks its peers to resend what it lacks above
- * its finalized height ({@link ConsensusStep#retransmissionRequest}), which heals lost messages.
+ * else from an untrusted network. Every {@code retransmitEveryMs} the actor asks its peers to
+ * resend what it lacks above its finalized height ({@link ConsensusStep#retransmissionRequest}),
+ * which heals lost messages.
  * Calls accepted by this replica are gossiped to the peers, which validate them again before their
  * pools take them, so whichever replica makes the next block can include them. Certification
  * shares travel between the state managers through these actors.
