@@ -28,7 +28,8 @@ import java.util.TreeMap;
  * <p>Immutable. Canisters, their system states and memories are immutable and shared between
  * versions, so a snapshot for queries is just a reference. The one mutable part, the {@link
  * IngressHistory} of the state package, is never changed after the state is built: the round
- * executor works on a copy ({@link #ingressHistoryCopy()}).
+ * executor works on a copy ({@link #ingressHistoryCopy()}), which shares the history's persistent
+ * maps and so costs O(1), not the history's size.
  */
 public final class ReplicatedState {
   private final SubnetId ownSubnetId;

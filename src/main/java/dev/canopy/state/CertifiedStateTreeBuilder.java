@@ -106,8 +106,7 @@ public final class CertifiedStateTreeBuilder {
     }
     SortedMap<CanisterId, CanisterCertifiedState> canisters =
         Collections.unmodifiableSortedMap(new TreeMap<>(view.canisters()));
-    SortedMap<RequestId, IngressEntry> statuses =
-        Collections.unmodifiableSortedMap(new TreeMap<>(view.requestStatuses()));
+    SortedMap<RequestId, IngressEntry> statuses = immutableStatuses(view.requestStatuses());
 
     List<DigestedTree.Entry> top = new ArrayList<>(5);
     top.add(DigestedTree.Entry.of(CertifiedStateTree.CANISTER, canistersNode(canisters, md), md));
@@ -122,6 +121,15 @@ public final class CertifiedStateTreeBuilder {
     DigestedTree.Node root = new DigestedTree.Node(top, md);
     return new CertifiedStateTree(
         root, view.timeNanos(), view.ownSubnetId(), subnets, canisters, statuses);
+  }
+
+  /** The history's own snapshot when it is one (no copy), else a sorted copy. */
+  private static SortedMap<RequestId, IngressEntry> immutableStatuses(
+      SortedMap<RequestId, IngressEntry> statuses) {
+    if (statuses instanceof PersistentSortedMap<RequestId, IngressEntry> p) {
+      return p;
+    }
+    return Collections.unmodifiableSortedMap(new TreeMap<>(statuses));
   }
 
   private DigestedTree.Node canistersNode(
