@@ -6,6 +6,7 @@ import dev.canopy.state.CertifiedStateView;
 import dev.canopy.state.IngressEntry;
 import dev.canopy.state.IngressHistory;
 import dev.canopy.state.IngressHistorySettings;
+import dev.canopy.state.RequestStatusTrie;
 import dev.canopy.types.RequestId;
 import dev.canopy.state.SubnetInfo;
 import dev.canopy.state.SubnetMetrics;
@@ -262,6 +263,7 @@ public final class ReplicatedState {
     TreeMap<CanisterId, CanisterCertifiedState> certified = new TreeMap<>();
     canisters.forEach((id, c) -> certified.put(id, c.certifiedState()));
     SortedMap<RequestId, IngressEntry> statuses = ingressHistory.entries();
+    RequestStatusTrie statusTrie = ingressHistory.statusTrie();
     return new CertifiedStateView() {
       @Override
       public long timeNanos() {
@@ -286,6 +288,11 @@ public final class ReplicatedState {
       @Override
       public SortedMap<RequestId, IngressEntry> requestStatuses() {
         return statuses;
+      }
+
+      @Override
+      public RequestStatusTrie requestStatusTrie() {
+        return statusTrie;
       }
     };
   }

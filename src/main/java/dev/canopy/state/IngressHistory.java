@@ -24,7 +24,9 @@ import java.util.TreeMap;
  * <p>Note: the entries and the deadline indexes are {@link PersistentSortedMap}s, so {@link
  * #copy()} takes O(1) and a round's changes cost O(log n) each while the state before the round
  * keeps sharing every untouched node with the state after it. Keep it that way: a structure that
- * has to be copied whole per round makes every height cost the whole history.
+ * has to be copied whole per round makes every height cost the whole history. The certified
+ * tree's {@link RequestStatusTrie} is kept alongside the entries and changed with them, for the
+ * same reason: certifying a height then hashes only what the height changed.
  */
 public final class IngressHistory {
   /** A deadline in batch time for one entry; ordered by time, then request id. */
@@ -38,6 +40,8 @@ public final class IngressHistory {
 
   private final IngressHistorySettings settings;
   private PersistentSortedMap<RequestId, IngressEntry> entries;
+  /** The same entries as the certified tree's {@code /request_status} trie, changed with them. */
+  private RequestStatusTrie statusTrie;
   /** Replied/rejected entries by the time they become done. */
   private PersistentSortedMap<Due, Boolean> outcomesDue;
   /** Replied/rejected entries by the time they were set: the order in which pressure forgets them. */
@@ -52,6 +56,7 @@ public final class IngressHistory {
   public IngressHistory(IngressHistorySettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.entries = PersistentSortedMap.empty();
+    this.statusTrie = RequestStatusTrie.empty();
     this.outcomesDue = PersistentSortedMap.empty();
     this.outcomesBySince = PersistentSortedMap.empty();
     this.doneDue = PersistentSortedMap.empty();
@@ -80,6 +85,7 @@ public final class IngressHistory {
   private IngressHistory(IngressHistory from) {
     this.settings = from.settings;
     this.entries = from.entries;
+    this.statusTrie = from.statusTrie;
     this.outcomesDue = from.outcomesDue;
     this.outcomesBySince = from.outcomesBySince;
     this.doneDue = from.doneDue;
@@ -101,6 +107,14 @@ public final class IngressHistory {
    */
   public PersistentSortedMap<RequestId, IngressEntry> entries() {
     return entries;
+  }
+
+  /**
+   * The entries as the certified tree's {@code /request_status} trie: an immutable snapshot (O(1))
+   * that shares nodes, and the digests cached in them, with the tries of earlier heights.
+   */
+  public RequestStatusTrie statusTrie() {
+    return statusTrie;
   }
 
   public int size() {
@@ -230,6 +244,7 @@ public final class IngressHistory {
 
   private void insert(RequestId requestId, IngressEntry entry) {
     entries = entries.with(requestId, entry);
+    statusTrie = statusTrie.with(requestId, entry);
     sizeBytes += entry.sizeBytes();
     index(requestId, entry, true);
   }
@@ -237,6 +252,7 @@ public final class IngressHistory {
   private IngressEntry remove(RequestId requestId) {
     IngressEntry entry = entries.get(requestId);
     entries = entries.without(requestId);
+    statusTrie = statusTrie.without(requestId);
     sizeBytes -= entry.sizeBytes();
     index(requestId, entry, false);
     return entry;

@@ -198,7 +198,10 @@ class CertifiedStateTreeTest {
           c.lastInstallTimestampNanos().ifPresent(ts -> n.put("last_install_timestamp", LabeledTree.leaf(Leb128.encodeUnsigned(ts))));
           canisters.put(id.toBytes(), n.build());
         });
-    LabeledTree.Node.Builder statuses = LabeledTree.node();
+    // Note: /request_status is the one node whose forks are a bit trie on the request ids, not
+    // balanced over their positions, so that its shape depends only on the set of ids and a height
+    // re-hashes only the paths of the ids it changed (RequestStatusTrie); the lookups are the same.
+    LabeledTree.Node.Builder statuses = LabeledTree.node().bitTrie();
     state.history.entries().forEach(
         (rid, e) -> {
           LabeledTree.Node.Builder n = LabeledTree.node().put("status", LabeledTree.leaf(e.status().label()));
