@@ -1,6 +1,7 @@
 package dev.canopy.bench;
 
 import dev.canopy.state.CertifiedStateTreeBuilder;
+import dev.canopy.state.CertifiedStateTreeBuilderBefore;
 import dev.canopy.state.CertifiedStateView;
 import dev.canopy.state.CanisterCertifiedState;
 import dev.canopy.state.EffectiveId;
@@ -8,6 +9,7 @@ import dev.canopy.state.IngressEntry;
 import dev.canopy.state.IngressHistory;
 import dev.canopy.state.IngressHistorySettings;
 import dev.canopy.state.RequestStatus;
+import dev.canopy.state.RequestStatusTrie;
 import dev.canopy.state.SubnetInfo;
 import dev.canopy.state.SubnetType;
 import dev.canopy.types.CanisterId;
@@ -31,9 +33,20 @@ import java.util.TreeMap;
  * of the previous height, and builds the certified tree's root (one builder kept across heights,
  * as the state manager keeps it). Retention is set so the history holds N calls in a steady state
  * (per height 200 arrive, 200 are replied, 200 become done, 200 are removed). Measured with N =
- * 1,000 and N = 200,000, for the persistent history (this branch) and for the history as it was
- * ({@link IngressHistoryBefore}: maps copied whole each round, the builder copying the statuses),
- * alternating, in the same run.
+ * 1,000 and N = 200,000, alternating, in the same run, for three ways of keeping it:
+ *
+ * <ol>
+ *   <li>maps copied whole each round, the builder copying the statuses ({@link
+ *       IngressHistoryBefore}) and balancing {@code /request_status} over positions ({@link
+ *       CertifiedStateTreeBuilderBefore});
+ *   <li>the persistent history, still with the positional {@code /request_status} forks;
+ *   <li>the persistent history with the bit trie on request ids ({@link RequestStatusTrie}), as
+ *       the replica does now.
+ * </ol>
+ *
+ * <p>Rows 1 and 2 must certify the same roots; row 3's root is checked after each round against
+ * a from-scratch build of the same entries. Row 2's history part includes the upkeep of the trie,
+ * which the history did not have before it, so it overstates row 2 by that much.
  *
  * <p>Usage: {@code bench/run IngressHistoryBench [heightsPerRound]} (default 20).
  */
@@ -56,7 +69,25 @@ public final class IngressHistoryBench {
 
     SortedMap<RequestId, IngressEntry> statuses();
 
+    /** The trie of the persistent history; from scratch for the other (never timed). */
+    RequestStatusTrie trie();
+
     int size();
+  }
+
+  /** How a subnet builds its certified root: the current builder or the positional one. */
+  private interface Certify {
+    byte[] root(CertifiedStateView view);
+  }
+
+  private static Certify current() {
+    CertifiedStateTreeBuilder b = new CertifiedStateTreeBuilder();
+    return view -> b.build(view).rootHash();
+  }
+
+  private static Certify positional() {
+    CertifiedStateTreeBuilderBefore b = new CertifiedStateTreeBuilderBefore();
+    return view -> b.build(view).rootHash();
   }
 
   private record Persistent(IngressHistory h) implements History {
@@ -78,6 +109,10 @@ public final class IngressHistoryBench {
 
     public SortedMap<RequestId, IngressEntry> statuses() {
       return h.entries();
+    }
+
+    public RequestStatusTrie trie() {
+      return h.statusTrie();
     }
 
     public int size() {
@@ -106,6 +141,10 @@ public final class IngressHistoryBench {
       return h.entries(); // an unmodifiable view of a TreeMap: the builder copies it
     }
 
+    public RequestStatusTrie trie() {
+      return RequestStatusTrie.of(h.entries());
+    }
+
     public int size() {
       return h.size();
     }
@@ -115,7 +154,7 @@ public final class IngressHistoryBench {
   private static final class Subnet implements CertifiedStateView {
     SplittableRandom random;
     final TreeMap<SubnetId, SubnetInfo> subnets = new TreeMap<>();
-    final CertifiedStateTreeBuilder builder = new CertifiedStateTreeBuilder();
+    final Certify certifier;
     History history;
     ArrayDeque<RequestId> toReply = new ArrayDeque<>();
     long time;
@@ -123,8 +162,9 @@ public final class IngressHistoryBench {
     long treeNanos;
     byte[] lastRoot;
 
-    Subnet(History history, long time, SplittableRandom random) {
+    Subnet(History history, Certify certify, long time, SplittableRandom random) {
       this.history = history;
+      this.certifier = certify;
       this.time = time;
       this.random = random;
       TreeMap<NodeId, byte[]> nodes = new TreeMap<>();
@@ -158,7 +198,7 @@ public final class IngressHistoryBench {
       long t1 = System.nanoTime();
       historyNanos += t1 - t0;
       if (certify) {
-        lastRoot = builder.build(this).rootHash();
+        lastRoot = certifier.root(this);
         treeNanos += System.nanoTime() - t1;
       }
     }
@@ -187,6 +227,11 @@ public final class IngressHistoryBench {
     public SortedMap<RequestId, IngressEntry> requestStatuses() {
       return history.statuses();
     }
+
+    @Override
+    public RequestStatusTrie requestStatusTrie() {
+      return history.trie();
+    }
   }
 
   /** Retention for a steady state of {@code n} calls: each lives n / 200 heights of 1 s. */
@@ -197,20 +242,26 @@ public final class IngressHistoryBench {
         1_000_000, 1L << 30);
   }
 
-  /** A persistent-history subnet filled to its steady state, and the same state kept the old way. */
-  private static Subnet[] pair(int n, long seed) {
+  /**
+   * A persistent-history subnet filled to its steady state, certified with the bit trie; the same
+   * state certified positionally; and the same state kept the old way.
+   */
+  private static Subnet[] subnets(int n, long seed) {
     IngressHistorySettings settings = settings(n);
-    Subnet persistent = new Subnet(new Persistent(new IngressHistory(settings)),
+    Subnet trie = new Subnet(new Persistent(new IngressHistory(settings)), current(),
         1_700_000_000L * SECOND_NANOS, new SplittableRandom(seed));
     for (int h = 0; h < n / PER_HEIGHT + 5; h++) {
-      persistent.height(false);
+      trie.height(false);
     }
-    IngressHistory filled = ((Persistent) persistent.history).h();
-    Subnet before = new Subnet(
-        new Before(IngressHistoryBefore.restore(settings, filled.entries())), persistent.time,
+    IngressHistory filled = ((Persistent) trie.history).h();
+    Subnet positional = new Subnet(new Persistent(filled.copy()), positional(), trie.time,
         new SplittableRandom(seed + 1));
-    before.toReply = new ArrayDeque<>(persistent.toReply);
-    return new Subnet[] {persistent, before};
+    positional.toReply = new ArrayDeque<>(trie.toReply);
+    Subnet before = new Subnet(
+        new Before(IngressHistoryBefore.restore(settings, filled.entries())), positional(),
+        trie.time, new SplittableRandom(seed + 1));
+    before.toReply = new ArrayDeque<>(trie.toReply);
+    return new Subnet[] {before, positional, trie};
   }
 
   private record Figures(double historyMs, double treeMs) {
@@ -219,25 +270,30 @@ public final class IngressHistoryBench {
     }
   }
 
-  /** Best of three rounds of {@code heights} heights (after a warm-up round), per height. */
-  private static Figures[] measure(Subnet persistent, Subnet before, int heights) {
-    Figures bestNew = null;
-    Figures bestOld = null;
+  /** Per subnet, the best of three rounds of {@code heights} heights (after a warm-up round). */
+  private static Figures[] measure(Subnet[] subnets, int heights) {
+    Figures[] best = new Figures[subnets.length];
     for (int round = 0; round < 4; round++) {
-      // The same seed for both in each round, so both see the same request ids and replies.
+      // The same seed for all in each round, so all see the same request ids and replies.
       long seed = 1000 + round;
-      Figures old = round(before, heights, seed);
-      Figures fresh = round(persistent, heights, seed);
-      if (!Arrays.equals(before.lastRoot, persistent.lastRoot)) {
-        throw new AssertionError("the two histories certify different roots");
+      for (int i = 0; i < subnets.length; i++) {
+        Figures f = round(subnets[i], heights, seed);
+        if (round > 0 && (best[i] == null || f.totalMs() < best[i].totalMs())) {
+          best[i] = f;
+        }
       }
-      if (round == 0) {
-        continue; // warm-up
+      if (!Arrays.equals(subnets[0].lastRoot, subnets[1].lastRoot)) {
+        throw new AssertionError("the two positional subnets certify different roots");
       }
-      bestOld = bestOld == null || old.totalMs() < bestOld.totalMs() ? old : bestOld;
-      bestNew = bestNew == null || fresh.totalMs() < bestNew.totalMs() ? fresh : bestNew;
+      Subnet t = subnets[2];
+      byte[] fromScratch = new CertifiedStateTreeBuilder().build(new Subnet(
+          new Before(IngressHistoryBefore.restore(((Persistent) t.history).h().settings(),
+              t.history.statuses())), current(), t.time, new SplittableRandom(0))).rootHash();
+      if (!Arrays.equals(t.lastRoot, fromScratch)) {
+        throw new AssertionError("the incremental trie certifies another root than a fresh build");
+      }
     }
-    return new Figures[] {bestNew, bestOld};
+    return best;
   }
 
   private static Figures round(Subnet s, int heights, long seed) {
@@ -257,42 +313,43 @@ public final class IngressHistoryBench {
     Figures[] small = null;
     Figures[] large = null;
     for (int n : new int[] {1_000, 200_000}) {
-      Subnet[] p = pair(n, n);
-      Figures[] f = measure(p[0], p[1], heights);
-      System.out.printf("history of %,d calls (%,d after the run)%n", n, p[0].history.size());
-      row("  before: maps copied whole", f[1], f[1]);
-      row("  after: persistent history", f[0], f[1]);
+      Subnet[] s = subnets(n, n);
+      Figures[] f = measure(s, heights);
+      System.out.printf("history of %,d calls (%,d after the run)%n", n, s[2].history.size());
+      row("  1 maps copied whole, positional", f[0], f[1]);
+      row("  2 persistent, positional", f[1], f[1]);
+      row("  3 persistent, bit trie", f[2], f[1]);
       if (n == 1_000) {
         small = f;
       } else {
         large = f;
       }
     }
-    System.out.printf("growth from 1,000 to 200,000 calls (total per height): before x%.1f,"
-        + " after x%.1f%n", large[1].totalMs() / small[1].totalMs(),
-        large[0].totalMs() / small[0].totalMs());
-    System.out.printf("growth of the history part alone: before x%.1f, after x%.1f%n",
-        large[1].historyMs() / small[1].historyMs(), large[0].historyMs() / small[0].historyMs());
+    System.out.printf("growth from 1,000 to 200,000 calls (total per height): 1 x%.1f, 2 x%.1f,"
+        + " 3 x%.1f%n", large[0].totalMs() / small[0].totalMs(),
+        large[1].totalMs() / small[1].totalMs(), large[2].totalMs() / small[2].totalMs());
+    System.out.printf("growth of the tree part alone: 2 x%.1f, 3 x%.1f%n",
+        large[1].treeMs() / small[1].treeMs(), large[2].treeMs() / small[2].treeMs());
     retainedBytesPerCall();
   }
 
   private static void row(String name, Figures f, Figures baseline) {
-    System.out.printf("%-34s history %8.3f ms   tree %8.3f ms   total %8.3f ms   ratio to before %.3f%n",
+    System.out.printf("%-36s history %8.3f ms   tree %8.3f ms   total %8.3f ms   ratio to 2 %.3f%n",
         name, f.historyMs(), f.treeMs(), f.totalMs(), f.totalMs() / baseline.totalMs());
   }
 
   /** Heap kept per call by a persistent history of 200,000 calls and the builder's caches. */
   private static void retainedBytesPerCall() {
     long before = usedHeap();
-    Subnet s = new Subnet(new Persistent(new IngressHistory(settings(200_000))),
+    Subnet s = new Subnet(new Persistent(new IngressHistory(settings(200_000))), current(),
         1_700_000_000L * SECOND_NANOS, new SplittableRandom(7));
     for (int h = 0; h < 200_000 / PER_HEIGHT + 5; h++) {
       s.height(false);
     }
     s.height(true);
     long after = usedHeap();
-    System.out.printf("heap kept per call (history, certified tree caches; about half of the calls hold a"
-        + " 64-byte reply): about %,d bytes%n", (after - before) / s.history.size());
+    System.out.printf("heap kept per call (history with its trie and the trie's digests; about half of"
+        + " the calls hold a 64-byte reply): about %,d bytes%n", (after - before) / s.history.size());
     if (s.lastRoot == null) {
       throw new AssertionError();
     }

@@ -108,9 +108,15 @@ public final class CertifiedStateTreeBuilder {
     top.add(DigestedTree.Entry.of(CertifiedStateTree.CANISTER, canistersNode(canisters, md), md));
     top.add(
         DigestedTree.Entry.of(CertifiedStateTree.CANISTER_RANGES, rangesNode(subnets, md), md));
+    RequestStatusTrie statusTrie = view.requestStatusTrie();
+    if (statusTrie.size() != statuses.size()) {
+      throw new IllegalArgumentException(
+          "the view's status trie holds " + statusTrie.size() + " calls, its statuses "
+              + statuses.size());
+    }
     top.add(
         DigestedTree.Entry.of(
-            CertifiedStateTree.REQUEST_STATUS, statusesNode(view.requestStatusTrie(), md), md));
+            CertifiedStateTree.REQUEST_STATUS, statusesNode(statusTrie, md), md));
     top.add(DigestedTree.Entry.of(CertifiedStateTree.SUBNET, subnetsNode(view.ownSubnetId(), subnets, md), md));
     top.add(
         DigestedTree.Entry.of(

@@ -176,8 +176,7 @@ public final class IngressHistory {
           "request " + requestId + " cannot move from " + old.status().label() + " to "
               + status.label());
     }
-    remove(requestId);
-    insert(requestId, old.withStatus(status, nowNanos));
+    replace(requestId, old, old.withStatus(status, nowNanos));
     relievePressure(0, 0, nowNanos);
   }
 
@@ -238,14 +237,23 @@ public final class IngressHistory {
   }
 
   private void forgetOutcome(RequestId requestId, long nowNanos) {
-    IngressEntry old = remove(requestId);
-    insert(requestId, old.withStatus(RequestStatus.DONE, nowNanos));
+    IngressEntry old = entries.get(requestId);
+    replace(requestId, old, old.withStatus(RequestStatus.DONE, nowNanos));
   }
 
   private void insert(RequestId requestId, IngressEntry entry) {
     entries = entries.with(requestId, entry);
     statusTrie = statusTrie.with(requestId, entry);
     sizeBytes += entry.sizeBytes();
+    index(requestId, entry, true);
+  }
+
+  /** Like {@link #remove} then {@link #insert}, but each map changes one path, not two. */
+  private void replace(RequestId requestId, IngressEntry old, IngressEntry entry) {
+    entries = entries.with(requestId, entry);
+    statusTrie = statusTrie.with(requestId, entry);
+    sizeBytes += entry.sizeBytes() - old.sizeBytes();
+    index(requestId, old, false);
     index(requestId, entry, true);
   }
 
