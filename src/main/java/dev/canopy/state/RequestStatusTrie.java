@@ -20,6 +20,11 @@ import java.util.Objects;
  * tries were built (incrementally in any order, or from a checkpoint). Nodes are safe to share
  * between threads: digests are set once, through a volatile field, and every replica would compute
  * the same bytes.
+ *
+ * <p>Note: request ids are SHA-256 hashes that clients choose only through their content, so a
+ * leaf k levels deep needs an id sharing a k-bit prefix with others, about 2^k / n hashes of work
+ * to grind: the depth (and the nesting of a certificate's CBOR) stays near log2 n, far from the
+ * 256 that 32-byte ids allow.
  */
 public final class RequestStatusTrie {
   /** A trie node; never changed once built except for its cached digest. */
