@@ -10,6 +10,7 @@ import dev.canopy.state.CertifiedStateView;
 import dev.canopy.state.EffectiveId;
 import dev.canopy.state.IngressHistory;
 import dev.canopy.state.IngressHistorySettings;
+import dev.canopy.state.RequestStatusTrie;
 import dev.canopy.state.MetadataSection;
 import dev.canopy.types.RequestId;
 import dev.canopy.state.RequestStatus;
@@ -71,9 +72,17 @@ public final class StateTreeBench {
       return canisters;
     }
 
+    /** Off: the statuses' trie is built from scratch (nothing cached), as for a cold build. */
+    boolean sharedTrie = true;
+
     @Override
     public SortedMap<RequestId, dev.canopy.state.IngressEntry> requestStatuses() {
       return history.entries();
+    }
+
+    @Override
+    public RequestStatusTrie requestStatusTrie() {
+      return sharedTrie ? history.statusTrie() : RequestStatusTrie.of(history.entries());
     }
   }
 
@@ -106,7 +115,10 @@ public final class StateTreeBench {
     CertifiedStateTreeBuilder warm = new CertifiedStateTreeBuilder();
     warm.build(view);
     double baseline = bestNanosPerRun(10, () -> HashTree.fromLabeledTree(labeled(view)).digest());
+    // Cold: the history's trie keeps its digests, so a fresh builder also gets a fresh trie.
+    view.sharedTrie = false;
     double cold = bestNanosPerRun(10, () -> new CertifiedStateTreeBuilder().build(view).rootHash());
+    view.sharedTrie = true;
     double unchanged = bestNanosPerRun(20, () -> warm.build(view).rootHash());
     double changed =
         bestNanosPerRun(
@@ -182,7 +194,7 @@ public final class StateTreeBench {
                   .put("last_install_timestamp", LabeledTree.leaf(Leb128.encodeUnsigned(c.lastInstallTimestampNanos().orElseThrow())))
                   .build());
         });
-    LabeledTree.Node.Builder statuses = LabeledTree.node();
+    LabeledTree.Node.Builder statuses = LabeledTree.node().bitTrie();
     view.history.entries().forEach(
         (rid, e) -> {
           LabeledTree.Node.Builder n = LabeledTree.node().put("status", LabeledTree.leaf(e.status().label()));

@@ -6,6 +6,7 @@ import dev.canopy.state.CertifiedStateView;
 import dev.canopy.state.IngressEntry;
 import dev.canopy.state.IngressHistory;
 import dev.canopy.state.IngressHistorySettings;
+import dev.canopy.state.RequestStatusTrie;
 import dev.canopy.types.RequestId;
 import dev.canopy.state.SubnetInfo;
 import dev.canopy.state.SubnetMetrics;
@@ -28,7 +29,8 @@ import java.util.TreeMap;
  * <p>Immutable. Canisters, their system states and memories are immutable and shared between
  * versions, so a snapshot for queries is just a reference. The one mutable part, the {@link
  * IngressHistory} of the state package, is never changed after the state is built: the round
- * executor works on a copy ({@link #ingressHistoryCopy()}).
+ * executor works on a copy ({@link #ingressHistoryCopy()}), which shares the history's persistent
+ * maps and so costs O(1), not the history's size.
  */
 public final class ReplicatedState {
   private final SubnetId ownSubnetId;
@@ -261,6 +263,7 @@ public final class ReplicatedState {
     TreeMap<CanisterId, CanisterCertifiedState> certified = new TreeMap<>();
     canisters.forEach((id, c) -> certified.put(id, c.certifiedState()));
     SortedMap<RequestId, IngressEntry> statuses = ingressHistory.entries();
+    RequestStatusTrie statusTrie = ingressHistory.statusTrie();
     return new CertifiedStateView() {
       @Override
       public long timeNanos() {
@@ -285,6 +288,11 @@ public final class ReplicatedState {
       @Override
       public SortedMap<RequestId, IngressEntry> requestStatuses() {
         return statuses;
+      }
+
+      @Override
+      public RequestStatusTrie requestStatusTrie() {
+        return statusTrie;
       }
     };
   }

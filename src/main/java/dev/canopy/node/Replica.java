@@ -23,7 +23,6 @@ import dev.canopy.routing.BatchRouting;
 import dev.canopy.state.CertifiedState;
 import dev.canopy.state.Certifier;
 import dev.canopy.state.EffectiveId;
-import dev.canopy.state.IngressHistorySettings;
 import dev.canopy.state.ReadStateAccess;
 import dev.canopy.state.SubnetInfo;
 import dev.canopy.state.SubnetType;
@@ -268,7 +267,7 @@ public final class Replica {
     SubnetInfo own = new SubnetInfo(SubnetType.SYSTEM, publicKeyDer, canisterRanges, nodes, Optional.empty());
     TreeMap<SubnetId, SubnetInfo> subnets = new TreeMap<>();
     subnets.put(subnetId, own);
-    return ReplicatedState.genesis(subnetId, subnets, IngressHistorySettings.DEFAULT);
+    return ReplicatedState.genesis(subnetId, subnets, settings.ingressHistory());
   }
 
   public ReplicaIdentity identity() {

@@ -2,6 +2,7 @@ package dev.canopy.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import dev.canopy.state.IngressHistorySettings;
 
 /**
  * The {@code canopy.replica} section: the subnet's canister range, consensus pacing, checkpoints
@@ -17,6 +18,8 @@ import com.typesafe.config.ConfigException;
  *     before answering 202
  * @param maxSyncCallWaiters synchronous calls that may wait at once; more get 202 at once
  * @param catchUp retained heights, catch-up packages and state sync ({@code canopy.replica.catch-up})
+ * @param ingressHistory bounds of the request status history ({@code
+ *     canopy.replica.ingress-history}); part of the genesis state, so the same on every replica
  */
 public record ReplicaSettings(
     long firstCanisterIndex,
@@ -26,7 +29,8 @@ public record ReplicaSettings(
     long checkpointEveryHeights,
     long syncCallTimeoutMs,
     int maxSyncCallWaiters,
-    CatchUpSettings catchUp) {
+    CatchUpSettings catchUp,
+    IngressHistorySettings ingressHistory) {
   public ReplicaSettings {
     if (firstCanisterIndex < 0 || lastCanisterIndex < firstCanisterIndex) {
       throw new NodeConfigException(
@@ -54,10 +58,32 @@ public record ReplicaSettings(
           config.getLong("canopy.replica.checkpoint-every-heights"),
           config.getLong("canopy.replica.sync-call-timeout-ms"),
           config.getInt("canopy.replica.max-sync-call-waiters"),
-          CatchUpSettings.from(config));
+          CatchUpSettings.from(config),
+          ingressHistory(config));
     } catch (ConfigException e) {
       throw new NodeConfigException("canopy.replica", "invalid: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Reads {@code canopy.replica.ingress-history}; absent (an older configuration file), {@link
+   * IngressHistorySettings#DEFAULT}. Retention times stay the spec's 5 minutes.
+   */
+  static IngressHistorySettings ingressHistory(Config config) {
+    String path = "canopy.replica.ingress-history";
+    if (!config.hasPath(path)) {
+      return IngressHistorySettings.DEFAULT;
+    }
+    Config c = config.getConfig(path);
+    long count = c.getLong("max-entry-count");
+    long bytes = c.getMemorySize("max-size-bytes").toBytes();
+    positive(path + ".max-entry-count", count);
+    positive(path + ".max-size-bytes", bytes);
+    if (count > IngressHistorySettings.MAX_ENTRY_COUNT_LIMIT) {
+      throw new NodeConfigException(path + ".max-entry-count",
+          "must be at most " + IngressHistorySettings.MAX_ENTRY_COUNT_LIMIT);
+    }
+    return IngressHistorySettings.DEFAULT.withMaxEntryCount((int) count).withMaxSizeBytes(bytes);
   }
 
   private static void positive(String key, long value) {

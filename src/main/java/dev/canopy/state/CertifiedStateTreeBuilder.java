@@ -37,9 +37,10 @@ import java.util.TreeMap;
  * /canister_ranges/&lt;sid&gt;/&lt;first canister id of the shard&gt;
  * </pre>
  *
- * <p>Per-canister and per-request subtrees are cached between heights and reused, digests and
- * all, while their data is unchanged, so a height costs hashing in proportion to what changed plus
- * the forks above it. Not thread-safe: one builder per state, called once per height.
+ * <p>Per-canister subtrees are cached between heights and reused, digests and all, while their
+ * data is unchanged, and {@code /request_status} is the history's {@link RequestStatusTrie}, which
+ * keeps its digests itself; so a height costs hashing in proportion to what changed plus the forks
+ * above it. Not thread-safe: one builder per state, called once per height.
  */
 public final class CertifiedStateTreeBuilder {
   /** Ranges per {@code /canister_ranges/<sid>/<first id>} shard unless configured otherwise. */
@@ -63,18 +64,10 @@ public final class CertifiedStateTreeBuilder {
 
   private record CachedCanister(CanisterCertifiedState state, DigestedTree.Entry entry) {}
 
-  private record CachedStatus(RequestStatus status, DigestedTree.Entry entry) {}
-
   private final int maxRangesPerShard;
   // Looked up by id only, never iterated: hash order cannot leak into the tree.
   private HashMap<CanisterId, CachedCanister> canisterCache = new HashMap<>();
-  // The request statuses of the last build, sorted by request id, with the history entries they
-  // were made from.
-  private RequestId[] cachedStatusIds = new RequestId[0];
-  private IngressEntry[] cachedStatusEntries = new IngressEntry[0];
-  private CachedStatus[] cachedStatuses = new CachedStatus[0];
   private DigestedTree.Node previousCanisters;
-  private DigestedTree.Node previousStatuses;
   private long reusedSubtrees;
 
   public CertifiedStateTreeBuilder() {
@@ -88,7 +81,10 @@ public final class CertifiedStateTreeBuilder {
     this.maxRangesPerShard = maxRangesPerShard;
   }
 
-  /** How many canister and request subtrees the last {@link #build} took from the cache. */
+  /**
+   * How many canister subtrees the last {@link #build} took from its cache, plus how many request
+   * statuses it did not hash because the trie already held their digests.
+   */
   public long reusedSubtreesInLastBuild() {
     return reusedSubtrees;
   }
@@ -106,15 +102,21 @@ public final class CertifiedStateTreeBuilder {
     }
     SortedMap<CanisterId, CanisterCertifiedState> canisters =
         Collections.unmodifiableSortedMap(new TreeMap<>(view.canisters()));
-    SortedMap<RequestId, IngressEntry> statuses =
-        Collections.unmodifiableSortedMap(new TreeMap<>(view.requestStatuses()));
+    SortedMap<RequestId, IngressEntry> statuses = immutableStatuses(view.requestStatuses());
 
     List<DigestedTree.Entry> top = new ArrayList<>(5);
     top.add(DigestedTree.Entry.of(CertifiedStateTree.CANISTER, canistersNode(canisters, md), md));
     top.add(
         DigestedTree.Entry.of(CertifiedStateTree.CANISTER_RANGES, rangesNode(subnets, md), md));
+    RequestStatusTrie statusTrie = view.requestStatusTrie();
+    if (statusTrie.size() != statuses.size()) {
+      throw new IllegalArgumentException(
+          "the view's status trie holds " + statusTrie.size() + " calls, its statuses "
+              + statuses.size());
+    }
     top.add(
-        DigestedTree.Entry.of(CertifiedStateTree.REQUEST_STATUS, statusesNode(statuses, md), md));
+        DigestedTree.Entry.of(
+            CertifiedStateTree.REQUEST_STATUS, statusesNode(statusTrie, md), md));
     top.add(DigestedTree.Entry.of(CertifiedStateTree.SUBNET, subnetsNode(view.ownSubnetId(), subnets, md), md));
     top.add(
         DigestedTree.Entry.of(
@@ -122,6 +124,15 @@ public final class CertifiedStateTreeBuilder {
     DigestedTree.Node root = new DigestedTree.Node(top, md);
     return new CertifiedStateTree(
         root, view.timeNanos(), view.ownSubnetId(), subnets, canisters, statuses);
+  }
+
+  /** The history's own snapshot when it is one (no copy), else a sorted copy. */
+  private static SortedMap<RequestId, IngressEntry> immutableStatuses(
+      SortedMap<RequestId, IngressEntry> statuses) {
+    if (statuses instanceof PersistentSortedMap<RequestId, IngressEntry> p) {
+      return p;
+    }
+    return Collections.unmodifiableSortedMap(new TreeMap<>(statuses));
   }
 
   private DigestedTree.Node canistersNode(
@@ -170,56 +181,19 @@ public final class CertifiedStateTreeBuilder {
 
   /**
    * Note: the request statuses are many (every call of the last minutes) and few change per
-   * height, so the previous build's are walked in step with the new ones (both sorted by request
-   * id) instead of looked up one by one; an unchanged status is usually the very same object.
+   * height, so {@code /request_status} is the history's own {@link RequestStatusTrie}, whose shape
+   * depends only on the set of ids and whose nodes keep their digests across heights: a height
+   * hashes the nodes its changes made (O(changes × log n)) and never walks the rest. A balanced
+   * tree over the sorted ids would move most fork positions whenever an id is added or removed.
    */
-  private DigestedTree.Node statusesNode(
-      SortedMap<RequestId, IngressEntry> statuses, MessageDigest md) {
-    RequestId[] ids = new RequestId[statuses.size()];
-    IngressEntry[] fromEntries = new IngressEntry[statuses.size()];
-    CachedStatus[] built = new CachedStatus[statuses.size()];
-    List<DigestedTree.Entry> entries = new ArrayList<>(statuses.size());
-    int previous = 0;
-    int i = 0;
-    for (Map.Entry<RequestId, IngressEntry> e : statuses.entrySet()) {
-      RequestId id = e.getKey();
-      IngressEntry entry = e.getValue();
-      RequestStatus status = entry.status();
-      CachedStatus cached = null;
-      if (previous < cachedStatusIds.length && cachedStatusEntries[previous] == entry
-          && cachedStatusIds[previous] == id) {
-        // The same history entry as last time (the usual case): same id, same status.
-        cached = cachedStatuses[previous++];
-        reusedSubtrees++;
-      } else {
-        while (previous < cachedStatusIds.length && cachedStatusIds[previous].compareTo(id) < 0) {
-          previous++;
-        }
-        if (previous < cachedStatusIds.length && cachedStatusIds[previous].equals(id)) {
-          CachedStatus known = cachedStatuses[previous];
-          if (known.status() == status || known.status().equals(status)) {
-            cached = known;
-            reusedSubtrees++;
-          }
-        }
-      }
-      if (cached == null) {
-        cached = new CachedStatus(
-            status, DigestedTree.Entry.of(Label.of(id.toBytes()), statusNode(status, md), md));
-      }
-      ids[i] = id;
-      fromEntries[i] = entry;
-      built[i++] = cached;
-      entries.add(cached.entry());
-    }
-    cachedStatusIds = ids;
-    cachedStatusEntries = fromEntries;
-    cachedStatuses = built;
-    previousStatuses = new DigestedTree.Node(entries, md, previousStatuses);
-    return previousStatuses;
+  private DigestedTree.StatusTrie statusesNode(RequestStatusTrie trie, MessageDigest md) {
+    DigestedTree.StatusTrie node = new DigestedTree.StatusTrie(trie, md);
+    reusedSubtrees += trie.size() - node.hashedStatuses();
+    return node;
   }
 
-  private static DigestedTree.Node statusNode(RequestStatus status, MessageDigest md) {
+  /** The status subtree of one request: {@code status}, and {@code reply} or the reject fields. */
+  static DigestedTree.Node statusNode(RequestStatus status, MessageDigest md) {
     TreeMap<Label, DigestedTree> children = new TreeMap<>();
     children.put(STATUS, text(status.label(), md));
     if (status instanceof RequestStatus.Replied r) {

@@ -25,4 +25,14 @@ public interface CertifiedStateView {
 
   /** The request status history: {@code /request_status}. */
   SortedMap<RequestId, IngressEntry> requestStatuses();
+
+  /**
+   * The same statuses as {@link #requestStatuses()}, as the trie {@code /request_status} is made
+   * of. Note: this default builds one from scratch, hashing every status on each build; a view
+   * backed by an {@link IngressHistory} returns {@link IngressHistory#statusTrie()}, which shares
+   * nodes and digests with the previous height's.
+   */
+  default RequestStatusTrie requestStatusTrie() {
+    return RequestStatusTrie.of(requestStatuses());
+  }
 }

@@ -8,12 +8,14 @@ import java.util.List;
 
 /**
  * Labeled data with every node's {@code reconstruct} digest computed once, shaped exactly as
- * {@link HashTree#fromLabeledTree} shapes it (balanced forks over sorted labels, the left half
- * taking the extra child). Subtrees are immutable and shared between heights, so an unchanged
- * canister or request status costs nothing to certify again; only the forks above it are
- * re-hashed.
+ * {@link HashTree#fromLabeledTree} shapes it: balanced forks over sorted labels (the left half
+ * taking the extra child), except {@code /request_status}, a {@link StatusTrie} whose forks are a
+ * {@link dev.canopy.types.hashtree.BitTrie} on the request ids. Subtrees are immutable and shared
+ * between heights, so an unchanged canister or request status costs nothing to certify again; only
+ * the forks above it are re-hashed.
  */
-abstract sealed class DigestedTree permits DigestedTree.Leaf, DigestedTree.Node {
+abstract sealed class DigestedTree
+    permits DigestedTree.Leaf, DigestedTree.Node, DigestedTree.StatusTrie {
   static final byte[] EMPTY_SEPARATOR = Hashing.domainSeparator("ic-hashtree-empty");
   static final byte[] FORK_SEPARATOR = Hashing.domainSeparator("ic-hashtree-fork");
   static final byte[] LABELED_SEPARATOR = Hashing.domainSeparator("ic-hashtree-labeled");
@@ -183,6 +185,51 @@ abstract sealed class DigestedTree permits DigestedTree.Leaf, DigestedTree.Node 
       }
       int mid = mid(from, to);
       return new HashTree.Fork(toHashTree(from, mid), toHashTree(mid, to));
+    }
+  }
+
+  /**
+   * {@code /request_status}: a {@link RequestStatusTrie} snapshot. Its nodes keep their digests, so
+   * building this for a trie derived from an already certified one hashes only the new nodes.
+   */
+  static final class StatusTrie extends DigestedTree {
+    private final RequestStatusTrie trie;
+    private final byte[] digest;
+    private final long hashedStatuses;
+
+    StatusTrie(RequestStatusTrie trie, MessageDigest md) {
+      this.trie = trie;
+      long[] hashed = new long[1];
+      this.digest = trie.digest(md, hashed);
+      this.hashedStatuses = hashed[0];
+    }
+
+    RequestStatusTrie trie() {
+      return trie;
+    }
+
+    /** How many request statuses building this had to hash (the others had digests). */
+    long hashedStatuses() {
+      return hashedStatuses;
+    }
+
+    @Override
+    byte[] digest() {
+      return digest;
+    }
+
+    @Override
+    HashTree toHashTree() {
+      return trie.size() == 0 ? HashTree.EMPTY : toHashTree(trie.root(), Hashing.sha256Digest());
+    }
+
+    private static HashTree toHashTree(RequestStatusTrie.Node n, MessageDigest md) {
+      if (n instanceof RequestStatusTrie.Inner i) {
+        return new HashTree.Fork(toHashTree(i.left, md), toHashTree(i.right, md));
+      }
+      RequestStatusTrie.Leaf leaf = (RequestStatusTrie.Leaf) n;
+      return new HashTree.Labeled(
+          Label.of(leaf.key), RequestStatusTrie.statusTree(leaf, md).toHashTree());
     }
   }
 }

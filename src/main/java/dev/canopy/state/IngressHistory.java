@@ -2,13 +2,10 @@ package dev.canopy.state;
 
 import dev.canopy.types.RequestId;
 import dev.canopy.types.Principal;
-import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The request status history, part of the replicated state: request id → status, sender,
@@ -23,6 +20,13 @@ import java.util.TreeSet;
  * it was set. Under pressure on the count or byte bound, the oldest outcomes become {@code done}
  * early, which the spec allows "in case of high load"; {@code received} and {@code processing}
  * calls are never dropped here, because execution still owns them.
+ *
+ * <p>Note: the entries and the deadline indexes are {@link PersistentSortedMap}s, so {@link
+ * #copy()} takes O(1) and a round's changes cost O(log n) each while the state before the round
+ * keeps sharing every untouched node with the state after it. Keep it that way: a structure that
+ * has to be copied whole per round makes every height cost the whole history. The certified
+ * tree's {@link RequestStatusTrie} is kept alongside the entries and changed with them, for the
+ * same reason: certifying a height then hashes only what the height changed.
  */
 public final class IngressHistory {
   /** A deadline in batch time for one entry; ordered by time, then request id. */
@@ -35,25 +39,28 @@ public final class IngressHistory {
   }
 
   private final IngressHistorySettings settings;
-  private final TreeMap<RequestId, IngressEntry> entries;
+  private PersistentSortedMap<RequestId, IngressEntry> entries;
+  /** The same entries as the certified tree's {@code /request_status} trie, changed with them. */
+  private RequestStatusTrie statusTrie;
   /** Replied/rejected entries by the time they become done. */
-  private final TreeSet<Due> outcomesDue;
+  private PersistentSortedMap<Due, Boolean> outcomesDue;
   /** Replied/rejected entries by the time they were set: the order in which pressure forgets them. */
-  private final TreeSet<Due> outcomesBySince;
+  private PersistentSortedMap<Due, Boolean> outcomesBySince;
   /** Done entries by the time they may be removed. */
-  private final TreeSet<Due> doneDue;
+  private PersistentSortedMap<Due, Boolean> doneDue;
   /** Done entries by expiry: under count pressure, those past expiry may go early. */
-  private final TreeSet<Due> doneByExpiry;
+  private PersistentSortedMap<Due, Boolean> doneByExpiry;
   private long sizeBytes;
   private long lastBatchTimeNanos = Long.MIN_VALUE;
 
   public IngressHistory(IngressHistorySettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.entries = new TreeMap<>();
-    this.outcomesDue = new TreeSet<>();
-    this.outcomesBySince = new TreeSet<>();
-    this.doneDue = new TreeSet<>();
-    this.doneByExpiry = new TreeSet<>();
+    this.entries = PersistentSortedMap.empty();
+    this.statusTrie = RequestStatusTrie.empty();
+    this.outcomesDue = PersistentSortedMap.empty();
+    this.outcomesBySince = PersistentSortedMap.empty();
+    this.doneDue = PersistentSortedMap.empty();
+    this.doneByExpiry = PersistentSortedMap.empty();
   }
 
   /** A history holding {@code entries} (from a checkpoint), with its indexes rebuilt. */
@@ -68,9 +75,8 @@ public final class IngressHistory {
 
   /**
    * A copy to change while this history stays as it is: equal to {@link #restore restoring} this
-   * history's entries (the batch-time check starts afresh), but made in time linear in its size
-   * (sorted structures copied as they are, no index rebuilt), since the round executor copies the
-   * history once per batch.
+   * history's entries (the batch-time check starts afresh), but made in O(1): the copy shares this
+   * history's persistent maps, and changing either replaces its own maps only.
    */
   public IngressHistory copy() {
     return new IngressHistory(this);
@@ -78,11 +84,12 @@ public final class IngressHistory {
 
   private IngressHistory(IngressHistory from) {
     this.settings = from.settings;
-    this.entries = new TreeMap<>(from.entries);
-    this.outcomesDue = new TreeSet<>(from.outcomesDue);
-    this.outcomesBySince = new TreeSet<>(from.outcomesBySince);
-    this.doneDue = new TreeSet<>(from.doneDue);
-    this.doneByExpiry = new TreeSet<>(from.doneByExpiry);
+    this.entries = from.entries;
+    this.statusTrie = from.statusTrie;
+    this.outcomesDue = from.outcomesDue;
+    this.outcomesBySince = from.outcomesBySince;
+    this.doneDue = from.doneDue;
+    this.doneByExpiry = from.doneByExpiry;
     this.sizeBytes = from.sizeBytes;
   }
 
@@ -94,9 +101,20 @@ public final class IngressHistory {
     return Optional.ofNullable(entries.get(requestId));
   }
 
-  /** Every remembered call, sorted by request id; read-only and live. */
-  public SortedMap<RequestId, IngressEntry> entries() {
-    return Collections.unmodifiableSortedMap(entries);
+  /**
+   * Every remembered call, sorted by request id: an immutable snapshot (O(1)) of the history as it
+   * is now, which later changes to this history do not affect.
+   */
+  public PersistentSortedMap<RequestId, IngressEntry> entries() {
+    return entries;
+  }
+
+  /**
+   * The entries as the certified tree's {@code /request_status} trie: an immutable snapshot (O(1))
+   * that shares nodes, and the digests cached in them, with the tries of earlier heights.
+   */
+  public RequestStatusTrie statusTrie() {
+    return statusTrie;
   }
 
   public int size() {
@@ -158,8 +176,7 @@ public final class IngressHistory {
           "request " + requestId + " cannot move from " + old.status().label() + " to "
               + status.label());
     }
-    remove(requestId);
-    insert(requestId, old.withStatus(status, nowNanos));
+    replace(requestId, old, old.withStatus(status, nowNanos));
     relievePressure(0, 0, nowNanos);
   }
 
@@ -183,11 +200,11 @@ public final class IngressHistory {
    */
   public void prune(long nowNanos) {
     advanceTo(nowNanos);
-    while (!outcomesDue.isEmpty() && outcomesDue.first().atNanos() <= nowNanos) {
-      forgetOutcome(outcomesDue.first().requestId(), nowNanos);
+    while (!outcomesDue.isEmpty() && outcomesDue.firstKey().atNanos() <= nowNanos) {
+      forgetOutcome(outcomesDue.firstKey().requestId(), nowNanos);
     }
-    while (!doneDue.isEmpty() && doneDue.first().atNanos() <= nowNanos) {
-      remove(doneDue.first().requestId());
+    while (!doneDue.isEmpty() && doneDue.firstKey().atNanos() <= nowNanos) {
+      remove(doneDue.firstKey().requestId());
     }
     relievePressure(0, 0, nowNanos);
   }
@@ -205,12 +222,12 @@ public final class IngressHistory {
     // Removing done entries past their expiry frees count and bytes without any replay risk.
     while (overBound(extraCount, extraBytes)
         && !doneByExpiry.isEmpty()
-        && doneByExpiry.first().atNanos() < nowNanos) {
-      remove(doneByExpiry.first().requestId());
+        && doneByExpiry.firstKey().atNanos() < nowNanos) {
+      remove(doneByExpiry.firstKey().requestId());
     }
     // Forgetting outcomes frees bytes only; the calls stay as done until their expiry.
     while (sizeBytes + extraBytes > settings.maxSizeBytes() && !outcomesBySince.isEmpty()) {
-      forgetOutcome(outcomesBySince.first().requestId(), nowNanos);
+      forgetOutcome(outcomesBySince.firstKey().requestId(), nowNanos);
     }
   }
 
@@ -220,18 +237,30 @@ public final class IngressHistory {
   }
 
   private void forgetOutcome(RequestId requestId, long nowNanos) {
-    IngressEntry old = remove(requestId);
-    insert(requestId, old.withStatus(RequestStatus.DONE, nowNanos));
+    IngressEntry old = entries.get(requestId);
+    replace(requestId, old, old.withStatus(RequestStatus.DONE, nowNanos));
   }
 
   private void insert(RequestId requestId, IngressEntry entry) {
-    entries.put(requestId, entry);
+    entries = entries.with(requestId, entry);
+    statusTrie = statusTrie.with(requestId, entry);
     sizeBytes += entry.sizeBytes();
     index(requestId, entry, true);
   }
 
+  /** Like {@link #remove} then {@link #insert}, but each map changes one path, not two. */
+  private void replace(RequestId requestId, IngressEntry old, IngressEntry entry) {
+    entries = entries.with(requestId, entry);
+    statusTrie = statusTrie.with(requestId, entry);
+    sizeBytes += entry.sizeBytes() - old.sizeBytes();
+    index(requestId, old, false);
+    index(requestId, entry, true);
+  }
+
   private IngressEntry remove(RequestId requestId) {
-    IngressEntry entry = entries.remove(requestId);
+    IngressEntry entry = entries.get(requestId);
+    entries = entries.without(requestId);
+    statusTrie = statusTrie.without(requestId);
     sizeBytes -= entry.sizeBytes();
     index(requestId, entry, false);
     return entry;
@@ -245,25 +274,22 @@ public final class IngressHistory {
           Math.max(
               entry.ingressExpiryNanos(),
               saturatingAdd(entry.statusSinceNanos(), settings.outcomeRetentionNanos()));
-      update(outcomesDue, new Due(doneAt, requestId), add);
-      update(outcomesBySince, new Due(entry.statusSinceNanos(), requestId), add);
+      outcomesDue = update(outcomesDue, new Due(doneAt, requestId), add);
+      outcomesBySince = update(outcomesBySince, new Due(entry.statusSinceNanos(), requestId), add);
     } else if (s instanceof RequestStatus.Done) {
       // Removal only strictly after the expiry: at the expiry itself the call could still be new.
       long removeAt =
           Math.max(
               saturatingAdd(entry.ingressExpiryNanos(), 1),
               saturatingAdd(entry.statusSinceNanos(), settings.doneRetentionNanos()));
-      update(doneDue, new Due(removeAt, requestId), add);
-      update(doneByExpiry, new Due(entry.ingressExpiryNanos(), requestId), add);
+      doneDue = update(doneDue, new Due(removeAt, requestId), add);
+      doneByExpiry = update(doneByExpiry, new Due(entry.ingressExpiryNanos(), requestId), add);
     }
   }
 
-  private static void update(TreeSet<Due> set, Due due, boolean add) {
-    if (add) {
-      set.add(due);
-    } else {
-      set.remove(due);
-    }
+  private static PersistentSortedMap<Due, Boolean> update(
+      PersistentSortedMap<Due, Boolean> set, Due due, boolean add) {
+    return add ? set.with(due, Boolean.TRUE) : set.without(due);
   }
 
   private static long saturatingAdd(long a, long b) {

@@ -1,7 +1,11 @@
 package dev.canopy.state;
 
+import dev.canopy.types.Hashing;
+import dev.canopy.types.hashtree.BitTrie;
 import dev.canopy.types.hashtree.HashTree;
 import dev.canopy.types.hashtree.Label;
+import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +61,9 @@ final class Witness {
     if (excluded != null && excluded.terminal) {
       return pruneWhole(tree);
     }
+    if (tree instanceof DigestedTree.StatusTrie statuses) {
+      return statuses(statuses, request, excluded);
+    }
     if (tree instanceof DigestedTree.Leaf leaf) {
       // A path that goes on below a leaf ends here; the leaf proves it absent.
       return request == NOTHING ? pruneWhole(leaf) : leaf.toHashTree();
@@ -110,8 +117,79 @@ final class Witness {
         rebuild(node, DigestedTree.Node.rightPosition(pos, from, mid), mid, to, needed, excluded));
   }
 
+  /** A leaf of the request status trie to reveal, with the paths to follow below its label. */
+  private record Needed(RequestStatusTrie.Leaf leaf, Trie below) {}
+
+  /**
+   * The witness of {@code /request_status}: the trie's forks down to the needed leaves (requested
+   * ids, and for an absent id its neighbours), every other fork pruned to its cached digest.
+   */
+  private static HashTree statuses(DigestedTree.StatusTrie statuses, Trie request, Trie excluded) {
+    RequestStatusTrie trie = statuses.trie();
+    if (trie.size() == 0) {
+      return HashTree.EMPTY;
+    }
+    MessageDigest md = Hashing.sha256Digest();
+    if (request.terminal) {
+      return revealStatuses(trie.root(), null, 0, 0, excluded, md);
+    }
+    if (request.children.isEmpty()) {
+      return new HashTree.Pruned(statuses.digest());
+    }
+    TreeMap<Label, Needed> needed = new TreeMap<>();
+    for (Map.Entry<Label, Trie> r : request.children.entrySet()) {
+      byte[] label = r.getKey().toBytes();
+      RequestStatusTrie.Leaf found = trie.find(label);
+      if (found != null) {
+        needed.put(r.getKey(), new Needed(found, r.getValue()));
+      } else {
+        for (RequestStatusTrie.Leaf neighbour : new RequestStatusTrie.Leaf[] {trie.lower(label), trie.higher(label)}) {
+          if (neighbour != null) {
+            needed.putIfAbsent(Label.of(neighbour.key), new Needed(neighbour, NOTHING));
+          }
+        }
+      }
+    }
+    List<Needed> sorted = new ArrayList<>(needed.values());
+    return revealStatuses(trie.root(), sorted, 0, sorted.size(), excluded, md);
+  }
+
+  /**
+   * The forks of trie node {@code n} revealing {@code needed[from, to)} (all of them below {@code
+   * n}, sorted by id); {@code needed == null} reveals everything.
+   */
+  private static HashTree revealStatuses(
+      RequestStatusTrie.Node n, List<Needed> needed, int from, int to, Trie excluded, MessageDigest md) {
+    if (needed != null && from == to) {
+      return new HashTree.Pruned(n.digest);
+    }
+    if (n instanceof RequestStatusTrie.Inner i) {
+      int mid = to;
+      if (needed != null) {
+        // Sorted ids below one fork: those with a 0 at its bit come first.
+        mid = from;
+        while (mid < to && !BitTrie.bit(needed.get(mid).leaf().key, i.bit)) {
+          mid++;
+        }
+      }
+      return new HashTree.Fork(
+          revealStatuses(i.left, needed, from, mid, excluded, md),
+          revealStatuses(i.right, needed, mid, to, excluded, md));
+    }
+    RequestStatusTrie.Leaf leaf = (RequestStatusTrie.Leaf) n;
+    Label label = Label.of(leaf.key);
+    Trie below = needed == null ? ALL : needed.get(from).below();
+    Trie excludedBelow = excluded == null ? null : excluded.children.get(label);
+    if (below == NOTHING && leaf.statusDigest != null) {
+      return new HashTree.Labeled(label, new HashTree.Pruned(leaf.statusDigest));
+    }
+    return new HashTree.Labeled(
+        label, build(RequestStatusTrie.statusTree(leaf, md), below, excludedBelow));
+  }
+
   private static HashTree pruneWhole(DigestedTree tree) {
-    if (tree instanceof DigestedTree.Node n && n.size() == 0) {
+    if (tree instanceof DigestedTree.Node n && n.size() == 0
+        || tree instanceof DigestedTree.StatusTrie t && t.trie().size() == 0) {
       return HashTree.EMPTY;
     }
     return new HashTree.Pruned(tree.digest());

@@ -152,6 +152,21 @@ class NodeConfigTest {
   }
 
   @Test
+  void theRequestStatusHistoryBoundsComeFromTheConfiguration() {
+    assertThat(NodeConfig.load(TestNodeConfigs.CONF_FILE, Map.of()).replica().ingressHistory())
+        .isEqualTo(dev.canopy.state.IngressHistorySettings.DEFAULT);
+    dev.canopy.state.IngressHistorySettings larger =
+        withSetting("canopy.replica.ingress-history.max-entry-count", 2_000_000).replica()
+            .ingressHistory();
+    assertThat(larger.maxEntryCount()).isEqualTo(2_000_000);
+    assertThat(larger.maxSizeBytes()).isEqualTo(1L << 30);
+    assertThatThrownBy(
+            () -> withSetting("canopy.replica.ingress-history.max-entry-count", 0).replica())
+        .isInstanceOf(NodeConfigException.class)
+        .hasMessageContaining("canopy.replica.ingress-history.max-entry-count");
+  }
+
+  @Test
   void aMissingConfigurationFileIsNamed() {
     Path missing = dir.resolve("nope.conf");
     assertThatThrownBy(() -> NodeConfig.load(missing, Map.of()))

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.SortedMap;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
@@ -197,7 +198,10 @@ class CertifiedStateTreeTest {
           c.lastInstallTimestampNanos().ifPresent(ts -> n.put("last_install_timestamp", LabeledTree.leaf(Leb128.encodeUnsigned(ts))));
           canisters.put(id.toBytes(), n.build());
         });
-    LabeledTree.Node.Builder statuses = LabeledTree.node();
+    // Note: /request_status is the one node whose forks are a bit trie on the request ids, not
+    // balanced over their positions, so that its shape depends only on the set of ids and a height
+    // re-hashes only the paths of the ids it changed (RequestStatusTrie); the lookups are the same.
+    LabeledTree.Node.Builder statuses = LabeledTree.node().bitTrie();
     state.history.entries().forEach(
         (rid, e) -> {
           LabeledTree.Node.Builder n = LabeledTree.node().put("status", LabeledTree.leaf(e.status().label()));
@@ -344,6 +348,75 @@ class CertifiedStateTreeTest {
       assertThat(reused.rootHash()).as("seed %d, height %d", seed, height).isEqualTo(fresh.rootHash());
       assertThat(reused.toHashTree().digest()).as("seed %d, height %d", seed, height).isEqualTo(fresh.rootHash());
     }
+  }
+
+  @Test
+  void theCachingBuilderAgreesWithAFreshBuildUnderInsertsRepliesAndRemovals() {
+    long seed = Long.getLong("canopy.test.seed", 0x1f2e_3d4cL);
+    SplittableRandom random = new SplittableRandom(seed);
+    // Short retention, so that statuses become done and are removed while the test runs.
+    IngressHistory history = new IngressHistory(new IngressHistorySettings(
+        3_000_000_000L, 2_000_000_000L, 5_000, 1 << 20));
+    TestState base = new TestState();
+    CertifiedStateView view = new CertifiedStateView() {
+      @Override
+      public long timeNanos() {
+        return base.timeNanos;
+      }
+
+      @Override
+      public dev.canopy.types.SubnetId ownSubnetId() {
+        return base.ownSubnetId();
+      }
+
+      @Override
+      public SortedMap<dev.canopy.types.SubnetId, SubnetInfo> subnets() {
+        return base.subnets();
+      }
+
+      @Override
+      public SortedMap<CanisterId, CanisterCertifiedState> canisters() {
+        return base.canisters();
+      }
+
+      @Override
+      public SortedMap<RequestId, IngressEntry> requestStatuses() {
+        return history.entries();
+      }
+    };
+    CertifiedStateTreeBuilder builder = new CertifiedStateTreeBuilder();
+    java.util.ArrayList<RequestId> open = new java.util.ArrayList<>();
+    int next = 1_000;
+    for (int height = 0; height < 120; height++) {
+      base.timeNanos += 1_000_000_000L;
+      long now = base.timeNanos;
+      IngressHistory before = history.copy();
+      TreeMap<RequestId, IngressEntry> beforeEntries = new TreeMap<>(before.entries());
+      history.prune(now);
+      for (int i = random.nextInt(40); i > 0; i--) {
+        RequestId rid = TestState.rid(next++);
+        history.receive(rid, TestState.user(1), EffectiveId.canister(A), now, now);
+        open.add(rid);
+      }
+      for (int i = random.nextInt(40); i > 0 && !open.isEmpty(); i--) {
+        RequestId rid = open.remove(random.nextInt(open.size()));
+        RequestStatus outcome = random.nextBoolean()
+            ? new RequestStatus.Replied(new byte[] {(byte) i})
+            : new RequestStatus.Rejected(4, "no", Optional.of("IC0" + i));
+        history.setStatus(rid, outcome, now);
+      }
+      CertifiedStateTree cached = builder.build(view);
+      CertifiedStateTree fresh = new CertifiedStateTreeBuilder().build(view);
+      assertThat(cached.rootHash()).as("seed %d (-Dcanopy.test.seed), height %d", seed, height)
+          .isEqualTo(fresh.rootHash());
+      assertThat(cached.toHashTree().digest()).as("seed %d, height %d", seed, height)
+          .isEqualTo(fresh.rootHash());
+      // The copy taken before this height's changes is untouched by them (structural sharing).
+      assertThat(before.entries()).as("seed %d, height %d", seed, height).isEqualTo(beforeEntries);
+      assertThat(cached.requestStatusCount()).isEqualTo(history.size());
+    }
+    assertThat(history.size()).as("seed %d: statuses were removed as well as added", seed)
+        .isLessThan(next - 1_000);
   }
 
   @Test

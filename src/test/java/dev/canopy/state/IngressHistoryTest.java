@@ -203,5 +203,18 @@ class IngressHistoryTest {
     // ...and the original is untouched.
     assertThat(h.entries()).isEqualTo(before);
     assertThat(h.sizeBytes()).isEqualTo(bytesBefore);
+    // The /request_status tries, kept beside the entries, hold the same entries: they certify
+    // what tries built from scratch from the entries certify.
+    for (IngressHistory x : java.util.List.of(h, copy, restored)) {
+      assertThat(x.statusTrie().size()).as("seed %d", seed).isEqualTo(x.size());
+      assertThat(trieDigest(x.statusTrie()))
+          .as("seed %d", seed)
+          .isEqualTo(trieDigest(RequestStatusTrie.of(x.entries())));
+      x.entries().forEach((rid, e) -> assertThat(x.statusTrie().get(rid)).isSameAs(e));
+    }
+  }
+
+  private static byte[] trieDigest(RequestStatusTrie trie) {
+    return trie.digest(dev.canopy.types.Hashing.sha256Digest(), new long[1]);
   }
 }

@@ -79,4 +79,9 @@ final class TestState implements CertifiedStateView {
   public SortedMap<RequestId, IngressEntry> requestStatuses() {
     return history.entries();
   }
+
+  @Override
+  public RequestStatusTrie requestStatusTrie() {
+    return history.statusTrie();
+  }
 }

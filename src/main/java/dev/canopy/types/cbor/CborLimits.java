@@ -14,7 +14,8 @@ public record CborLimits(int maxSizeBytes, int maxDepth, int maxItemCount) {
 
   /**
    * Room for a 2 MiB ingress payload with its envelope, and for certificates of deep state trees
-   * (a state tree nests balanced forks under a handful of labels: depth well under 256).
+   * (a state tree nests forks under a handful of labels, the deepest being the
+   * {@code /request_status} bit trie, about log2 n deep for hashed request ids: well under 256).
    */
   public static final CborLimits DEFAULT = new CborLimits(4 * 1024 * 1024, 256, 1 << 20);
 

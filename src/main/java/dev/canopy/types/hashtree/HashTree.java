@@ -60,7 +60,10 @@ public sealed interface HashTree
     return tree;
   }
 
-  /** The tree of balanced forks over sorted labels that certifies {@code data}. */
+  /**
+   * The tree that certifies {@code data}: forks over each node's sorted labels, balanced or a
+   * {@link BitTrie} as the node's {@link LabeledTree.Shape} says.
+   */
   static HashTree fromLabeledTree(LabeledTree data) {
     return TreeBuilder.build(data);
   }

@@ -9,7 +9,8 @@ import java.util.TreeMap;
 
 /**
  * Labeled data to certify: nodes map labels (in sorted order) to subtrees, leaves hold values.
- * {@link HashTree#fromLabeledTree} turns it into a hash tree of balanced forks.
+ * {@link HashTree#fromLabeledTree} turns it into a hash tree whose forks have each node's {@link
+ * Shape}: balanced by default.
  */
 public sealed interface LabeledTree permits LabeledTree.Leaf, LabeledTree.Node {
 
@@ -23,6 +24,14 @@ public sealed interface LabeledTree permits LabeledTree.Leaf, LabeledTree.Node {
 
   static Node.Builder node() {
     return new Node.Builder();
+  }
+
+  /** How a node's children are arranged in forks. */
+  enum Shape {
+    /** Balanced over the sorted labels, the left half taking the extra child. */
+    BALANCED,
+    /** {@link BitTrie}: split on the labels' bits; every label of the node has one length. */
+    BIT_TRIE
   }
 
   /** A value. */
@@ -53,14 +62,28 @@ public sealed interface LabeledTree permits LabeledTree.Leaf, LabeledTree.Node {
   }
 
   /** Labeled children, sorted by label; an empty node becomes {@link HashTree.Empty}. */
-  record Node(SortedMap<Label, LabeledTree> children) implements LabeledTree {
+  record Node(SortedMap<Label, LabeledTree> children, Shape shape) implements LabeledTree {
     public Node {
       children = Collections.unmodifiableSortedMap(new TreeMap<>(children));
+      if (shape == null) {
+        throw new IllegalArgumentException("a node needs a shape");
+      }
+    }
+
+    public Node(SortedMap<Label, LabeledTree> children) {
+      this(children, Shape.BALANCED);
     }
 
     /** Builds a node; a repeated label is a programming error. */
     public static final class Builder {
       private final TreeMap<Label, LabeledTree> children = new TreeMap<>();
+      private Shape shape = Shape.BALANCED;
+
+      /** Arranges this node's children as a {@link BitTrie} instead of balanced forks. */
+      public Builder bitTrie() {
+        shape = Shape.BIT_TRIE;
+        return this;
+      }
 
       public Builder put(Label label, LabeledTree child) {
         if (child == null) {
@@ -81,7 +104,7 @@ public sealed interface LabeledTree permits LabeledTree.Leaf, LabeledTree.Node {
       }
 
       public Node build() {
-        return new Node(children);
+        return new Node(children, shape);
       }
     }
   }

@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Labeled data to a hash tree: each node's sorted children become balanced binary forks. */
+/**
+ * Labeled data to a hash tree: each node's sorted children become binary forks of the node's
+ * {@link LabeledTree.Shape}.
+ */
 final class TreeBuilder {
   private TreeBuilder() {}
 
@@ -14,6 +17,13 @@ final class TreeBuilder {
     }
     LabeledTree.Node node = (LabeledTree.Node) data;
     List<Map.Entry<Label, LabeledTree>> children = new ArrayList<>(node.children().entrySet());
+    if (node.shape() == LabeledTree.Shape.BIT_TRIE) {
+      List<HashTree.Labeled> labeled = new ArrayList<>(children.size());
+      for (Map.Entry<Label, LabeledTree> e : children) {
+        labeled.add(new HashTree.Labeled(e.getKey(), build(e.getValue())));
+      }
+      return BitTrie.forks(labeled);
+    }
     return forks(children, 0, children.size());
   }
 

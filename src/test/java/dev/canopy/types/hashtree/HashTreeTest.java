@@ -195,4 +195,48 @@ class HashTreeTest {
             HashTreeFormatException.class,
             e -> assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason));
   }
+
+  @Test
+  void aBitTrieNodeSplitsOnTheFirstDifferingBitAndKeepsLabelsInOrder() {
+    // 0x10 = 0001 0000, 0x18 = 0001 1000, 0x80 = 1000 0000: the root splits on bit 0 (0x80 alone
+    // on the right), then 0x10 and 0x18 on bit 4; bits 1 to 3, shared, make no forks.
+    Labeled a = new Labeled(Label.of(new byte[] {0x10}), Leaf.of("a"));
+    Labeled b = new Labeled(Label.of(new byte[] {0x18}), Leaf.of("b"));
+    Labeled c = new Labeled(Label.of(new byte[] {(byte) 0x80}), Leaf.of("c"));
+    LabeledTree data =
+        LabeledTree.node()
+            .bitTrie()
+            .put(new byte[] {(byte) 0x80}, LabeledTree.leaf("c"))
+            .put(new byte[] {0x10}, LabeledTree.leaf("a"))
+            .put(new byte[] {0x18}, LabeledTree.leaf("b"))
+            .build();
+    HashTree trie = HashTree.fromLabeledTree(data);
+    assertThat(trie).isEqualTo(new Fork(new Fork(a, b), c));
+    assertThat(BitTrie.firstDifferingBit(new byte[] {0x10}, new byte[] {0x18})).isEqualTo(4);
+    assertThat(BitTrie.firstDifferingBit(new byte[] {1, 0}, new byte[] {1, 1})).isEqualTo(15);
+    assertThat(BitTrie.firstDifferingBit(new byte[] {7}, new byte[] {7})).isEqualTo(BitTrie.NONE);
+    // Same lookups as the balanced shape (Fork(Fork(a, b), c) happens to be that too for three
+    // labels; with four, 0x10 0x18 0x19 0x80, the shapes differ but the answers do not).
+    LabeledTree four =
+        LabeledTree.node()
+            .bitTrie()
+            .put(new byte[] {0x10}, LabeledTree.leaf("a"))
+            .put(new byte[] {0x18}, LabeledTree.leaf("b"))
+            .put(new byte[] {0x19}, LabeledTree.leaf("d"))
+            .put(new byte[] {(byte) 0x80}, LabeledTree.leaf("c"))
+            .build();
+    HashTree byBits = HashTree.fromLabeledTree(four);
+    HashTree balanced = HashTree.fromLabeledTree(new LabeledTree.Node(((LabeledTree.Node) four).children()));
+    assertThat(byBits.digest()).isNotEqualTo(balanced.digest());
+    assertThat(HashTree.decode(byBits.encode())).isEqualTo(byBits);
+    for (int v = 0; v < 256; v++) {
+      List<Label> p = List.of(Label.of(new byte[] {(byte) v}));
+      assertThat(byBits.lookup(p)).as("label %02x", v).isEqualTo(balanced.lookup(p));
+      assertThat(byBits.prune(List.of(p)).lookup(p)).as("label %02x", v).isEqualTo(balanced.lookup(p));
+    }
+    assertThatThrownBy(
+            () -> HashTree.fromLabeledTree(
+                LabeledTree.node().bitTrie().put("ab", LabeledTree.leaf("x")).put("b", LabeledTree.leaf("y")).build()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }
