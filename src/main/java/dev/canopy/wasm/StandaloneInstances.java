@@ -22,8 +22,16 @@ public final class StandaloneInstances {
    * memory, its compiled code reaches the counter through the memory, as the engine's does.
    */
   public static Instance of(byte[] wasm) {
+    return of(wasm, true);
+  }
+
+  /**
+   * As {@link #of(byte[])}; with {@code counterThroughMemory} false, the compiled code reaches the
+   * counter global as Chicory compiles it ({@code Instance.global(i)}), to compare the two.
+   */
+  public static Instance of(byte[] wasm, boolean counterThroughMemory) {
     WasmModule module = Parser.parse(wasm);
-    int counterGlobal = CounterGlobalShortcut.counterGlobal(module);
+    int counterGlobal = counterThroughMemory ? CounterGlobalShortcut.counterGlobal(module) : -1;
     var compiler = MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.FAIL);
     if (counterGlobal >= 0) {
       byte[] payload = CounterGlobalShortcut.compile(module, counterGlobal).payload();
