@@ -18,17 +18,13 @@ import java.util.Properties;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
-import org.objectweb.asm.tree.AbstractInsnNode;
-import org.objectweb.asm.tree.ClassNode;
-import org.objectweb.asm.tree.InsnList;
-import org.objectweb.asm.tree.IntInsnNode;
-import org.objectweb.asm.tree.LdcInsnNode;
-import org.objectweb.asm.tree.MethodInsnNode;
-import org.objectweb.asm.tree.MethodNode;
-import org.objectweb.asm.tree.VarInsnNode;
 
 /**
  * Compiles an instrumented module with Chicory and rewrites the generated classes so that every
@@ -100,17 +96,13 @@ final class CounterGlobalShortcut {
     Map<String, byte[]> rewritten = new LinkedHashMap<>();
     int count = 0;
     for (var e : collector.classBytes().entrySet()) {
-      ClassNode node = new ClassNode();
-      new ClassReader(e.getValue()).accept(node, 0);
-      int n = rewrite(node, counterGlobal);
-      count += n;
-      if (n == 0) {
-        rewritten.put(e.getKey(), e.getValue());
-      } else {
-        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
-        node.accept(writer);
-        rewritten.put(e.getKey(), writer.toByteArray());
-      }
+      ClassReader reader = new ClassReader(e.getValue());
+      // Note: the rewrite only shortens the operand stack, so the recorded maximums stay valid.
+      ClassWriter writer = new ClassWriter(reader, 0);
+      Rewriter rewriter = new Rewriter(writer, counterGlobal);
+      reader.accept(rewriter, 0);
+      count += rewriter.count;
+      rewritten.put(e.getKey(), rewriter.count == 0 ? e.getValue() : writer.toByteArray());
     }
     return new Compiled(payload(collector.mainClassName(), rewritten), count);
   }
@@ -118,67 +110,210 @@ final class CounterGlobalShortcut {
   /**
    * Rewrites, in every method whose last two parameters are (Memory, Instance), each {@code iconst
    * counterGlobal; aload <instance>; invokestatic readGlobal|writeGlobal} into {@code aload
-   * <memory>; invokestatic CounterGlobalAccess.read|write}; returns how many.
+   * <memory>; invokestatic CounterGlobalAccess.read|write}, counting them.
    */
-  static int rewrite(ClassNode node, int counterGlobal) {
-    int count = 0;
-    for (MethodNode m : node.methods) {
-      Type[] args = Type.getArgumentTypes(m.desc);
+  static final class Rewriter extends ClassVisitor {
+    private final int counterGlobal;
+    int count;
+
+    Rewriter(ClassVisitor next, int counterGlobal) {
+      super(Opcodes.ASM9, next);
+      this.counterGlobal = counterGlobal;
+    }
+
+    @Override
+    public MethodVisitor visitMethod(
+        int access, String name, String descriptor, String signature, String[] exceptions) {
+      MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+      Type[] args = Type.getArgumentTypes(descriptor);
       int n = args.length;
-      if (n < 2 || !args[n - 1].getInternalName().equals(INSTANCE)
-          || !args[n - 2].getInternalName().equals(MEMORY)) {
-        continue;
+      if (n < 2 || args[n - 1].getSort() != Type.OBJECT || args[n - 2].getSort() != Type.OBJECT
+          || !args[n - 1].getInternalName().equals(INSTANCE) || !args[n - 2].getInternalName().equals(MEMORY)) {
+        return next;
       }
-      int slot = (m.access & Opcodes.ACC_STATIC) != 0 ? 0 : 1;
+      int slot = (access & Opcodes.ACC_STATIC) != 0 ? 0 : 1;
       for (int i = 0; i < n - 2; i++) {
         slot += args[i].getSize();
       }
-      int memorySlot = slot;
-      int instanceSlot = slot + 1;
-      for (AbstractInsnNode insn = m.instructions.getFirst(); insn != null; insn = insn.getNext()) {
-        if (insn.getOpcode() != Opcodes.INVOKESTATIC) {
-          continue;
+      return new MethodRewriter(next, slot);
+    }
+
+    /**
+     * Holds back a constant equal to the counter's index, and an {@code aload} of the instance
+     * right after it, until the next instruction shows whether they start a global access.
+     */
+    private final class MethodRewriter extends MethodVisitor {
+      private final int memorySlot;
+      private final int instanceSlot;
+      private boolean heldIndex;
+      private boolean heldInstance;
+
+      MethodRewriter(MethodVisitor next, int memorySlot) {
+        super(Opcodes.ASM9, next);
+        this.memorySlot = memorySlot;
+        this.instanceSlot = memorySlot + 1;
+      }
+
+      private void flush() {
+        if (heldIndex) {
+          heldIndex = false;
+          if (counterGlobal <= 5) {
+            super.visitInsn(Opcodes.ICONST_0 + counterGlobal);
+          } else if (counterGlobal <= Byte.MAX_VALUE) {
+            super.visitIntInsn(Opcodes.BIPUSH, counterGlobal);
+          } else if (counterGlobal <= Short.MAX_VALUE) {
+            super.visitIntInsn(Opcodes.SIPUSH, counterGlobal);
+          } else {
+            super.visitLdcInsn(counterGlobal);
+          }
         }
-        MethodInsnNode call = (MethodInsnNode) insn;
-        boolean read = call.name.equals("readGlobal") && call.desc.equals(READ_DESC);
-        boolean write = call.name.equals("writeGlobal") && call.desc.equals(WRITE_DESC);
-        if (!read && !write) {
-          continue;
+        if (heldInstance) {
+          heldInstance = false;
+          super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
         }
-        AbstractInsnNode load = call.getPrevious();
-        AbstractInsnNode index = load == null ? null : load.getPrevious();
-        if (load == null || load.getOpcode() != Opcodes.ALOAD || ((VarInsnNode) load).var != instanceSlot
-            || index == null || intConstant(index) != counterGlobal) {
-          continue;
+      }
+
+      /** An int constant: held back if it is the counter's index; true if so. */
+      private boolean hold(long value) {
+        flush();
+        heldIndex = value == counterGlobal;
+        return heldIndex;
+      }
+
+      @Override
+      public void visitInsn(int opcode) {
+        if (opcode >= Opcodes.ICONST_M1 && opcode <= Opcodes.ICONST_5 && hold(opcode - Opcodes.ICONST_0)) {
+          return;
         }
-        InsnList replacement = new InsnList();
-        replacement.add(new VarInsnNode(Opcodes.ALOAD, memorySlot));
-        MethodInsnNode access = new MethodInsnNode(Opcodes.INVOKESTATIC, ACCESS, read ? "read" : "write",
-            read ? "(L" + MEMORY + ";)J" : "(JL" + MEMORY + ";)V", false);
-        replacement.add(access);
-        m.instructions.insert(call, replacement);
-        m.instructions.remove(index);
-        m.instructions.remove(load);
-        m.instructions.remove(call);
-        insn = access;
-        count++;
+        flush();
+        super.visitInsn(opcode);
+      }
+
+      @Override
+      public void visitIntInsn(int opcode, int operand) {
+        if ((opcode == Opcodes.BIPUSH || opcode == Opcodes.SIPUSH) && hold(operand)) {
+          return;
+        }
+        flush();
+        super.visitIntInsn(opcode, operand);
+      }
+
+      @Override
+      public void visitLdcInsn(Object value) {
+        if (value instanceof Integer i && hold(i)) {
+          return;
+        }
+        flush();
+        super.visitLdcInsn(value);
+      }
+
+      @Override
+      public void visitVarInsn(int opcode, int varIndex) {
+        if (heldIndex && !heldInstance && opcode == Opcodes.ALOAD && varIndex == instanceSlot) {
+          heldInstance = true;
+          return;
+        }
+        flush();
+        super.visitVarInsn(opcode, varIndex);
+      }
+
+      @Override
+      public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean isInterface) {
+        boolean read = name.equals("readGlobal") && descriptor.equals(READ_DESC);
+        boolean write = name.equals("writeGlobal") && descriptor.equals(WRITE_DESC);
+        if (heldIndex && heldInstance && opcode == Opcodes.INVOKESTATIC && (read || write)) {
+          heldIndex = false;
+          heldInstance = false;
+          super.visitVarInsn(Opcodes.ALOAD, memorySlot);
+          super.visitMethodInsn(Opcodes.INVOKESTATIC, ACCESS, read ? "read" : "write",
+              read ? "(L" + MEMORY + ";)J" : "(JL" + MEMORY + ";)V", false);
+          count++;
+          return;
+        }
+        flush();
+        super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
+      }
+
+      // Every other instruction, label or frame ends a pattern.
+
+      @Override
+      public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
+        flush();
+        super.visitFieldInsn(opcode, owner, name, descriptor);
+      }
+
+      @Override
+      public void visitTypeInsn(int opcode, String type) {
+        flush();
+        super.visitTypeInsn(opcode, type);
+      }
+
+      @Override
+      public void visitJumpInsn(int opcode, Label label) {
+        flush();
+        super.visitJumpInsn(opcode, label);
+      }
+
+      @Override
+      public void visitLabel(Label label) {
+        flush();
+        super.visitLabel(label);
+      }
+
+      @Override
+      public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
+        flush();
+        super.visitFrame(type, numLocal, local, numStack, stack);
+      }
+
+      @Override
+      public void visitIincInsn(int varIndex, int increment) {
+        flush();
+        super.visitIincInsn(varIndex, increment);
+      }
+
+      @Override
+      public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
+        flush();
+        super.visitTableSwitchInsn(min, max, dflt, labels);
+      }
+
+      @Override
+      public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
+        flush();
+        super.visitLookupSwitchInsn(dflt, keys, labels);
+      }
+
+      @Override
+      public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
+        flush();
+        super.visitMultiANewArrayInsn(descriptor, numDimensions);
+      }
+
+      @Override
+      public void visitInvokeDynamicInsn(String name, String descriptor, Handle bootstrap, Object... args) {
+        flush();
+        super.visitInvokeDynamicInsn(name, descriptor, bootstrap, args);
+      }
+
+      @Override
+      public void visitLineNumber(int line, Label start) {
+        flush();
+        super.visitLineNumber(line, start);
+      }
+
+      @Override
+      public void visitTryCatchBlock(Label start, Label end, Label handler, String type) {
+        flush();
+        super.visitTryCatchBlock(start, end, handler, type);
+      }
+
+      @Override
+      public void visitMaxs(int maxStack, int maxLocals) {
+        flush();
+        super.visitMaxs(maxStack, maxLocals);
       }
     }
-    return count;
-  }
-
-  private static long intConstant(AbstractInsnNode insn) {
-    int op = insn.getOpcode();
-    if (op >= Opcodes.ICONST_M1 && op <= Opcodes.ICONST_5) {
-      return op - Opcodes.ICONST_0;
-    }
-    if (op == Opcodes.BIPUSH || op == Opcodes.SIPUSH) {
-      return ((IntInsnNode) insn).operand;
-    }
-    if (op == Opcodes.LDC && ((LdcInsnNode) insn).cst instanceof Integer i) {
-      return i;
-    }
-    return Long.MIN_VALUE;
   }
 
   /**
