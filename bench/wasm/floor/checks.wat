@@ -2,6 +2,7 @@
 ;; checking the depth and the counter at entry; the counter is never handed back, so callers do
 ;; not learn what their callees used (not a correct count): what passing and checking cost.
 (module
+  (memory 1) ;; unused, as in bench/wasm/fib.wat
   (func $fib (param $n i32) (param $c i64) (param $d i32) (result i64)
     (if (i32.gt_s (local.tee $d (i32.add (local.get $d) (i32.const 1))) (i32.const 10000))
       (then (unreachable)))

@@ -1,6 +1,7 @@
 ;; As minimal.wat, but the counter comes back as a second result instead of through a global
 ;; (Chicory's compiled code returns a multi-value result as a newly allocated long[]).
 (module
+  (memory 1) ;; unused, as in bench/wasm/fib.wat
   (global $left (export "__canopy_instructions_left") (mut i64) (i64.const 0))
   (func $fib (param $n i32) (param $c i64) (result i64 i64)
     (local $a i64)

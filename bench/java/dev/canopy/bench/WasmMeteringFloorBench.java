@@ -6,6 +6,7 @@ import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wabt.Wat2Wasm;
 import com.dylibso.chicory.wasm.Parser;
+import dev.canopy.wasm.StandaloneInstances;
 import dev.canopy.wasm.instrument.MeteringInstrumenter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -20,7 +21,8 @@ import java.util.Locale;
  * metering must do (bench/wasm/floor/*.wat: the extra parameters alone; passing and checking the
  * counter and depth without handing the counter back; the cheapest correct count, without depth
  * or soft limit, handing the counter back through a global or as a second result), then as {@link
- * MeteringInstrumenter} rewrites it; then the same recursion in a function without results, which
+ * MeteringInstrumenter} rewrites it, on Chicory's own code and as the engine runs it (the counter
+ * global reached through the memory); then the same recursion in a function without results, which
  * the metered code hands the counter back from as its plain JVM return value. Each round
  * instantiates all of them afresh and alternates their runs; it reports thread CPU time and the
  * overhead over plain Chicory, the median over rounds and their range.
@@ -39,40 +41,51 @@ public final class WasmMeteringFloorBench {
     System.out.printf(Locale.ROOT, "WasmMeteringFloorBench: fib(%d), %d rounds of fresh instances x (%d warm-up"
         + " + %d timed runs), thread CPU ms (median of round medians), overhead over plain: median"
         + " [range] over rounds%n", ARGUMENT, ROUNDS, WARMUPS, RUNS);
+    byte[] minimal = wat(Path.of("bench", "wasm", "floor", "minimal.wat"));
+    byte[] metered = MeteringInstrumenter.builder().build().instrument(plain).wasm();
     compare(
         new String[] {"plain chicory", "+3 unused parameters", "+counter, depth: charged, checked",
-          "minimal count, back via global", "minimal count, back as result",
-          "metered (MeteringInstrumenter)"},
+          "minimal count, back via global", "  the same, global through memory",
+          "minimal count, back as result", "metered, Chicory's global access",
+          "metered (as the engine runs it)"},
         new byte[][] {
           plain,
           wat(Path.of("bench", "wasm", "floor", "params.wat")),
           wat(Path.of("bench", "wasm", "floor", "checks.wat")),
-          wat(Path.of("bench", "wasm", "floor", "minimal.wat")),
+          minimal,
+          minimal,
           wat(Path.of("bench", "wasm", "floor", "minimal-result.wat")),
-          MeteringInstrumenter.builder().build().instrument(plain).wasm()
+          metered,
+          metered
         },
-        new int[] {3, 4, 5});
+        new boolean[] {true, true, true, false, true, true, false, true},
+        new int[] {3, 4, 5, 6, 7});
     byte[] noResults = wat(Path.of("bench", "wasm", "floor", "fib-void.wat"));
     System.out.println("The same recursion in a function without results (bench/wasm/floor/fib-void.wat):");
-    compare(new String[] {"plain chicory", "metered (MeteringInstrumenter)"},
+    compare(new String[] {"plain chicory", "metered (as the engine runs it)"},
         new byte[][] {noResults, MeteringInstrumenter.builder().build().instrument(noResults).wasm()},
+        new boolean[] {true, true},
         new int[0]);
   }
 
   /**
    * Runs {@code modules} (the first is the baseline) in rounds and prints each one's time and
-   * overhead; all must compute the same, and those at {@code counted} charge the same.
+   * overhead; all must compute the same, and those at {@code counted} charge the same. Those with
+   * {@code engineForm} run as the engine compiles and instantiates them ({@link
+   * StandaloneInstances}: its memory, the counter global reached through it), the others on
+   * Chicory's own compiled code and memory.
    */
-  private static void compare(String[] names, byte[][] modules, int[] counted) {
+  private static void compare(String[] names, byte[][] modules, boolean[] engineForm, int[] counted) {
     double[][] overheads = new double[modules.length][ROUNDS];
     double[][] medians = new double[modules.length][ROUNDS];
     for (int round = 0; round < ROUNDS; round++) {
       Instance[] instances = new Instance[modules.length];
       for (int k = 0; k < modules.length; k++) {
-        instances[k] = Instance.builder(Parser.parse(modules[k]))
-            .withMachineFactory(MachineFactoryCompiler::compile)
-            .withMemoryFactory(ByteArrayMemory::new)
-            .build();
+        instances[k] = engineForm[k] ? StandaloneInstances.of(modules[k])
+            : Instance.builder(Parser.parse(modules[k]))
+                .withMachineFactory(MachineFactoryCompiler::compile)
+                .withMemoryFactory(ByteArrayMemory::new)
+                .build();
       }
       double[][] times = new double[modules.length][RUNS];
       long[] results = new long[modules.length];

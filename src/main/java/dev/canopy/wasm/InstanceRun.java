@@ -95,6 +95,9 @@ final class InstanceRun {
     }
     this.counterGlobal = counter;
     this.depthGlobal = depth;
+    if (loaded.counterViaMemory) {
+      memory.bindCounterGlobal(counter);
+    }
     meter.bind(counter);
     this.tableRefs = new int[instance.tableCount()][];
     for (int t = 0; t < tableRefs.length; t++) {

@@ -30,6 +30,8 @@ final class LoadedModule {
   /** Mutable globals that belong to the canister (not the instrumentation's). */
   final int[] stateGlobals;
   final boolean instrumented;
+  /** Whether the compiled code reaches the counter global through the memory ({@link CounterGlobalShortcut}). */
+  final boolean counterViaMemory;
 
   LoadedModule(
       CanisterModule module,
@@ -63,6 +65,7 @@ final class LoadedModule {
     Integer counter = globals.get(INSTRUCTIONS_GLOBAL);
     Integer depth = globals.get(CALL_DEPTH_GLOBAL);
     this.instrumented = counter != null;
+    this.counterViaMemory = CounterGlobalShortcut.counterGlobal(runnable) >= 0;
     List<Integer> mutable = new ArrayList<>();
     var all = runnable.globalSection().globals();
     for (int i = 0; i < all.length; i++) {

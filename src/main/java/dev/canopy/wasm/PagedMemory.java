@@ -1,6 +1,7 @@
 package dev.canopy.wasm;
 
 import com.dylibso.chicory.runtime.ConstantEvaluators;
+import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.WasmRuntimeException;
@@ -59,6 +60,20 @@ final class PagedMemory implements Memory {
   private DataSegment[] instantiatedSegments = new DataSegment[0];
   private DataSegment[] dataSegments = new DataSegment[0];
   private int dirtyBlocks;
+  /**
+   * The instance's instruction counter global, for compiled code that {@link
+   * CounterGlobalShortcut} rewrote to reach it through the memory ({@link CounterGlobalAccess}).
+   */
+  private GlobalInstance counterGlobal;
+
+  /** Binds the counter global, before any of the instance's code runs. */
+  void bindCounterGlobal(GlobalInstance global) {
+    this.counterGlobal = global;
+  }
+
+  GlobalInstance counterGlobal() {
+    return counterGlobal;
+  }
 
   /** A fresh memory of {@code initialPages} zero pages. */
   static PagedMemory fresh(int initialPages, int maxPages) {

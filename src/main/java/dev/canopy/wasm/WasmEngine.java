@@ -211,10 +211,25 @@ public final class WasmEngine implements AutoCloseable {
     CapturedClasses classes = new CapturedClasses();
     try {
       parsed = Parser.parse(runnable);
-      factory = MachineFactoryCompiler.builder(parsed)
-          .withInterpreterFallback(InterpreterFallback.FAIL)
-          .withCache(classes)
-          .compile();
+      int counterGlobal = CounterGlobalShortcut.counterGlobal(parsed);
+      if (counterGlobal >= 0) {
+        // Compiled, rewritten, then loaded from the rewritten classes as from the disk cache.
+        byte[] payload = CounterGlobalShortcut.compile(parsed, counterGlobal).payload();
+        StoredClasses stored = new StoredClasses(payload);
+        factory = MachineFactoryCompiler.builder(parsed)
+            .withInterpreterFallback(InterpreterFallback.FAIL)
+            .withCache(stored)
+            .compile();
+        if (!stored.used) {
+          throw new IllegalStateException("the rewritten classes were not used");
+        }
+        classes.payload = payload;
+      } else {
+        factory = MachineFactoryCompiler.builder(parsed)
+            .withInterpreterFallback(InterpreterFallback.FAIL)
+            .withCache(classes)
+            .compile();
+      }
       compilations.incrementAndGet();
     } catch (RuntimeException e) {
       throw new InvalidModuleException(Reason.MALFORMED,
@@ -243,7 +258,8 @@ public final class WasmEngine implements AutoCloseable {
   }
 
   private static String cacheKey(String kind, String rewriter, byte[] digest) {
-    return CompiledClassCache.COMPILER_VERSION + "/" + kind + "/" + rewriter + "/"
+    return CompiledClassCache.COMPILER_VERSION + "+" + CounterGlobalShortcut.VERSION + "/" + kind + "/"
+        + rewriter + "/"
         + Hex.encode(digest);
   }
 

@@ -19,7 +19,9 @@ import java.util.Arrays;
  * <p>Note: Chicory's compiler turns every {@code global.get}/{@code global.set} into a call
  * through {@code Instance.global(i)} (after inlining: about eight dependent loads and two bounds
  * checks, which a call in between forces it to repeat), but maps locals and parameters to JVM
- * locals and arguments. So the counter travels as a value wherever it can, and the rewriter
+ * locals and arguments. (The engine rewrites its generated code to reach the counter global
+ * through the memory instead, two loads, see dev.canopy.wasm.CounterGlobalShortcut; a local is
+ * still cheaper.) So the counter travels as a value wherever it can, and the rewriter
  * tracks, at every point of the body, where it is valid: in the local, in the global, or in both.
  * It is moved only where it is needed in the other place (a "reload": global to local; a "sync":
  * local to global): a block's charge and a call to a defined function need the local; an exit

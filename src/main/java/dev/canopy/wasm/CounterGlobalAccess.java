@@ -1,0 +1,24 @@
+package dev.canopy.wasm;
+
+import com.dylibso.chicory.runtime.Memory;
+
+/**
+ * The instruction counter global as the compiled code of an instrumented module reads and writes
+ * it after {@link CounterGlobalShortcut} has rewritten that code: through the instance's memory,
+ * which every compiled function receives as an argument, instead of through {@code
+ * Instance.global(i)}. Both name the same {@code GlobalInstance}, so the host sees no difference.
+ * Public only because the generated classes live in another package; nothing else calls these.
+ */
+public final class CounterGlobalAccess {
+  private CounterGlobalAccess() {}
+
+  /** {@code global.get} of the counter. */
+  public static long read(Memory memory) {
+    return ((PagedMemory) memory).counterGlobal().getValue();
+  }
+
+  /** {@code global.set} of the counter. */
+  public static void write(long value, Memory memory) {
+    ((PagedMemory) memory).counterGlobal().setValue(value);
+  }
+}

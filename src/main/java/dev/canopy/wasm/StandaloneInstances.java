@@ -1,0 +1,62 @@
+package dev.canopy.wasm;
+
+import com.dylibso.chicory.compiler.Cache;
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.GlobalInstance;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+
+/**
+ * Modules without imports compiled and instantiated as the engine does (Chicory's compiler, the
+ * engine's {@link PagedMemory}, and for an instrumented module the {@link CounterGlobalShortcut}),
+ * for benchmarks and tests that run Wasm outside a canister.
+ */
+public final class StandaloneInstances {
+  private StandaloneInstances() {}
+
+  /**
+   * An instance of {@code wasm}: if it is instrumented (exports the counter global) and has a
+   * memory, its compiled code reaches the counter through the memory, as the engine's does.
+   */
+  public static Instance of(byte[] wasm) {
+    return of(wasm, true);
+  }
+
+  /**
+   * As {@link #of(byte[])}; with {@code counterThroughMemory} false, the compiled code reaches the
+   * counter global as Chicory compiles it ({@code Instance.global(i)}), to compare the two.
+   */
+  public static Instance of(byte[] wasm, boolean counterThroughMemory) {
+    WasmModule module = Parser.parse(wasm);
+    int counterGlobal = counterThroughMemory ? CounterGlobalShortcut.counterGlobal(module) : -1;
+    var compiler = MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.FAIL);
+    if (counterGlobal >= 0) {
+      byte[] payload = CounterGlobalShortcut.compile(module, counterGlobal).payload();
+      compiler.withCache(new Cache() {
+        @Override
+        public byte[] get(String key) {
+          return payload;
+        }
+
+        @Override
+        public void putIfAbsent(String key, byte[] value) {
+          throw new IllegalStateException("the rewritten classes were not used");
+        }
+      });
+    }
+    PagedMemory[] memory = new PagedMemory[1];
+    Instance instance = Instance.builder(module)
+        .withMachineFactory(compiler.compile())
+        .withMemoryFactory(limits -> memory[0] = PagedMemory.fresh(limits.initialPages(),
+            Math.min(limits.maximumPages(), Memory.RUNTIME_MAX_PAGES)))
+        .build();
+    if (counterGlobal >= 0) {
+      GlobalInstance counter = instance.global(counterGlobal);
+      memory[0].bindCounterGlobal(counter);
+    }
+    return instance;
+  }
+}
