@@ -51,6 +51,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +82,10 @@ import org.slf4j.LoggerFactory;
 public final class HttpRoutes extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(HttpRoutes.class);
   private static final byte[] RESPONSE_DOMAIN = Hashing.domainSeparator("ic-response");
+  /** How long reading a request body may take, discarding the rest of an oversized one included. */
   private static final long BODY_READ_TIMEOUT_MS = 30_000;
+  /** How far past the limit an oversized body is read and discarded before its 413 (see body()). */
+  static final long MAX_DISCARDED_BODY_BYTES = 16L * 1024 * 1024;
 
   private final ReplicaStatus status;
   private final Optional<ReplicaBackend> backend;
@@ -206,8 +210,15 @@ public final class HttpRoutes extends AllDirectives {
 
   /**
    * The request body, at most {@code maxBodyBytes}. Note: a body that arrived whole (the usual
-   * case for a request of a few hundred bytes) is taken as it is; {@code toStrict} would run a
-   * stream for it.
+   * case for a request of a few hundred bytes) is taken as it is; a streamed one is read here.
+   *
+   * <p>Note: a body over the limit is read to its end and discarded before the 413 goes out (up
+   * to {@link #MAX_DISCARDED_BODY_BYTES} past the limit, within {@link #BODY_READ_TIMEOUT_MS}).
+   * Answering while the client still uploads makes the server close a socket with unread bytes,
+   * which the kernel turns into a reset; a client that is still writing (the JDK's HttpClient
+   * reads its answer only once it has sent the body) then loses the 413 and sees the connection
+   * end without a response. Read to the end, the 413 even keeps the connection open. A body too
+   * large to drain gets its 413 at once, and Pekko closes the connection after it.
    */
   private CompletionStage<byte[]> body(HttpEntity entity, Materializer materializer) {
     if (entity instanceof HttpEntity.Strict strict) {
@@ -216,9 +227,51 @@ public final class HttpRoutes extends AllDirectives {
       }
       return CompletableFuture.completedFuture(strict.getData().toArray());
     }
+    long readLimitBytes = maxBodyBytes + MAX_DISCARDED_BODY_BYTES;
+    java.util.OptionalLong declaredBytes = entity.getContentLengthOption();
+    if (declaredBytes.isPresent() && declaredBytes.getAsLong() > readLimitBytes) {
+      return CompletableFuture.failedFuture(new BodyTooLargeException());
+    }
+    BoundedBody collected = new BoundedBody(maxBodyBytes);
     return entity
-        .toStrict(BODY_READ_TIMEOUT_MS, maxBodyBytes, materializer)
-        .thenApply(strict -> strict.getData().toArray());
+        .withSizeLimit(readLimitBytes)
+        .getDataBytes()
+        .completionTimeout(java.time.Duration.ofMillis(BODY_READ_TIMEOUT_MS))
+        .runFold(collected, BoundedBody::add, materializer)
+        .handle((body, failure) -> {
+          if (collected.isOverLimit()) {
+            throw new BodyTooLargeException(); // read to its end, or as far as the bounds allow
+          }
+          if (failure != null) {
+            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+          }
+          return body.bytes();
+        });
+  }
+
+  /** A streamed body: kept up to its limit, and past it only counted. */
+  private static final class BoundedBody {
+    private final long limitBytes;
+    private ByteString data = ByteString.emptyByteString();
+    private long receivedBytes;
+
+    BoundedBody(long limitBytes) {
+      this.limitBytes = limitBytes;
+    }
+
+    BoundedBody add(ByteString chunk) {
+      receivedBytes += chunk.size();
+      data = receivedBytes <= limitBytes ? data.concat(chunk) : ByteString.emptyByteString();
+      return this;
+    }
+
+    boolean isOverLimit() {
+      return receivedBytes > limitBytes;
+    }
+
+    byte[] bytes() {
+      return data.toArray();
+    }
   }
 
   /** A request body above the endpoint's limit. */

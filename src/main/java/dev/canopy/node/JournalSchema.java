@@ -25,9 +25,14 @@ public final class JournalSchema {
   /** The tables the journal and snapshot store need; all present means nothing to do. */
   static final List<String> REQUIRED_TABLES = List.of("event_journal", "event_tag", "snapshot");
 
-  /** SQL states for "already exists" (PostgreSQL, H2), met when a partial schema is completed. */
+  /**
+   * SQL states for "already exists" (PostgreSQL, H2), met when a partial schema is completed.
+   * Note: 23505 is PostgreSQL's answer when another process creates the same table at the same
+   * moment (CREATE TABLE IF NOT EXISTS races on the catalog, as when the replicas of a local
+   * subnet start together on one database); the check for missing tables afterwards still holds.
+   */
   private static final Set<String> ALREADY_EXISTS_STATES =
-      Set.of("42P07", "42710", "42S01", "42S11");
+      Set.of("42P07", "42710", "42S01", "42S11", "23505");
 
   private static final int LOGIN_TIMEOUT_SECONDS = 10;
 

@@ -134,6 +134,14 @@ public final class Node implements AutoCloseable {
       ActorSystem<NodeGuardian.Command> started = system;
       CoordinatedShutdown.get(system)
           .addTask(
+              CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+              "canopy-close-store-when-idle",
+              () -> {
+                StoreShutdown.closeBeforeTheJournal(Adapter.toClassic(started));
+                return CompletableFuture.completedFuture(Done.getInstance());
+              });
+      CoordinatedShutdown.get(system)
+          .addTask(
               CoordinatedShutdown.PhaseServiceRequestsDone(),
               "canopy-quiesce-replica",
               () -> replica.quiesce(started, QUIESCE_TIMEOUT)

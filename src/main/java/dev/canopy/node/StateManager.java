@@ -68,9 +68,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * <p>A subnet of several replicas: at each checkpoint height the state manager hands the content of
  * its catch-up package (with the key generation's outcome) and the checkpoint's bytes to the {@link
  * CatchUpActor}; a replica far behind gets a verified checkpoint back ({@link InstallCheckpoint}),
- * which replaces its state, and the package's key generation record its own, through a journaled
- * {@link CheckpointInstalled} event once its state hash is the package's and the record gives the
- * keys the replica trusts ({@link Replica#catchUpRecord}). A state without a closed record (a
+ * which replaces its state, and the package's key generation record its own, once its state hash
+ * is the package's and the record gives the keys the replica trusts ({@link Replica#catchUpRecord}):
+ * the installed state is stored as a checkpoint first, then a small {@link CheckpointStored} event
+ * journals the install. A state without a closed record (a
  * replica whose database was lost) trusts the replica's own key file for that ({@link
  * Replica#loadKeyFile}).
  */
@@ -121,21 +122,39 @@ public final class StateManager
       CatchUpPackage cup, byte[] state, ActorRef<CatchUpActor.Command> replyTo) implements Command {}
 
   /** The journal's events. */
-  public sealed interface Event extends CborSerializable permits BatchFinalized, CheckpointInstalled {}
+  public sealed interface Event extends CborSerializable
+      permits BatchFinalized, CheckpointStored, CheckpointInstalled {}
 
   /** The journal's event: a finalized batch in canonical CBOR ({@link BatchRouting#encode}). */
   public record BatchFinalized(byte[] batch, byte[] blockProposal, byte[] beacon)
       implements Event {}
 
   /**
-   * A state installed from a catch-up package ({@link CatchUpPackage#toBytes}) and the checkpoint
-   * fetched for it ({@link StateCodec}); it replaces the state, whatever its height was.
+   * A state installed from a catch-up package ({@link CatchUpPackage#toBytes}): it replaces the
+   * state, whatever its height was. The installed state itself is not in the event: it is a
+   * {@link Checkpoint} in the snapshot store at this event's sequence number, written before the
+   * event, so recovery starts from it and never replays this event.
    *
-   * <p>Note: the event carries the whole checkpoint, so a crash right after the install recovers
-   * the installed state from the journal alone; the next snapshot supersedes it and retention
-   * deletes it with the batches before that snapshot.
+   * <p>Note: a journal row is not the place for a whole state (several MB per event, read back in
+   * replay batches); checkpoints live in the snapshot store, whose rows retention deletes with the
+   * events before them.
+   */
+  public record CheckpointStored(byte[] catchUpPackage, long height, byte[] stateHash)
+      implements Event {}
+
+  /**
+   * The earlier form of {@link CheckpointStored}, which carried the whole checkpoint ({@link
+   * StateCodec}); no longer written, still read from journals that hold one.
    */
   public record CheckpointInstalled(byte[] catchUpPackage, byte[] state) implements Event {}
+
+  /** The snapshot store's answer to the checkpoint of a pending install (see {@link #onInstall}). */
+  private record InstallStored(InstallCheckpoint install, Object reply, Throwable failure)
+      implements Command {}
+
+  /** An install whose checkpoint is being written to the snapshot store at {@code sequenceNr}. */
+  private record PendingInstall(long sequenceNr, CatchUpPackage cup, Current installed,
+      Optional<KeyGenerationRecord> record) {}
 
   /**
    * The snapshot form of {@link Current}: a checkpoint of the replicated state, and the key
@@ -184,9 +203,13 @@ public final class StateManager
   // The last state serialized for a snapshot, so a catch-up package of the same height reuses it.
   private ReplicatedState serializedState;
   private byte[] serializedBytes;
-  // A state verified by the install command, for its event (recovery decodes the event instead).
+  // The state the install command verified and stored, for its CheckpointStored event.
   private ReplicatedState installing;
   private Optional<KeyGenerationRecord> installingRecord;
+  // An install whose checkpoint is being stored; every other command waits until it is journaled.
+  private PendingInstall pendingInstall;
+  /** How long the snapshot store may take to store an installed checkpoint. */
+  private static final long INSTALL_STORE_TIMEOUT_MS = 120_000;
 
   private StateManager(
       ActorContext<Command> context,
@@ -247,7 +270,12 @@ public final class StateManager
 
   @Override
   public CommandHandler<Command, Event, Current> commandHandler() {
-    return newCommandHandlerBuilder()
+    var builder = newCommandHandlerBuilder();
+    // Nothing is journaled between an installed checkpoint and its event (see onInstall).
+    builder.forState(current -> pendingInstall != null)
+        .onCommand(InstallStored.class, this::onInstallStored)
+        .onAnyCommand(() -> Effect().stash());
+    builder
         .forAnyState()
         .onCommand(Execute.class, (current, execute) -> {
           Batch batch = execute.batch();
@@ -267,8 +295,8 @@ public final class StateManager
         })
         .onCommand(Sync.class, (current, sync) -> Effect().none()
             .thenRun(state -> sync.replyTo().tell(org.apache.pekko.Done.getInstance())))
-        .onCommand(InstallCheckpoint.class, this::onInstall)
-        .build();
+        .onCommand(InstallCheckpoint.class, this::onInstall);
+    return builder.build();
   }
 
   @Override
@@ -276,6 +304,7 @@ public final class StateManager
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(BatchFinalized.class, (current, event) -> apply(current, event))
+        .onEvent(CheckpointStored.class, (current, event) -> install(current, event))
         .onEvent(CheckpointInstalled.class, (current, event) -> install(current, event))
         .build();
   }
@@ -394,9 +423,7 @@ public final class StateManager
           serializedState = current.state();
           serializedBytes = bytes;
         }
-        return new Checkpoint(bytes, current.lastBlockHash().bytes(),
-            current.anchor().blockProposal(), current.anchor().beacon(),
-            current.keyGeneration().map(KeyGenerationRecord::encode).orElse(new byte[0]));
+        return checkpointOf(current, bytes);
       }
 
       @Override
@@ -419,6 +446,13 @@ public final class StateManager
             new Anchor(checkpoint.lastBlockProposal(), checkpoint.lastBeacon()), keyGeneration);
       }
     };
+  }
+
+  /** The snapshot form of {@code current}, whose state serializes to {@code stateBytes}. */
+  private static Checkpoint checkpointOf(Current current, byte[] stateBytes) {
+    return new Checkpoint(stateBytes, current.lastBlockHash().bytes(),
+        current.anchor().blockProposal(), current.anchor().beacon(),
+        current.keyGeneration().map(KeyGenerationRecord::encode).orElse(new byte[0]));
   }
 
   /** After a batch is journaled: certify its height (alone, or with the peers' shares). */
@@ -601,25 +635,88 @@ public final class StateManager
       install.replyTo().tell(new CatchUpActor.InstallDone(height, false, problem));
       return Effect().none();
     }
-    installing = state;
-    installingRecord = record.map(KeyGenerationRecord::outcome);
-    return Effect()
-        .persist(new CheckpointInstalled(cup.toBytes(), install.state()))
-        .thenRun(next -> afterInstall(next, install.replyTo()));
+    Optional<KeyGenerationRecord> outcome = record.map(KeyGenerationRecord::outcome);
+    Current installed = installed(current, cup, state, outcome);
+    long sequenceNr = lastSequenceNumber(context) + 1;
+    pendingInstall = new PendingInstall(sequenceNr, cup, installed, outcome);
+    // Note: the checkpoint goes to the snapshot store directly, as the snapshots this behavior
+    // takes do (same plugin, same Checkpoint form), at the sequence number its event will have.
+    // Recovery starts from the latest snapshot, so once stored it is the installed state whether
+    // or not the event follows (a crash in between recovers it from the store alone).
+    // snapshotStoreFor is Pekko's internal-stable API through which typed persistence reaches
+    // the store; typed persistence offers no way to save a snapshot of a state it has not reached.
+    org.apache.pekko.actor.ActorRef snapshotStore =
+        org.apache.pekko.persistence.Persistence.get(
+                org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(context.getSystem()))
+            .snapshotStoreFor(snapshotPluginId(), com.typesafe.config.ConfigFactory.empty());
+    var save = new org.apache.pekko.persistence.SnapshotProtocol.SaveSnapshot(
+        org.apache.pekko.persistence.SnapshotMetadata.apply(
+            persistenceId().id(), sequenceNr, System.currentTimeMillis()),
+        checkpointOf(installed, install.state()));
+    context.pipeToSelf(
+        org.apache.pekko.pattern.Patterns.ask(
+            snapshotStore, save, java.time.Duration.ofMillis(INSTALL_STORE_TIMEOUT_MS)),
+        (reply, failure) -> new InstallStored(install, reply, failure));
+    return Effect().none();
   }
 
   /**
-   * The installed state replaces the current one, with the key generation record of its package
-   * (whose keys the replica establishes: the heights above execute and certify with them); live,
-   * both are the ones the command verified.
+   * The installed checkpoint is stored: its event is journaled (and the commands that waited are
+   * handled). A store that failed, or did not answer, may or may not hold the checkpoint, so the
+   * state manager stops, as it does when the journal fails; a restart recovers what the store holds.
    */
-  private Current install(Current current, CheckpointInstalled event) {
-    CatchUpPackage cup = CatchUpPackage.decode(event.catchUpPackage());
-    boolean verified = installing != null && installing.height() == cup.height();
-    ReplicatedState state = verified ? installing : StateCodec.deserialize(event.state(), replica.engine());
-    Optional<KeyGenerationRecord> record = verified ? installingRecord
-        : replica.identity().keyGeneration().map(setup ->
-            KeyGenerationRecord.decode(setup, cup.content().keyGeneration()).outcome());
+  private Effect<Event, Current> onInstallStored(Current current, InstallStored stored) {
+    PendingInstall pending = pendingInstall;
+    pendingInstall = null;
+    long height = pending.cup().height();
+    if (stored.failure() != null
+        || !(stored.reply() instanceof org.apache.pekko.persistence.SaveSnapshotSuccess)) {
+      Throwable cause = stored.failure() != null ? stored.failure()
+          : stored.reply() instanceof org.apache.pekko.persistence.SaveSnapshotFailure f ? f.cause() : null;
+      stored.install().replyTo().tell(new CatchUpActor.InstallDone(height, false,
+          "the snapshot store did not store the checkpoint"));
+      throw new IllegalStateException("the snapshot store did not store the checkpoint of height "
+          + height + " installed from a catch-up package", cause);
+    }
+    if (lastSequenceNumber(context) + 1 != pending.sequenceNr()) {
+      throw new IllegalStateException("an event was journaled while the checkpoint of height "
+          + height + " was stored at sequence number " + pending.sequenceNr());
+    }
+    installing = pending.installed().state();
+    installingRecord = pending.record();
+    return Effect()
+        .persist(new CheckpointStored(pending.cup().toBytes(), height,
+            pending.cup().content().stateHash().bytes()))
+        .thenRun(next -> afterInstall(next, stored.install().replyTo()))
+        .thenUnstashAll();
+  }
+
+  /**
+   * The state installed from {@code cup}: it replaces the current one, with the package's key
+   * generation record (if the subnet generates its keys), whose keys the heights above execute
+   * and certify with.
+   */
+  private static Current installed(Current current, CatchUpPackage cup, ReplicatedState state,
+      Optional<KeyGenerationRecord> record) {
+    return new Current(state, cup.content().blockHash(), new Anchor(
+        cup.content().block().toBytes(), cup.content().beacon().toBytes()),
+        record.isPresent() ? record : current.keyGeneration());
+  }
+
+  /**
+   * Live, the install whose checkpoint the command stored. Recovery starts from that checkpoint
+   * (a snapshot at this event's sequence number) and never replays the event; meeting it there
+   * means the store lost the checkpoint, and the state it replaced cannot be rebuilt.
+   */
+  private Current install(Current current, CheckpointStored event) {
+    if (installing == null || installing.height() != event.height()) {
+      throw new IllegalStateException("the journal records an install of the checkpoint of height "
+          + event.height() + " (state hash " + Hex.encode(event.stateHash()) + "), which the snapshot"
+          + " store no longer holds; restore the store from a backup, or empty it so that the replica"
+          + " catches up from its peers");
+    }
+    ReplicatedState state = installing;
+    Optional<KeyGenerationRecord> record = installingRecord;
     installing = null;
     installingRecord = null;
     if (state.height() <= current.state().height()) {
@@ -627,9 +724,25 @@ public final class StateManager
     }
     record.ifPresent(replica::establishKeys);
     metrics.stateAt(state.height(), state.canisters().size());
-    return new Current(state, cup.content().blockHash(), new Anchor(
-        cup.content().block().toBytes(), cup.content().beacon().toBytes()),
-        record.isPresent() ? record : current.keyGeneration());
+    CatchUpPackage cup = CatchUpPackage.decode(event.catchUpPackage());
+    return installed(current, cup, state, record);
+  }
+
+  /**
+   * The earlier install event, which carries the checkpoint; only met in recovery now, where the
+   * state and the package's record come from the event.
+   */
+  private Current install(Current current, CheckpointInstalled event) {
+    CatchUpPackage cup = CatchUpPackage.decode(event.catchUpPackage());
+    ReplicatedState state = StateCodec.deserialize(event.state(), replica.engine());
+    Optional<KeyGenerationRecord> record = replica.identity().keyGeneration().map(setup ->
+        KeyGenerationRecord.decode(setup, cup.content().keyGeneration()).outcome());
+    if (state.height() <= current.state().height()) {
+      return current;
+    }
+    record.ifPresent(replica::establishKeys);
+    metrics.stateAt(state.height(), state.canisters().size());
+    return installed(current, cup, state, record);
   }
 
   /** Consensus resumes from the package's block and beacon; heights below it are moot. */

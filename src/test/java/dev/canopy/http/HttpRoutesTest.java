@@ -173,6 +173,59 @@ class HttpRoutesTest {
     }
   }
 
+  @Test
+  void aBodyOverTheLimitIsReadToItsEndBeforeThe413AndTheConnectionServesTheNextRequest()
+      throws Exception {
+    int limitBytes = 1024;
+    ServerBinding limited = Http.get(system)
+        .newServerAt("127.0.0.1", 0)
+        .bind(new HttpRoutes(status, new UnavailableBackend("unused"), limitBytes).route())
+        .toCompletableFuture()
+        .get();
+    try (java.net.Socket socket =
+        new java.net.Socket("127.0.0.1", limited.localAddress().getPort())) {
+      socket.setSoTimeout(10_000);
+      var out = socket.getOutputStream();
+      var in = new java.io.BufferedInputStream(socket.getInputStream());
+      byte[] body = new byte[256 * limitBytes];
+      out.write(("POST /api/v2/canister/rwlgt-iiaaa-aaaaa-aaaaa-cai/call HTTP/1.1\r\n"
+          + "Host: 127.0.0.1\r\nContent-Type: application/cbor\r\nContent-Length: " + body.length
+          + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      String first = responseHead(in);
+      assertThat(first).startsWith("HTTP/1.1 413").doesNotContainIgnoringCase("connection: close");
+      skipBody(in, first);
+
+      out.write("GET /api/v2/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(responseHead(in)).startsWith("HTTP/1.1 200");
+    } finally {
+      limited.unbind().toCompletableFuture().get();
+    }
+  }
+
+  /** The status line and headers of the next response on {@code in}. */
+  private static String responseHead(java.io.InputStream in) throws java.io.IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new java.io.EOFException("the connection ended after: " + head);
+      }
+      head.append((char) b);
+    }
+    return head.toString();
+  }
+
+  private static void skipBody(java.io.InputStream in, String head) throws java.io.IOException {
+    java.util.regex.Matcher length = java.util.regex.Pattern
+        .compile("(?i)content-length: (\\d+)").matcher(head);
+    assertThat(length.find()).as("content length in %s", head).isTrue();
+    in.readNBytes(Integer.parseInt(length.group(1)));
+  }
+
   /** A replica that serves nothing yet: every request must be answered from its reason alone. */
   private record UnavailableBackend(String reason) implements ReplicaBackend {
     @Override

@@ -160,10 +160,7 @@ class CatchUpSubnetTest {
 
   @Test
   @Order(2)
-  @org.junit.jupiter.api.Disabled("flaky: the restarted replica's H2 file was once reported"
-      + " corrupted after the CheckpointInstalled event (a whole checkpoint in one journal row);"
-      + " to be investigated (issue 7 note)")
-  void aReplicaStoppedAfterAnInstallRecoversTheInstalledStateFromItsJournal() {
+  void aReplicaStoppedAfterAnInstallRecoversTheInstalledStateFromItsStore() {
     Node again = restartWithin30s(3);
     assertThat(again.catchUpStatus().recoveredHeight()).isGreaterThanOrEqualTo(installedAt);
     awaitCertifiedHeight(again, certifiedHeight(subnet.node(0)), 20_000);

@@ -218,9 +218,6 @@ class ReplicaNodeTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("flaky: the server answers 413 and closes while the JDK client is"
-      + " still uploading, and the client sometimes reads no answer; the route should drain or"
-      + " answer before closing (issue 5 note)")
   void aBodyOverTheLimitGets413() {
     Principal counter = createAndInstall("counter");
     assertThat(client.post("/api/v2/canister/" + counter + "/call", new byte[6 * 1024 * 1024])
