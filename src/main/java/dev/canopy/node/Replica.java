@@ -3,6 +3,7 @@ package dev.canopy.node;
 import dev.canopy.consensus.KeyGenerationRecord;
 import dev.canopy.consensus.SubnetKeys;
 import dev.canopy.crypto.Ed25519SigningKey;
+import dev.canopy.crypto.VerifiedSignatureCache;
 import dev.canopy.crypto.dkg.ThresholdPublicKeys;
 import dev.canopy.execution.CyclesFees;
 import dev.canopy.execution.QueryExecutor;
@@ -220,7 +221,9 @@ public final class Replica {
     IngressValidatorConfig.Builder validatorConfig =
         IngressValidatorConfig.builder().subnetId(subnetId).provisionalApiEnabled(true)
             // Canister signatures carry certificates of this subnet, the root subnet.
-            .rootKeyDer(rootKeyDer);
+            .rootKeyDer(rootKeyDer)
+            // A call is verified once per process, not once per look and replica (Note there).
+            .verifiedSignatures(VerifiedSignatureCache.processWide());
     for (CanisterIdRange r : canisterRanges) {
       validatorConfig.canisterRange(r.start().principal(), r.end().principal());
     }
