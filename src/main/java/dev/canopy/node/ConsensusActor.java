@@ -843,6 +843,17 @@ public final class ConsensusActor {
         long blockTimeNs = blockTimeMs * 1_000_000L;
         Optional<dev.canopy.ingress.IngressValidator> validator = replica.validator();
         for (dev.canopy.consensus.IngressMessage m : payload.messages()) {
+          RequestId id = RequestId.fromBytes(m.messageId().bytes());
+          dev.canopy.consensus.IngressMessage pooled = encoded.get(id);
+          Optional<IngressPool.PooledMessage> entry = pooled != null
+              && java.util.Arrays.equals(pooled.content(), m.content()) ? ingressPool.get(id) : Optional.empty();
+          if (entry.isPresent()) {
+            // Validated here before, byte for byte: only its expiry depends on the block.
+            if (Long.compareUnsigned(entry.get().ingressExpiryNs(), blockTimeNs) < 0) {
+              return Optional.of("message " + id + " expired before the block");
+            }
+            continue;
+          }
           try {
             IngressMessage decoded = IngressPayload.decode(m, replica.decoder());
             if (Long.compareUnsigned(decoded.ingressExpiryNs(), blockTimeNs) < 0) {
