@@ -12,8 +12,9 @@ import java.util.Map;
  * a peer gossips it and when a block carries it, and the replicas of a subnet that run in one
  * process ({@code canopy start --replicas 4}) each meet every call.
  *
- * <p>Only plain signatures ({@link PublicKey}: Ed25519, ECDSA) are kept, whose validity is a pure
- * function of the triple; a hit answers exactly what verifying again would, so a cache never
+ * <p>Only plain signatures ({@link PublicKey}: Ed25519, ECDSA, BLS, and BLS signature shares) are
+ * kept, whose validity is a pure function of the triple (consensus checks its node signatures and
+ * beacon shares through here too); a hit answers exactly what verifying again would, so a cache never
  * changes a verdict. A triple enters only after this process verified it itself; failures are
  * not kept. Entries are SHA-256 digests of the length-prefixed triple (32 bytes each), at most
  * {@code maxEntries}, the least recently used going first. Thread-safe.
@@ -66,24 +67,71 @@ public final class VerifiedSignatureCache {
       key.verify(message, signature);
       return;
     }
-    ByteBuffer digest = digest(key, message, signature);
+    ByteBuffer digest = digest(key.toDer(), message, signature);
+    if (known(digest)) {
+      return;
+    }
+    key.verify(message, signature); // throws if it does not verify: nothing is kept
+    remember(digest);
+  }
+
+  /** {@link PublicKey#isValidSignature}, answered from the cache for a triple that verified here before. */
+  public boolean isValid(PublicKey key, byte[] message, byte[] signature) {
+    if (maxEntries == 0) {
+      return key.isValidSignature(message, signature);
+    }
+    ByteBuffer digest = digest(key.toDer(), message, signature);
+    if (known(digest)) {
+      return true;
+    }
+    boolean valid = key.isValidSignature(message, signature);
+    if (valid) {
+      remember(digest);
+    }
+    return valid;
+  }
+
+  /**
+   * {@link ThresholdBls#verifyShare}, answered from the cache for a share that verified here
+   * before (the share's index is part of what is kept).
+   */
+  public boolean isValidShare(ThresholdBls.PublicKeyShare key, byte[] message, ThresholdBls.SignatureShare share) {
+    if (maxEntries == 0) {
+      return ThresholdBls.verifyShare(key, message, share);
+    }
+    byte[] keyId = Bytes.concat(ByteBuffer.allocate(Integer.BYTES).putInt(key.index()).array(), key.key().toDer());
+    ByteBuffer digest = digest(keyId, message, share.signature());
+    if (known(digest)) {
+      return share.index() == key.index();
+    }
+    boolean valid = ThresholdBls.verifyShare(key, message, share);
+    if (valid) {
+      remember(digest);
+    }
+    return valid;
+  }
+
+  private boolean known(ByteBuffer digest) {
     synchronized (entries) {
       if (entries.get(digest) != null) {
         hits++;
-        return;
+        return true;
       }
       misses++;
+      return false;
     }
-    key.verify(message, signature); // throws if it does not verify: nothing is kept
+  }
+
+  private void remember(ByteBuffer digest) {
     synchronized (entries) {
       entries.put(digest, Boolean.TRUE);
     }
   }
 
-  private static ByteBuffer digest(PublicKey key, byte[] message, byte[] signature) {
+  private static ByteBuffer digest(byte[] key, byte[] message, byte[] signature) {
     MessageDigest sha = Hashing.sha256Digest();
     sha.update(DOMAIN);
-    for (byte[] part : new byte[][] {key.toDer(), message, signature}) {
+    for (byte[] part : new byte[][] {key, message, signature}) {
       sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(part.length).array());
       sha.update(part);
     }

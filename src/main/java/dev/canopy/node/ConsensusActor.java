@@ -387,11 +387,14 @@ public final class ConsensusActor {
             .withBusyNotaryDelay(Math.min(BUSY_SUBNET_NOTARY_DELAY_MS, parameters.initialNotaryDelayMs()));
       }
       this.parameters = parameters;
-      this.step = new ConsensusStep(config, parameters, new PoolPayloads(), SignatureVerifier.DIRECT);
+      // Note: node signatures and beacon shares that verified in this process are not verified
+      // again (the replicas of a process are one trust domain, Note in VerifiedSignatureCache).
+      SignatureVerifier verifier = SignatureVerifier.cached(dev.canopy.crypto.VerifiedSignatureCache.processWide());
+      this.step = new ConsensusStep(config, parameters, new PoolPayloads(), verifier);
       this.busyStep = identity.replicaCount() > 1 ? null
           : new ConsensusStep(config,
               parameters.withDelays(parameters.unitDelayMs(), BUSY_NOTARY_DELAY_MS),
-              new PoolPayloads(), SignatureVerifier.DIRECT);
+              new PoolPayloads(), verifier);
       long nowMs = System.currentTimeMillis();
       SubnetId genesisId = identity.genesisId();
       if (resume.height() == 0) {

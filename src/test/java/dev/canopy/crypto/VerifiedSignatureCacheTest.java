@@ -64,4 +64,22 @@ class VerifiedSignatureCacheTest {
     assertThatThrownBy(() -> verifier.verify(other.publicKey(), message, key.sign(message)))
         .isInstanceOf(InvalidSignatureException.class);
   }
+
+  @Test
+  void thresholdSharesAreKeptWithTheirIndexAndOnlyWhenTheyVerify() {
+    ThresholdBls.Dealing dealing = ThresholdBls.deal(new ThresholdBls.Parameters(2, 3), DeterministicRandom.fromSeed(9));
+    ThresholdBls.PublicKeyShare first = dealing.publicKeyShares().get(0);
+    ThresholdBls.PublicKeyShare second = dealing.publicKeyShares().get(1);
+    byte[] message = bytes("beacon");
+    ThresholdBls.SignatureShare share = ThresholdBls.signShare(dealing.secretKeyShares().get(0), message);
+    VerifiedSignatureCache cache = new VerifiedSignatureCache(16);
+    assertThat(cache.isValidShare(first, message, share)).isTrue();
+    assertThat(cache.isValidShare(first, message, share)).isTrue();
+    assertThat(cache.stats().hits()).isEqualTo(1);
+    // The same bytes claimed under another index, or checked against another share's key: refused.
+    assertThat(cache.isValidShare(first, message, new ThresholdBls.SignatureShare(2, share.signature()))).isFalse();
+    assertThat(cache.isValidShare(second, message, share)).isFalse();
+    assertThat(cache.isValidShare(second, message, share)).isFalse();
+    assertThat(cache.size()).isEqualTo(1);
+  }
 }
