@@ -309,6 +309,46 @@ class ConsensusStepTest {
     assertThat(d.pool.block(3, ahead.hash())).isPresent();
   }
 
+  @Test
+  void theFinalizedChainIndexAnswersAsAWalkDownTheWholeChainWould() {
+    TestSubnet subnet = TestSubnet.create(1, 12);
+    Driver d = new Driver(subnet, 0);
+    List<IngressMessage> all = new ArrayList<>();
+    long now = 0;
+    for (int round = 0; round < 90; round++) {
+      IngressMessage m = TestIngressPool.message(new byte[] {(byte) round, 1});
+      all.add(m);
+      d.ingress.submit(m);
+      d.runAt(now);
+      now += 150;
+    }
+    assertThat(d.pool.purgedBelowHeight()).isPositive(); // the index has lost heights too
+    long top = d.pool.notarizedHeight();
+    Block tip = d.pool.notarizedBlocks(top).get(0).block();
+    java.util.function.Predicate<Hash> indexed = ConsensusStep.ancestorMessageIds(
+        (h, hash) -> d.pool.block(h, hash).map(BlockProposal::block), d.pool, top, tip.hash());
+    // A plain walk down from the tip until a block is missing.
+    java.util.Set<Hash> walked = new java.util.HashSet<>();
+    Hash at = tip.hash();
+    for (long h = top; h > 0 && d.pool.block(h, at).isPresent(); h--) {
+      Block b = d.pool.block(h, at).get().block();
+      b.payload().messages().forEach(m -> walked.add(m.messageId()));
+      at = b.parentHash();
+    }
+    assertThat(walked).hasSizeGreaterThan(PARAMETERS.retainHeights() / 2);
+    for (IngressMessage m : all) {
+      assertThat(indexed.test(m.messageId())).as("message %s", m.messageId().shortHex())
+          .isEqualTo(walked.contains(m.messageId()));
+    }
+    // From a block below the tip, messages above it are not its ancestors'.
+    Block lower = d.pool.block(top - 5, d.pool.finalization(top - 5).orElseThrow().blockHash()).orElseThrow().block();
+    java.util.function.Predicate<Hash> fromLower = ConsensusStep.ancestorMessageIds(
+        (h, hash) -> d.pool.block(h, hash).map(BlockProposal::block), d.pool, lower.height(), lower.hash());
+    assertThat(fromLower.test(tip.payload().messages().isEmpty() ? Hash.ZERO
+        : tip.payload().messages().get(0).messageId())).isFalse();
+    assertThat(fromLower.test(lower.payload().messages().get(0).messageId())).isTrue();
+  }
+
   private static byte[] flip(byte[] b) {
     byte[] c = b.clone();
     c[5] ^= 0x10;
