@@ -183,7 +183,7 @@ public final class ConsensusActor {
    */
   private static final long BUSY_SUBNET_NOTARY_DELAY_MS = 5;
   /** A subnet of several hurries only while its certified state is at most this far below the notarized height. */
-  private static final int BUSY_SUBNET_MAX_UNCERTIFIED_HEIGHTS = 3;
+  private static final int BUSY_SUBNET_MAX_UNCERTIFIED_HEIGHTS = 1;
 
   private ConsensusActor() {}
 

@@ -233,7 +233,8 @@ public final class Replica {
     // Note: the node is the root subnet and certifies without delegation (digest §12.2).
     this.serving = new Serving(nodeKeys, keys, subnetId, roundExecutor, queryExecutor,
         new IngressValidator(validatorConfig.build()), new ReadStateAccess(subnetId),
-        new Certifier(certification.parameters(), certification.groupPublicKey()));
+        new Certifier(certification.parameters(), certification.groupPublicKey())
+            .withVerifiedCache(VerifiedSignatureCache.processWide()));
     this.subnetKeys = Optional.of(keys);
   }
 
