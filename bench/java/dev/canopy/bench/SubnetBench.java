@@ -68,7 +68,7 @@ public final class SubnetBench {
 
   /** One measured phase. */
   record Result(String name, int concurrency, long replied, long other, double seconds,
-      long heights, long[] latenciesNs) {
+      long heights, long[] latenciesNs, long cpuNs) {
     double perSecond() {
       return replied / seconds;
     }
@@ -82,9 +82,14 @@ public final class SubnetBench {
     }
 
     String row() {
-      return String.format("%-30s %5d %9.0f %9.2f %9.2f %8d %9.1f %10.1f", name, concurrency,
+      return String.format("%-30s %5d %9.0f %9.2f %9.2f %8d %9.1f %10.1f %8.2f", name, concurrency,
           perSecond(), percentileMs(0.50), percentileMs(0.99), other, heights / seconds,
-          heights == 0 ? 0.0 : (double) replied / heights);
+          heights == 0 ? 0.0 : (double) replied / heights, cpuMsPerCall());
+    }
+
+    /** The process's CPU time (replicas and clients) per replied call: comparable on a loaded machine. */
+    double cpuMsPerCall() {
+      return replied == 0 ? Double.NaN : cpuNs / 1e6 / replied;
     }
   }
 
@@ -111,8 +116,8 @@ public final class SubnetBench {
     }
 
     System.out.println();
-    System.out.printf("%-30s %5s %9s %9s %9s %8s %9s %10s%n", "phase", "conc", "replied/s",
-        "p50 ms", "p99 ms", "other", "heights/s", "calls/height");
+    System.out.printf("%-30s %5s %9s %9s %9s %8s %9s %10s %8s%n", "phase", "conc", "replied/s",
+        "p50 ms", "p99 ms", "other", "heights/s", "calls/height", "cpu ms/call");
     results.forEach(r -> System.out.println(r.row()));
     if (results.size() == 2) {
       System.out.printf("%nfour replicas: %.3fx the one replica's rate%n",
@@ -151,12 +156,14 @@ public final class SubnetBench {
     next.set(0);
     long before = certifiedHeight(nodes.get(0));
     java.time.LocalTime from = java.time.LocalTime.now();
+    long cpuBefore = processCpuNs();
     Result result = loop(uris, path, calls, concurrency, phase, next, replied);
+    long cpuNs = processCpuNs() - cpuBefore;
     // for matching a profile (JFR) to the measured phase
     System.out.printf("%s: measured from %s to %s%n", name, from, java.time.LocalTime.now());
     long heights = certifiedHeight(nodes.get(0)) - before;
     Result named = new Result(name, concurrency, result.replied(), result.other(),
-        result.seconds(), heights, result.latenciesNs());
+        result.seconds(), heights, result.latenciesNs(), cpuNs);
     System.out.println(named.row());
 
     // Every replica serves the same count: the increments certified as replied.
@@ -172,6 +179,11 @@ public final class SubnetBench {
       }
     }
     return named;
+  }
+
+  private static long processCpuNs() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static long certifiedHeight(Node node) {
@@ -253,7 +265,7 @@ public final class SubnetBench {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
-    return new Result("", concurrency, replied.get(), other.get(), seconds, 0, all);
+    return new Result("", concurrency, replied.get(), other.get(), seconds, 0, all, 0);
   }
 
   private static boolean isReplied(byte[] body) {

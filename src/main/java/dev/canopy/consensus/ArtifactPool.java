@@ -42,6 +42,13 @@ public final class ArtifactPool {
   // Lookup only (never iterated), so hash order cannot leak into a decision.
   private final Map<Hash, Long> validatedIdHeights = new HashMap<>();
   private final TreeMap<Hash, Artifact> keyGeneration = new TreeMap<>();
+  // The finalized chain's blocks held here, indexed for ConsensusStep.ancestorMessageIds: its
+  // block hash at each height (contiguous, from chainHashes' first to its last key) and the
+  // height of each of their messages. Derived from the validated blocks only, so it changes no
+  // decision, only how fast "is this message in an ancestor" is answered. Lookup only.
+  private final TreeMap<Long, Hash> chainHashes = new TreeMap<>();
+  private final TreeMap<Long, List<Hash>> chainMessagesByHeight = new TreeMap<>();
+  private final Map<Hash, Long> chainMessageHeights = new HashMap<>();
   private final Hash genesisHash;
   private final long genesisHeight;
   private long purgedBelowHeight;
@@ -72,6 +79,7 @@ public final class ArtifactPool {
     slot.beaconHash = genesisBeacon.id();
     slot.beaconAddedAtMs = createdAtMs;
     slot.firstNotarizedAtMs = createdAtMs;
+    indexChainBlock(genesis);
   }
 
   // ---- changes ----
@@ -115,7 +123,80 @@ public final class ArtifactPool {
     if (changes.purgeBelowHeight() > purgedBelowHeight) {
       purge(changes.purgeBelowHeight());
     }
+    indexFinalizedChain();
     return added;
+  }
+
+  // ---- the finalized chain's messages ----
+
+  /** Extends the index up to the finalized height, if the blocks down to what it holds are here. */
+  private void indexFinalizedChain() {
+    long top = chainHashes.isEmpty() ? purgedBelowHeight - 1 : chainHashes.lastKey();
+    if (finalizedHeight <= top) {
+      return;
+    }
+    Optional<Finalization> fin = finalization(finalizedHeight);
+    if (fin.isEmpty()) {
+      return;
+    }
+    List<Block> walked = new ArrayList<>();
+    long h = finalizedHeight;
+    Hash at = fin.get().blockHash();
+    while (h >= purgedBelowHeight) {
+      if (h == top) {
+        if (at.equals(chainHashes.get(h))) {
+          break; // joins what is indexed
+        }
+        // Another chain below (possible only beyond f faults): index this one afresh.
+        clearChainIndex();
+        top = purgedBelowHeight - 1;
+      }
+      Optional<BlockProposal> p = block(h, at);
+      if (p.isEmpty()) {
+        if (!chainHashes.isEmpty()) {
+          return; // a block between the index and the finalized one is missing: later
+        }
+        break;
+      }
+      walked.add(p.get().block());
+      at = p.get().block().parentHash();
+      h--;
+    }
+    for (int i = walked.size() - 1; i >= 0; i--) {
+      indexChainBlock(walked.get(i));
+    }
+  }
+
+  private void indexChainBlock(Block b) {
+    chainHashes.put(b.height(), b.hash());
+    List<Hash> ids = new ArrayList<>(b.payload().messages().size());
+    for (IngressMessage m : b.payload().messages()) {
+      ids.add(m.messageId());
+      chainMessageHeights.putIfAbsent(m.messageId(), b.height());
+    }
+    chainMessagesByHeight.put(b.height(), ids);
+  }
+
+  private void clearChainIndex() {
+    chainHashes.clear();
+    chainMessagesByHeight.clear();
+    chainMessageHeights.clear();
+  }
+
+  /** Whether block {@code hash} of {@code height} is on the indexed finalized chain. */
+  boolean isOnIndexedChain(long height, Hash hash) {
+    return hash.equals(chainHashes.get(height));
+  }
+
+  /** Whether a block of the indexed finalized chain at or below {@code height} carries message {@code id}. */
+  boolean indexedChainCarries(Hash id, long atOrBelowHeight) {
+    Long h = chainMessageHeights.get(id);
+    return h != null && h <= atOrBelowHeight;
+  }
+
+  /** The lowest height of the indexed finalized chain and its block's hash (the index is never empty when asked). */
+  Map.Entry<Long, Hash> indexedChainBottom() {
+    return chainHashes.firstEntry();
   }
 
   private static boolean isKeyGeneration(Artifact a) {
@@ -187,6 +268,10 @@ public final class ArtifactPool {
       }
     }
     gone.clear();
+    SortedMap<Long, List<Hash>> unindexed = chainMessagesByHeight.headMap(belowHeight);
+    unindexed.forEach((height, ids) -> ids.forEach(id -> chainMessageHeights.remove(id, height)));
+    unindexed.clear();
+    chainHashes.headMap(belowHeight).clear();
     unvalidated.values().removeIf(u -> !isKeyGeneration(u.artifact()) && u.artifact().height() < belowHeight);
   }
 

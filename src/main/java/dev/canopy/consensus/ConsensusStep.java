@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
@@ -49,6 +50,15 @@ import java.util.random.RandomGenerator;
  * the finalized chain reaches a closing height with enough dealings ({@link
  * KeyGenerationRecord#append}), the owner derives its shares and installs them, and from the next
  * height the beacon is threshold-signed, unpredictable again.
+ *
+ * <p>Note (busy rounds, {@link ConsensusParameters#busyRounds}): how long a notary waits before
+ * supporting a block depends on whether the block carries messages and on whether the owner says
+ * it keeps up ({@code mayHurry}, a local back-pressure signal such as "execution is not far behind
+ * the notarized height"); a block maker with nothing to propose waits until its empty block could
+ * be supported. Both only move the times at which the rules above apply, so they change liveness
+ * and latency, never safety: a Byzantine maker that fills blocks with one message each makes
+ * rounds short, which the back-pressure bounds, and a silent rank 0 is replaced by rank 1 after
+ * the unit delay, as without busy rounds.
  */
 public final class ConsensusStep {
   private final SubnetConfig config;
@@ -85,13 +95,22 @@ public final class ConsensusStep {
    * message routing expects batch {@code nextBatchHeight} next.
    */
   public PoolChanges onStateChange(ArtifactPool pool, long nowMs, long nextBatchHeight) {
+    return onStateChange(pool, nowMs, nextBatchHeight, true);
+  }
+
+  /**
+   * The same, where {@code mayHurry} says whether this replica keeps up well enough to notarize
+   * blocks with messages after the busy notary delay (with busy rounds; see the class Note). It is
+   * an input like the time: the owner decides it from its local state.
+   */
+  public PoolChanges onStateChange(ArtifactPool pool, long nowMs, long nextBatchHeight, boolean mayHurry) {
     List<Artifact> toAdd = new ArrayList<>();
     List<Hash> toValidate = new ArrayList<>();
     List<PoolChanges.Rejection> toReject = new ArrayList<>();
     validator.validate(pool, nowMs, nextBatchHeight, toValidate, toReject, toAdd);
     makeBeaconShare(pool, toAdd);
     makeBlock(pool, nowMs, toAdd);
-    notarize(pool, nowMs, toAdd);
+    notarize(pool, nowMs, mayHurry, toAdd);
     aggregate(pool, toAdd);
     finalize(pool, toAdd);
     List<Batch> toDeliver = deliver(pool, nextBatchHeight);
@@ -232,19 +251,29 @@ public final class ConsensusStep {
     if (nowMs < roundStart.get() + parameters.blockMakerDelayMs(myRank)) {
       return;
     }
+    boolean bootstrap = config.beaconMode(h) == BeaconMode.BOOTSTRAP;
+    // Busy rounds: a block with messages now, an empty one only when notaries would support it.
+    boolean onlyWithMessages = parameters.busyRounds() && !bootstrap
+        && nowMs < roundStart.get() + parameters.notaryDelayMs(myRank);
+    if (onlyWithMessages && !payloads.hasPendingMessages()) {
+      return;
+    }
     Block parent = pool.notarizedBlocks(h - 1).get(0).block();
     long timeMs = Math.max(nowMs, parent.timeMs());
     Payload payload;
-    if (config.beaconMode(h) == BeaconMode.BOOTSTRAP) {
+    if (bootstrap) {
       Optional<DkgPayload> keyGeneration = keyGenerationPayload(pool, h, parent);
       if (keyGeneration.isEmpty()) {
         return;
       }
       payload = new Payload(List.of(), keyGeneration.get());
     } else {
-      Set<Hash> excluded = ancestorMessageIds(
-          (height, hash) -> pool.block(height, hash).map(BlockProposal::block), h - 1, parent.hash());
+      Predicate<Hash> excluded = ancestorMessageIds(
+          (height, hash) -> pool.block(height, hash).map(BlockProposal::block), pool, h - 1, parent.hash());
       payload = payloads.selectPayload(h, timeMs, excluded, parameters.maxBlockMessages(), parameters.maxBlockPayloadBytes());
+      if (onlyWithMessages && payload.messages().isEmpty()) {
+        return; // what waits is in the chain already
+      }
     }
     if (payload.messages().size() > parameters.maxBlockMessages()
         || payload.sizeBytes() > parameters.maxBlockPayloadBytes()) {
@@ -305,12 +334,32 @@ public final class ConsensusStep {
   /**
    * The ids of the messages in the block {@code blockHash} of {@code height} and its ancestors
    * still known, so a message is never ordered twice along a chain.
+   *
+   * <p>Note: the same answer as walking the chain down until a block is missing, but the walk
+   * stops where it joins the pool's index of the finalized chain ({@link
+   * ArtifactPool#indexedChainCarries}), so its cost is that of the unfinalized heights, not of
+   * every retained height (a thousand, with a hundred messages each, at every block made or
+   * validated). Below the index's lowest block it walks on as before (usually nothing is there).
    */
-  static Set<Hash> ancestorMessageIds(BlockLookup blocks, long height, Hash blockHash) {
+  static Predicate<Hash> ancestorMessageIds(BlockLookup blocks, ArtifactPool pool, long height, Hash blockHash) {
     Set<Hash> ids = new HashSet<>();
     long h = height;
     Hash hash = blockHash;
+    long joinedAt = -1;
     while (h > 0) {
+      if (pool.isOnIndexedChain(h, hash)) {
+        joinedAt = h;
+        Map.Entry<Long, Hash> bottom = pool.indexedChainBottom();
+        h = bottom.getKey();
+        hash = bottom.getValue();
+        Optional<Block> b = blocks.find(h, hash);
+        if (b.isEmpty()) {
+          break;
+        }
+        hash = b.get().parentHash();
+        h--;
+        continue;
+      }
       Optional<Block> b = blocks.find(h, hash);
       if (b.isEmpty()) {
         break;
@@ -321,13 +370,20 @@ public final class ConsensusStep {
       hash = b.get().parentHash();
       h--;
     }
-    return ids;
+    if (joinedAt < 0) {
+      return ids::contains;
+    }
+    long joined = joinedAt;
+    return id -> ids.contains(id) || pool.indexedChainCarries(id, joined);
   }
 
   // ---- notary ----
 
-  /** Support the lowest-ranked valid blocks of the current round once their rank's delay is over. */
-  private void notarize(ArtifactPool pool, long nowMs, List<Artifact> out) {
+  /**
+   * Support the lowest-ranked valid blocks of the current round once their rank's delay is over:
+   * with busy rounds and {@code mayHurry}, the busy delay for a block with messages.
+   */
+  private void notarize(ArtifactPool pool, long nowMs, boolean mayHurry, List<Artifact> out) {
     long h = pool.notarizedHeight() + 1;
     if (h > pool.finalizedHeight() + parameters.maxNotarizationLagHeights() || config.abstainsAt(h)) {
       return;
@@ -338,12 +394,13 @@ public final class ConsensusStep {
       return;
     }
     int lowestRank = blocks.get(0).block().rank();
-    if (nowMs < roundStart.get() + parameters.notaryDelayMs(lowestRank)) {
-      return;
-    }
     for (BlockProposal p : blocks) {
       if (p.block().rank() != lowestRank) {
         break;
+      }
+      boolean busy = mayHurry && !p.block().payload().messages().isEmpty();
+      if (nowMs < roundStart.get() + parameters.notaryDelayMs(lowestRank, busy)) {
+        continue;
       }
       Hash hash = p.block().hash();
       if (!pool.notarizationShares(h, hash).containsKey(self())) {

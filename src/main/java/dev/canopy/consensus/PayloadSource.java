@@ -1,7 +1,7 @@
 package dev.canopy.consensus;
 
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Where block makers get payloads and validators check them; the ingress pool implements it.
@@ -9,10 +9,10 @@ import java.util.Set;
  */
 public interface PayloadSource {
   /**
-   * Messages for a new block of {@code height}, within the limits, none of them in {@code
-   * excludedMessageIds} (the messages of the blocks the new one extends).
+   * Messages for a new block of {@code height}, within the limits, none of whose ids {@code
+   * inChain} holds (the messages of the blocks the new one extends).
    */
-  Payload selectPayload(long height, long blockTimeMs, Set<Hash> excludedMessageIds, int maxMessages, int maxBytes);
+  Payload selectPayload(long height, long blockTimeMs, Predicate<Hash> inChain, int maxMessages, int maxBytes);
 
   /**
    * Why another replica's payload is unacceptable (a message id that does not match its content,
@@ -26,6 +26,15 @@ public interface PayloadSource {
    * being refused.
    */
   default boolean readyToValidateMessages() {
+    return true;
+  }
+
+  /**
+   * Whether messages wait here that a block might carry (some may already be in the chain the
+   * block extends). A block maker with busy rounds asks this before it assembles a payload early;
+   * when in doubt, say true.
+   */
+  default boolean hasPendingMessages() {
     return true;
   }
 }

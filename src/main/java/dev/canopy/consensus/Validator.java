@@ -27,6 +27,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * Decides, for each unvalidated artifact, whether it is valid (move it), invalid or useless
@@ -319,9 +320,9 @@ final class Validator {
         return Optional.of("message " + m.messageId().shortHex() + " appears twice");
       }
     }
-    Set<Hash> ancestors = ConsensusStep.ancestorMessageIds(pass::block, b.height() - 1, b.parentHash());
+    Predicate<Hash> ancestors = ConsensusStep.ancestorMessageIds(pass::block, pass.pool, b.height() - 1, b.parentHash());
     for (IngressMessage m : payload.messages()) {
-      if (ancestors.contains(m.messageId())) {
+      if (ancestors.test(m.messageId())) {
         return Optional.of("message " + m.messageId().shortHex() + " is already in an ancestor block");
       }
     }

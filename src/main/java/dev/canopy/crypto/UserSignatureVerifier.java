@@ -10,12 +10,21 @@ import java.util.Optional;
  */
 public final class UserSignatureVerifier {
   /** A verifier with no root key: canister signatures are {@link InvalidSignatureException.Reason#UNVERIFIABLE}. */
-  public static final UserSignatureVerifier WITHOUT_ROOT_KEY = new UserSignatureVerifier(Optional.empty());
+  public static final UserSignatureVerifier WITHOUT_ROOT_KEY =
+      new UserSignatureVerifier(Optional.empty(), VerifiedSignatureCache.none());
 
   private final Optional<CanisterSignatureVerifier> canisterSignatures;
+  private final VerifiedSignatureCache verified;
 
-  private UserSignatureVerifier(Optional<CanisterSignatureVerifier> canisterSignatures) {
+  private UserSignatureVerifier(Optional<CanisterSignatureVerifier> canisterSignatures,
+      VerifiedSignatureCache verified) {
     this.canisterSignatures = canisterSignatures;
+    this.verified = verified;
+  }
+
+  /** The same verifier, which checks a plain signature only if {@code cache} has not seen it verify. */
+  public UserSignatureVerifier withVerifiedCache(VerifiedSignatureCache cache) {
+    return new UserSignatureVerifier(canisterSignatures, Objects.requireNonNull(cache));
   }
 
   /**
@@ -23,11 +32,13 @@ public final class UserSignatureVerifier {
    * DER BLS12-381 key): on a replica, its own subnet's root key.
    */
   public static UserSignatureVerifier forRootKey(byte[] rootKeyDer) {
-    return new UserSignatureVerifier(Optional.of(CanisterSignatureVerifier.forRootKey(rootKeyDer)));
+    return new UserSignatureVerifier(Optional.of(CanisterSignatureVerifier.forRootKey(rootKeyDer)),
+        VerifiedSignatureCache.none());
   }
 
   public static UserSignatureVerifier of(CanisterSignatureVerifier canisterSignatures) {
-    return new UserSignatureVerifier(Optional.of(Objects.requireNonNull(canisterSignatures)));
+    return new UserSignatureVerifier(Optional.of(Objects.requireNonNull(canisterSignatures)),
+        VerifiedSignatureCache.none());
   }
 
   /**
@@ -36,7 +47,7 @@ public final class UserSignatureVerifier {
    */
   public void verify(UserPublicKey key, byte[] payload, byte[] signature) {
     if (key instanceof PublicKey plain) {
-      plain.verify(payload, signature);
+      verified.verify(plain, payload, signature);
     } else if (key instanceof WebAuthnPublicKey webAuthn) {
       WebAuthnVerifier.verify(webAuthn, payload, signature);
     } else {

@@ -71,6 +71,8 @@ public record IngressValidatorConfig(
     private IngressExpiry expiry = IngressExpiry.REFERENCE;
     private DelegationLimits delegationLimits = DelegationLimits.SPEC;
     private UserSignatureVerifier signatureVerifier = UserSignatureVerifier.WITHOUT_ROOT_KEY;
+    private dev.canopy.crypto.VerifiedSignatureCache verifiedSignatures =
+        dev.canopy.crypto.VerifiedSignatureCache.none();
 
     public Builder subnetId(SubnetId value) {
       subnetId = Optional.of(value);
@@ -113,11 +115,17 @@ public record IngressValidatorConfig(
       return this;
     }
 
+    /** Plain signatures that verified before (in {@code cache}) are not verified again. */
+    public Builder verifiedSignatures(dev.canopy.crypto.VerifiedSignatureCache cache) {
+      verifiedSignatures = cache;
+      return this;
+    }
+
     public IngressValidatorConfig build() {
       return new IngressValidatorConfig(
           subnetId,
           canisterRanges, subnetAdmins, provisionalApiEnabled, expiry, delegationLimits,
-          signatureVerifier);
+          signatureVerifier.withVerifiedCache(verifiedSignatures));
     }
   }
 }

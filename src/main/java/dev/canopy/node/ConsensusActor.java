@@ -177,6 +177,13 @@ public final class ConsensusActor {
   /** The notary delay of a busy subnet of one: a round closes at the next wake after it starts. */
   private static final long BUSY_NOTARY_DELAY_MS = 1;
   private static final int BUSY_MAX_UNCERTIFIED_HEIGHTS = 1;
+  /**
+   * A subnet of several: the notary delay of a block with messages while this replica keeps up
+   * (busy rounds, see {@link #mayHurry}); the round interval stays the delay of an empty block.
+   */
+  private static final long BUSY_SUBNET_NOTARY_DELAY_MS = 5;
+  /** A subnet of several hurries only while its certified state is at most this far below the notarized height. */
+  private static final int BUSY_SUBNET_MAX_UNCERTIFIED_HEIGHTS = 1;
 
   private ConsensusActor() {}
 
@@ -376,19 +383,18 @@ public final class ConsensusActor {
       if (identity.replicaCount() > 1) {
         // Note: a replica that was away catches up from what its peers still hold, or, further
         // behind, from a catch-up package; keep about a few minutes of rounds for the former.
-        parameters = new ConsensusParameters(parameters.unitDelayMs(),
-            parameters.initialNotaryDelayMs(), parameters.maxClockDriftMs(),
-            parameters.maxBlockMessages(), parameters.maxBlockPayloadBytes(),
-            replica.settings().catchUp().retainHeights(), parameters.maxHeightsAhead(),
-            parameters.maxUnvalidatedArtifacts(), parameters.maxNotarizationLagHeights(),
-            parameters.maxRetransmitArtifacts());
+        parameters = parameters.withRetainHeights(replica.settings().catchUp().retainHeights())
+            .withBusyNotaryDelay(Math.min(BUSY_SUBNET_NOTARY_DELAY_MS, parameters.initialNotaryDelayMs()));
       }
       this.parameters = parameters;
-      this.step = new ConsensusStep(config, parameters, new PoolPayloads(), SignatureVerifier.DIRECT);
+      // Note: node signatures and beacon shares that verified in this process are not verified
+      // again (the replicas of a process are one trust domain, Note in VerifiedSignatureCache).
+      SignatureVerifier verifier = SignatureVerifier.cached(dev.canopy.crypto.VerifiedSignatureCache.processWide());
+      this.step = new ConsensusStep(config, parameters, new PoolPayloads(), verifier);
       this.busyStep = identity.replicaCount() > 1 ? null
           : new ConsensusStep(config,
               parameters.withDelays(parameters.unitDelayMs(), BUSY_NOTARY_DELAY_MS),
-              new PoolPayloads(), SignatureVerifier.DIRECT);
+              new PoolPayloads(), verifier);
       long nowMs = System.currentTimeMillis();
       SubnetId genesisId = identity.genesisId();
       if (resume.height() == 0) {
@@ -555,10 +561,8 @@ public final class ConsensusActor {
       boolean wasIdle = ingressPool.size() == 0;
       IngressPool.Admission admission = ingressPool.add(submit.request(), nowNs());
       if (admission instanceof IngressPool.Admission.Added) {
-        if (wasIdle && busyStep != null && !wakePending) {
-          // The first call after a quiet spell need not wait for the tick to start its round.
-          wakePending = true;
-          context.getSelf().tell(new WakeNow());
+        if (wasIdle) {
+          wakeForFirstCall();
         }
         dev.canopy.consensus.IngressMessage message =
             IngressPayload.encode(submit.request().envelope(), submit.effectiveId());
@@ -622,8 +626,9 @@ public final class ConsensusActor {
       }
       if (gossip.content() == null || gossip.messageId() == null
           || gossip.content().length > ArtifactCodec.MAX_ARTIFACT_BYTES / 2
-          || gossip.messageId().length != Hash.BYTES || gossipChecks >= MAX_GOSSIP_CHECKS) {
-        return Behaviors.same();
+          || gossip.messageId().length != Hash.BYTES || gossipChecks >= MAX_GOSSIP_CHECKS
+          || encoded.containsKey(RequestId.fromBytes(gossip.messageId()))) {
+        return Behaviors.same(); // (the last: pooled already, checked once is enough)
       }
       dev.canopy.consensus.IngressMessage message =
           new dev.canopy.consensus.IngressMessage(new Hash(gossip.messageId()), gossip.content());
@@ -638,12 +643,42 @@ public final class ConsensusActor {
 
     private Behavior<Command> onGossipChecked(GossipChecked checked) {
       gossipChecks--;
+      boolean wasIdle = ingressPool.size() == 0;
       if (checked.request() != null
           && ingressPool.add(checked.request(), checked.checkedAtNs())
               instanceof IngressPool.Admission.Added) {
         encoded.put(checked.request().requestId(), checked.message());
+        if (wasIdle) {
+          wakeForFirstCall();
+        }
       }
       return Behaviors.same();
+    }
+
+    /**
+     * The first call after a quiet spell need not wait for the tick: a busy node of one starts its
+     * round, and a block maker of a subnet with busy rounds proposes it in the current round.
+     */
+    private void wakeForFirstCall() {
+      if ((busyStep != null || parameters.busyRounds()) && !wakePending) {
+        wakePending = true;
+        context.getSelf().tell(new WakeNow());
+      }
+    }
+
+    /**
+     * Whether this replica of a subnet of several may notarize blocks with messages after the busy
+     * notary delay: its certified state is at most {@link #BUSY_SUBNET_MAX_UNCERTIFIED_HEIGHTS}
+     * below the notarized height.
+     *
+     * <p>Note: this is the back-pressure of busy rounds. A local decision (an input of the step,
+     * like the time): while execution or certification lags, this replica's notary waits the round
+     * interval for every block, so calls gather into fewer, larger blocks instead of heights piling
+     * up; once n − f notaries wait, so does the subnet. It moves times only, never safety.
+     */
+    private boolean mayHurry() {
+      long certified = replica.publisher().latest().map(PublishedState::height).orElse(-1L);
+      return pool.notarizedHeight() - certified <= BUSY_SUBNET_MAX_UNCERTIFIED_HEIGHTS;
     }
 
     /** The call {@code message} carries as {@code validator} accepts it at {@code nowNs}, or null. */
@@ -674,9 +709,10 @@ public final class ConsensusActor {
      * for the first call after a quiet spell), so a call waits for about one tick, not one or two
      * round intervals, before its block executes. The backlog bound keeps consensus from running
      * ahead of execution: while the state manager is behind, calls gather into the next block.
-     * Subnets of several replicas always use the paced step, and so does a node whose last two
-     * busy batches carried no message although calls wait (they cannot go into a block), until
-     * its pool empties.
+     * Subnets of several replicas use busy rounds of their own instead (the notary's delay depends
+     * on the block, {@link ConsensusParameters#busyRounds}, {@link #mayHurry}); a node of one uses
+     * the paced step when its last two busy batches carried no message although calls wait (they
+     * cannot go into a block), until its pool empties.
      */
     private boolean busy() {
       if (busyStep == null || ingressPool.size() == 0) {
@@ -695,8 +731,9 @@ public final class ConsensusActor {
       long nowMs = System.currentTimeMillis();
       wakingBusy = busy();
       ConsensusStep step = wakingBusy ? busyStep : this.step;
+      boolean mayHurry = parameters.busyRounds() && mayHurry();
       for (int i = 0; i < MAX_STEPS_PER_WAKE; i++) {
-        PoolChanges changes = step.onStateChange(pool, nowMs, nextBatchHeight);
+        PoolChanges changes = step.onStateChange(pool, nowMs, nextBatchHeight, mayHurry);
         if (changes.isEmpty(pool.purgedBelowHeight())) {
           return;
         }
@@ -767,14 +804,14 @@ public final class ConsensusActor {
     /** The ingress pool as consensus's payload source. */
     private final class PoolPayloads implements PayloadSource {
       @Override
-      public Payload selectPayload(long height, long blockTimeMs, Set<Hash> excludedMessageIds,
-          int maxMessages, int maxBytes) {
+      public Payload selectPayload(long height, long blockTimeMs,
+          java.util.function.Predicate<Hash> inChain, int maxMessages, int maxBytes) {
         List<dev.canopy.consensus.IngressMessage> chosen = new ArrayList<>();
         long bytes = 0;
         for (IngressPool.PooledMessage m : ingressPool.selectForBlock(
             blockTimeMs * 1_000_000L, maxMessages, maxBytes)) {
           dev.canopy.consensus.IngressMessage message = encoded.get(m.requestId());
-          if (message == null || excludedMessageIds.contains(message.messageId())) {
+          if (message == null || inChain.test(message.messageId())) {
             continue;
           }
           long size = Hash.BYTES + message.content().length;
@@ -792,6 +829,11 @@ public final class ConsensusActor {
         return replica.validator().isPresent();
       }
 
+      @Override
+      public boolean hasPendingMessages() {
+        return ingressPool.size() > 0;
+      }
+
       /**
        * Note: every message of another replica's block must be a call this replica would accept
        * itself (signature, delegations, expiry, effective id), checked at the block's time so
@@ -804,6 +846,17 @@ public final class ConsensusActor {
         long blockTimeNs = blockTimeMs * 1_000_000L;
         Optional<dev.canopy.ingress.IngressValidator> validator = replica.validator();
         for (dev.canopy.consensus.IngressMessage m : payload.messages()) {
+          RequestId id = RequestId.fromBytes(m.messageId().bytes());
+          dev.canopy.consensus.IngressMessage pooled = encoded.get(id);
+          Optional<IngressPool.PooledMessage> entry = pooled != null
+              && java.util.Arrays.equals(pooled.content(), m.content()) ? ingressPool.get(id) : Optional.empty();
+          if (entry.isPresent()) {
+            // Validated here before, byte for byte: only its expiry depends on the block.
+            if (Long.compareUnsigned(entry.get().ingressExpiryNs(), blockTimeNs) < 0) {
+              return Optional.of("message " + id + " expired before the block");
+            }
+            continue;
+          }
           try {
             IngressMessage decoded = IngressPayload.decode(m, replica.decoder());
             if (Long.compareUnsigned(decoded.ingressExpiryNs(), blockTimeNs) < 0) {

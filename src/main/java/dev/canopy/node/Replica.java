@@ -3,6 +3,7 @@ package dev.canopy.node;
 import dev.canopy.consensus.KeyGenerationRecord;
 import dev.canopy.consensus.SubnetKeys;
 import dev.canopy.crypto.Ed25519SigningKey;
+import dev.canopy.crypto.VerifiedSignatureCache;
 import dev.canopy.crypto.dkg.ThresholdPublicKeys;
 import dev.canopy.execution.CyclesFees;
 import dev.canopy.execution.QueryExecutor;
@@ -220,7 +221,9 @@ public final class Replica {
     IngressValidatorConfig.Builder validatorConfig =
         IngressValidatorConfig.builder().subnetId(subnetId).provisionalApiEnabled(true)
             // Canister signatures carry certificates of this subnet, the root subnet.
-            .rootKeyDer(rootKeyDer);
+            .rootKeyDer(rootKeyDer)
+            // A call is verified once per process, not once per look and replica (Note there).
+            .verifiedSignatures(VerifiedSignatureCache.processWide());
     for (CanisterIdRange r : canisterRanges) {
       validatorConfig.canisterRange(r.start().principal(), r.end().principal());
     }
@@ -230,7 +233,8 @@ public final class Replica {
     // Note: the node is the root subnet and certifies without delegation (digest §12.2).
     this.serving = new Serving(nodeKeys, keys, subnetId, roundExecutor, queryExecutor,
         new IngressValidator(validatorConfig.build()), new ReadStateAccess(subnetId),
-        new Certifier(certification.parameters(), certification.groupPublicKey()));
+        new Certifier(certification.parameters(), certification.groupPublicKey())
+            .withVerifiedCache(VerifiedSignatureCache.processWide()));
     this.subnetKeys = Optional.of(keys);
   }
 

@@ -11,7 +11,8 @@ import dev.canopy.state.IngressHistorySettings;
  * @param firstCanisterIndex index of the first canister id of the subnet's one range
  * @param lastCanisterIndex index of the last canister id of that range (inclusive)
  * @param roundIntervalMs the least time a consensus round takes (its notary delay): paces blocks;
- *     a subnet of one with calls waiting closes rounds at each tick instead ({@link ConsensusActor})
+ *     a subnet of one with calls waiting closes rounds at each tick instead, and a subnet of several
+ *     notarizes blocks that carry calls after a busy delay ({@link ConsensusActor})
  * @param consensusTickMs how often the consensus actor looks at its pool when nothing arrives
  * @param checkpointEveryHeights a snapshot of the replicated state every this many heights
  * @param syncCallTimeoutMs how long {@code /api/v3|v4/.../call} waits for a certified outcome

@@ -4,6 +4,7 @@ import dev.canopy.crypto.BlsPublicKey;
 import dev.canopy.crypto.BlsSignatureScheme;
 import dev.canopy.crypto.InvalidSignatureException;
 import dev.canopy.crypto.ThresholdBls;
+import dev.canopy.crypto.VerifiedSignatureCache;
 import dev.canopy.types.Hex;
 import java.util.List;
 import java.util.Objects;
@@ -22,6 +23,7 @@ public final class Certifier {
   private final ThresholdBls.Parameters parameters;
   private final BlsPublicKey subnetPublicKey;
   private final UnaryOperator<byte[]> messageOf;
+  private final VerifiedSignatureCache verified;
 
   public Certifier(ThresholdBls.Parameters parameters, BlsPublicKey subnetPublicKey) {
     this(parameters, subnetPublicKey, BlsSignatureScheme::stateRootMessage);
@@ -34,9 +36,24 @@ public final class Certifier {
    */
   public Certifier(ThresholdBls.Parameters parameters, BlsPublicKey subnetPublicKey,
       UnaryOperator<byte[]> messageOf) {
+    this(parameters, subnetPublicKey, messageOf, VerifiedSignatureCache.none());
+  }
+
+  private Certifier(ThresholdBls.Parameters parameters, BlsPublicKey subnetPublicKey,
+      UnaryOperator<byte[]> messageOf, VerifiedSignatureCache verified) {
     this.parameters = Objects.requireNonNull(parameters, "parameters");
     this.subnetPublicKey = Objects.requireNonNull(subnetPublicKey, "subnetPublicKey");
     this.messageOf = Objects.requireNonNull(messageOf, "messageOf");
+    this.verified = Objects.requireNonNull(verified, "verified");
+  }
+
+  /**
+   * The same certifier, which checks a combined signature only if {@code cache} has not seen it
+   * verify: a threshold signature is unique, so the replicas of one process that combine the same
+   * height's shares check it once between them.
+   */
+  public Certifier withVerifiedCache(VerifiedSignatureCache cache) {
+    return new Certifier(parameters, subnetPublicKey, messageOf, cache);
   }
 
   public BlsPublicKey subnetPublicKey() {
@@ -63,7 +80,7 @@ public final class Certifier {
       long height, byte[] rootHash, List<ThresholdBls.SignatureShare> shares) {
     byte[] message = messageOf.apply(rootHash);
     byte[] signature = ThresholdBls.combineSignatures(parameters, shares);
-    if (!BlsSignatureScheme.verify(subnetPublicKey, message, signature)) {
+    if (!verified.isValid(subnetPublicKey, message, signature)) {
       throw new InvalidSignatureException(
           InvalidSignatureException.Reason.DOES_NOT_VERIFY,
           "the combined signature of height " + height + " (root " + Hex.encode(rootHash)

@@ -27,20 +27,25 @@ class ConsensusStepTest {
     final List<Artifact> sent = new ArrayList<>();
     final List<Batch> delivered = new ArrayList<>();
     final List<PoolChanges.Rejection> rejected = new ArrayList<>();
+    boolean mayHurry = true;
 
     Driver(TestSubnet subnet, int index) {
       this(subnet, subnet.configs.get(index));
     }
 
     Driver(TestSubnet subnet, SubnetConfig config) {
-      step = new ConsensusStep(config, PARAMETERS, ingress, SignatureVerifier.DIRECT);
-      pool = subnet.newPool(PARAMETERS);
+      this(subnet, config, PARAMETERS);
+    }
+
+    Driver(TestSubnet subnet, SubnetConfig config, ConsensusParameters parameters) {
+      step = new ConsensusStep(config, parameters, ingress, SignatureVerifier.DIRECT);
+      pool = subnet.newPool(parameters);
     }
 
     /** Steps until nothing changes; returns how many steps changed something. */
     int runAt(long nowMs) {
       for (int i = 0; i < 100; i++) {
-        PoolChanges c = step.onStateChange(pool, nowMs, delivered.size() + 1);
+        PoolChanges c = step.onStateChange(pool, nowMs, delivered.size() + 1, mayHurry);
         if (c.isEmpty(pool.purgedBelowHeight())) {
           return i;
         }
@@ -91,6 +96,49 @@ class ConsensusStepTest {
     // Old heights are purged, keeping the retained window.
     assertThat(d.pool.purgedBelowHeight()).isEqualTo(100 - PARAMETERS.retainHeights());
     assertThat(d.pool.blocks(1)).isEmpty();
+  }
+
+  @Test
+  void withBusyRoundsABlockWithMessagesIsMadeAndNotarizedAtOnceAndAnEmptyOneAfterTheRoundInterval() {
+    TestSubnet subnet = TestSubnet.create(1, 1);
+    Driver d = new Driver(subnet, subnet.configs.get(0), PARAMETERS.withBusyNotaryDelay(5));
+    d.runAt(0);
+    // Nothing to propose: the maker waits for calls while an empty block could not be notarized.
+    assertThat(d.pool.beaconHeight()).isEqualTo(1);
+    assertThat(d.pool.blocks(1)).isEmpty();
+    d.runAt(100);
+    assertThat(d.pool.blocks(1)).isEmpty();
+    IngressMessage call = TestIngressPool.message(new byte[] {1});
+    d.ingress.submit(call);
+    d.runAt(101);
+    // A call arrived: its block is made, notarized (busy delay 5 ms is over) and finalized at once.
+    assertThat(d.delivered).hasSize(1);
+    assertThat(d.delivered.get(0).messages()).containsExactly(call);
+    // Round 2 starts at 101; the call is in the chain, so nothing new: an empty block at 101 + 150.
+    d.runAt(250);
+    assertThat(d.pool.blocks(2)).isEmpty();
+    d.runAt(251);
+    assertThat(d.delivered).hasSize(2);
+    assertThat(d.delivered.get(1).messages()).isEmpty();
+  }
+
+  @Test
+  void withBusyRoundsANotaryThatMayNotHurryWaitsTheRoundIntervalForEveryBlock() {
+    TestSubnet subnet = TestSubnet.create(1, 2);
+    Driver d = new Driver(subnet, subnet.configs.get(0), PARAMETERS.withBusyNotaryDelay(5));
+    d.mayHurry = false;
+    d.ingress.submit(TestIngressPool.message(new byte[] {2}));
+    d.runAt(0);
+    // The maker proposes the call at once; the notary (execution lags, say) waits 150 ms.
+    assertThat(d.pool.blocks(1)).hasSize(1);
+    d.runAt(149);
+    assertThat(d.pool.notarizedHeight()).isZero();
+    d.runAt(150);
+    assertThat(d.delivered).hasSize(1);
+    d.mayHurry = true;
+    d.ingress.submit(TestIngressPool.message(new byte[] {3}));
+    d.runAt(155);
+    assertThat(d.delivered).hasSize(2);
   }
 
   @Test
@@ -259,6 +307,46 @@ class ConsensusStepTest {
         .contains(BlockProposal.sign(ahead, self.nodeKey()).id());
     d.runAt(ahead.timeMs() - PARAMETERS.maxClockDriftMs());
     assertThat(d.pool.block(3, ahead.hash())).isPresent();
+  }
+
+  @Test
+  void theFinalizedChainIndexAnswersAsAWalkDownTheWholeChainWould() {
+    TestSubnet subnet = TestSubnet.create(1, 12);
+    Driver d = new Driver(subnet, 0);
+    List<IngressMessage> all = new ArrayList<>();
+    long now = 0;
+    for (int round = 0; round < 90; round++) {
+      IngressMessage m = TestIngressPool.message(new byte[] {(byte) round, 1});
+      all.add(m);
+      d.ingress.submit(m);
+      d.runAt(now);
+      now += 150;
+    }
+    assertThat(d.pool.purgedBelowHeight()).isPositive(); // the index has lost heights too
+    long top = d.pool.notarizedHeight();
+    Block tip = d.pool.notarizedBlocks(top).get(0).block();
+    java.util.function.Predicate<Hash> indexed = ConsensusStep.ancestorMessageIds(
+        (h, hash) -> d.pool.block(h, hash).map(BlockProposal::block), d.pool, top, tip.hash());
+    // A plain walk down from the tip until a block is missing.
+    java.util.Set<Hash> walked = new java.util.HashSet<>();
+    Hash at = tip.hash();
+    for (long h = top; h > 0 && d.pool.block(h, at).isPresent(); h--) {
+      Block b = d.pool.block(h, at).get().block();
+      b.payload().messages().forEach(m -> walked.add(m.messageId()));
+      at = b.parentHash();
+    }
+    assertThat(walked).hasSizeGreaterThan(PARAMETERS.retainHeights() / 2);
+    for (IngressMessage m : all) {
+      assertThat(indexed.test(m.messageId())).as("message %s", m.messageId().shortHex())
+          .isEqualTo(walked.contains(m.messageId()));
+    }
+    // From a block below the tip, messages above it are not its ancestors'.
+    Block lower = d.pool.block(top - 5, d.pool.finalization(top - 5).orElseThrow().blockHash()).orElseThrow().block();
+    java.util.function.Predicate<Hash> fromLower = ConsensusStep.ancestorMessageIds(
+        (h, hash) -> d.pool.block(h, hash).map(BlockProposal::block), d.pool, lower.height(), lower.hash());
+    assertThat(fromLower.test(tip.payload().messages().isEmpty() ? Hash.ZERO
+        : tip.payload().messages().get(0).messageId())).isFalse();
+    assertThat(fromLower.test(lower.payload().messages().get(0).messageId())).isTrue();
   }
 
   private static byte[] flip(byte[] b) {

@@ -83,7 +83,7 @@ final class SubnetSimulation {
 
   record Scenario(String name, int n, Map<Integer, Fault> faults, Network network, List<Partition> partitions,
       long durationMs, boolean expectLiveness, long progressBoundMs, ConsensusParameters parameters,
-      KeyGeneration.Schedule keyGeneration) {
+      KeyGeneration.Schedule keyGeneration, int oneCallInTicks) {
     Scenario {
       faults = new TreeMap<>(faults);
       partitions = List.copyOf(partitions);
@@ -91,37 +91,49 @@ final class SubnetSimulation {
 
     static Scenario of(String name, int n, long durationMs) {
       return new Scenario(name, n, Map.of(), Network.good(), List.of(), durationMs, true, 3_000, defaultParameters(),
-          null);
+          null, 4);
     }
 
     Scenario with(int replica, Behavior behavior, long fromMs) {
       Map<Integer, Fault> f = new TreeMap<>(faults);
       f.put(replica, new Fault(behavior, fromMs));
       return new Scenario(name, n, f, network, partitions, durationMs, expectLiveness, progressBoundMs, parameters,
-          keyGeneration);
+          keyGeneration, oneCallInTicks);
     }
 
     Scenario with(Network network) {
       return new Scenario(name, n, faults, network, partitions, durationMs, expectLiveness, progressBoundMs, parameters,
-          keyGeneration);
+          keyGeneration, oneCallInTicks);
     }
 
     Scenario with(Partition partition) {
       List<Partition> p = new ArrayList<>(partitions);
       p.add(partition);
       return new Scenario(name, n, faults, network, p, durationMs, expectLiveness, progressBoundMs, parameters,
-          keyGeneration);
+          keyGeneration, oneCallInTicks);
     }
 
     Scenario withoutLiveness() {
       return new Scenario(name, n, faults, network, partitions, durationMs, false, progressBoundMs, parameters,
-          keyGeneration);
+          keyGeneration, oneCallInTicks);
     }
 
     /** The replicas start without threshold keys and generate them on this schedule. */
     Scenario withKeyGeneration(KeyGeneration.Schedule schedule) {
       return new Scenario(name, n, faults, network, partitions, durationMs, expectLiveness, progressBoundMs, parameters,
-          schedule);
+          schedule, oneCallInTicks);
+    }
+
+    /** These consensus parameters (e.g. with busy rounds) for every replica. */
+    Scenario with(ConsensusParameters parameters) {
+      return new Scenario(name, n, faults, network, partitions, durationMs, expectLiveness, progressBoundMs, parameters,
+          keyGeneration, oneCallInTicks);
+    }
+
+    /** At each of its ticks a replica gets a new call with chance 1 in {@code ticks} (0: never, an idle subnet). */
+    Scenario withOneCallIn(int ticks) {
+      return new Scenario(name, n, faults, network, partitions, durationMs, expectLiveness, progressBoundMs, parameters,
+          keyGeneration, ticks);
     }
 
     boolean isHonest(int replica) {
@@ -145,11 +157,13 @@ final class SubnetSimulation {
    * What a run leaves behind for the test to look at; with key generation, what each replica that
    * follows consensus (dishonest dealers included) derived ({@code keysByReplica}, {@code
    * recordsByReplica}: the record it installed last) and how many threshold-signed beacons honest
-   * replicas validated ({@code thresholdBeacons}).
+   * replicas validated ({@code thresholdBeacons}). {@code meanCallLatencyMs}: from a call's
+   * submission to the first honest replica's delivery of it, over the calls delivered.
    */
   record Result(long seed, Map<Integer, List<Batch>> deliveredByHonest, TreeMap<Long, Hash> finalizedBlocks,
       int forgeriesSent, int forgeriesRejected, long messagesDelivered, int signatureChecks,
-      Map<Integer, SubnetKeys> keysByReplica, Map<Integer, KeyGenerationRecord> recordsByReplica, int thresholdBeacons) {
+      Map<Integer, SubnetKeys> keysByReplica, Map<Integer, KeyGenerationRecord> recordsByReplica, int thresholdBeacons,
+      double meanCallLatencyMs) {
     long minDeliveredHeight() {
       return deliveredByHonest.values().stream().mapToLong(List::size).min().orElse(0);
     }
@@ -182,6 +196,9 @@ final class SubnetSimulation {
   private long now;
   private long messagesDelivered;
   private int forgeriesRejected;
+  private final Map<Hash, Long> submittedAtMs = new java.util.HashMap<>();
+  private long callLatencySumMs;
+  private long callLatenciesMs;
 
   private SubnetSimulation(Scenario scenario, long seed) {
     this.scenario = scenario;
@@ -233,7 +250,8 @@ final class SubnetSimulation {
       }
     }
     return new Result(seed, delivered, new TreeMap<>(finalizedAt), forgedIds.size(), forgeriesRejected,
-        messagesDelivered, verifier.checks, keys, records, thresholdBeacons);
+        messagesDelivered, verifier.checks, keys, records, thresholdBeacons,
+        callLatenciesMs == 0 ? Double.NaN : (double) callLatencySumMs / callLatenciesMs);
   }
 
   // ---- key generation ----
@@ -335,10 +353,12 @@ final class SubnetSimulation {
       return;
     }
     // Clients submit to a random replica now and then.
-    if (random.nextInt(4) == 0) {
+    if (scenario.oneCallInTicks() > 0 && random.nextInt(scenario.oneCallInTicks()) == 0) {
       byte[] content = new byte[16 + random.nextInt(48)];
       random.nextBytes(content);
-      r.ingress.submit(TestIngressPool.message(content));
+      IngressMessage call = TestIngressPool.message(content);
+      r.ingress.submit(call);
+      submittedAtMs.putIfAbsent(call.messageId(), now);
     }
     if (r.localTime(now) >= r.nextRetransmitRequestMs) {
       r.nextRetransmitRequestMs = r.localTime(now) + RETRANSMIT_INTERVAL_MS;
@@ -608,6 +628,11 @@ final class SubnetSimulation {
     for (IngressMessage m : b.messages()) {
       if (!r.deliveredMessages.add(m.messageId())) {
         fail("replica " + r.index + " delivered message " + m.messageId().shortHex() + " twice");
+      }
+      Long submitted = submittedAtMs.remove(m.messageId());
+      if (submitted != null) {
+        callLatencySumMs += now - submitted;
+        callLatenciesMs++;
       }
     }
     Batch other = deliveredAt.putIfAbsent(b.height(), b);

@@ -123,6 +123,59 @@ class SubnetSimulationTest {
     assertThat(second.messagesDelivered()).isEqualTo(first.messagesDelivered());
   }
 
+  // ---- busy rounds (ConsensusParameters#busyRounds) ----
+
+  /** The simulation's delays (300 ms per rank, 150 ms rounds) with a 5 ms notary delay for blocks with calls. */
+  private static ConsensusParameters busyRounds() {
+    return SubnetSimulation.defaultParameters().withBusyNotaryDelay(5);
+  }
+
+  private static final Network FAST = new Network(1, 10, 0.0, 0.0, 0.0);
+
+  @Test
+  void withBusyRoundsASubnetWithCallsWaitingMakesHeightsFasterThanTheRoundInterval() {
+    for (long seed = 1; seed <= 3; seed++) {
+      // Every replica gets a call at each of its 50 ms ticks.
+      Scenario paced = Scenario.of("n=4 paced, calls waiting", 4, 5_000).with(FAST).withOneCallIn(1);
+      Scenario busy = Scenario.of("n=4 busy rounds, calls waiting", 4, 5_000).with(FAST).withOneCallIn(1)
+          .with(busyRounds());
+      Result p = SubnetSimulation.run(paced, seed);
+      Result b = SubnetSimulation.run(busy, seed);
+      // Paced: at most one height per 150 ms round.
+      assertThat(p.minDeliveredHeight()).as("seed %d", seed).isLessThanOrEqualTo(5_000 / 150);
+      assertThat(b.minDeliveredHeight()).as("seed %d", seed).isGreaterThanOrEqualTo(2 * p.minDeliveredHeight());
+      assertThat(b.meanCallLatencyMs()).as("seed %d", seed).isLessThan(p.meanCallLatencyMs() / 2);
+    }
+  }
+
+  @Test
+  void withBusyRoundsAnIdleSubnetStaysPaced() {
+    for (long seed = 1; seed <= 2; seed++) {
+      Result r = SubnetSimulation.run(
+          Scenario.of("n=4 busy rounds, idle", 4, 6_000).with(FAST).withOneCallIn(0).with(busyRounds()), seed);
+      // Empty blocks still wait for the 150 ms notary delay: no more heights than when paced.
+      assertThat(r.minDeliveredHeight()).as("seed %d", seed).isBetween(20L, 6_000L / 150);
+      assertThat(r.deliveredByHonest().get(0)).allMatch(batch -> batch.messages().isEmpty());
+    }
+  }
+
+  @Test
+  void withBusyRoundsASilentOrEquivocatingReplicaStillLeavesProgress() {
+    for (long seed = 1; seed <= 3; seed++) {
+      // A silent replica is the rank-0 maker in about one round of four: rank 1 takes over.
+      Result silent = SubnetSimulation.run(Scenario.of("n=4 busy rounds, one silent", 4, 6_000)
+          .with(2, Behavior.SILENT, 0).with(Network.lossy()).withOneCallIn(1).with(busyRounds()), seed);
+      assertThat(silent.minDeliveredHeight()).as("seed %d", seed).isGreaterThanOrEqualTo(12);
+      Result equivocating = SubnetSimulation.run(Scenario.of("n=4 busy rounds, equivocating maker", 4, 6_000)
+          .with(0, Behavior.EQUIVOCATING_MAKER, 0).with(Network.lossy()).withOneCallIn(1).with(busyRounds()), seed);
+      assertThat(equivocating.minDeliveredHeight()).as("seed %d", seed).isGreaterThanOrEqualTo(8);
+      Result shares = SubnetSimulation.run(Scenario.of("n=7 busy rounds, two byzantine", 7, 6_000)
+          .with(1, Behavior.CONFLICTING_SHARES, 0).with(4, Behavior.INVALID_SIGNATURES, 0)
+          .with(Network.lossy()).withOneCallIn(2).with(busyRounds()), seed);
+      assertThat(shares.minDeliveredHeight()).as("seed %d", seed).isGreaterThanOrEqualTo(8);
+    }
+  }
+
   @Test
   void randomSeeds() {
     int seeds = Integer.getInteger("canopy.sim.seeds", 2);
@@ -144,6 +197,8 @@ class SubnetSimulationTest {
         Scenario.of("random n=1", 1, 2_000).with(Network.lossy()),
         Scenario.of("random n=4", 4, 5_000).with(Network.lossy()).with(1, a, 0)
             .with(new Partition(1_000, 2_000, Set.of(0, 2))),
+        Scenario.of("random n=4 busy rounds", 4, 5_000).with(Network.lossy()).with(3, a, 0).withOneCallIn(1)
+            .with(busyRounds()).with(new Partition(1_500, 2_500, Set.of(1, 2))),
         Scenario.of("random n=7", 7, 5_000).with(Network.lossy()).with(2, a, 0).with(4, b, 500)
             .with(new Partition(800, 1_800, Set.of(0, 1, 6))));
   }

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A stand-in for the ingress pool: messages submitted to this replica, each with id
@@ -35,14 +35,14 @@ final class TestIngressPool implements PayloadSource {
   }
 
   @Override
-  public Payload selectPayload(long height, long blockTimeMs, Set<Hash> excluded, int maxMessages, int maxBytes) {
+  public Payload selectPayload(long height, long blockTimeMs, Predicate<Hash> excluded, int maxMessages, int maxBytes) {
     List<IngressMessage> chosen = new ArrayList<>();
     int bytes = 0;
     for (IngressMessage m : pending.values()) {
       if (chosen.size() == maxMessages) {
         break;
       }
-      if (excluded.contains(m.messageId()) || bytes + m.sizeBytes() > maxBytes) {
+      if (excluded.test(m.messageId()) || bytes + m.sizeBytes() > maxBytes) {
         continue;
       }
       chosen.add(m);
