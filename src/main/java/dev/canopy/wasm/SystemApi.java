@@ -15,6 +15,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 
@@ -217,8 +218,7 @@ final class SystemApi {
       case COST_CALL -> write128(a[2], costs.callCost(a[0], a[1]).min(MAX_CYCLES));
       case COST_CREATE_CANISTER -> write128(a[0], costs.createCanisterFee());
       case COST_HTTP_REQUEST -> write128(a[2], httpRequestCost(a[0], a[1]));
-      case COST_HTTP_REQUEST_V2 -> throw new CanisterTrap(ErrorCode.CANISTER_CONTRACT_VIOLATION,
-          "ic0.cost_http_request_v2 is not supported by this replica yet");
+      case COST_HTTP_REQUEST_V2 -> write128(a[2], httpRequestCostV2(a[0], a[1]));
       case COST_SIGN_WITH_ECDSA -> i32(keyCost(a, costs.ecdsaKeyFees(), 0));
       case COST_SIGN_WITH_SCHNORR -> i32(keyCost(a, costs.schnorrKeyFees(), 1));
       case COST_VETKD_DERIVE_KEY -> i32(keyCost(a, costs.vetKdKeyFees(), 0));
@@ -665,6 +665,25 @@ final class SystemApi {
         .add(costs.httpRequestPerRequestByte().multiply(unsigned64(requestSize)))
         .add(costs.httpRequestPerResponseByte().multiply(unsigned64(maxResponseBytes)))
         .min(MAX_CYCLES);
+  }
+
+  /** cost_http_request_v2: reads and decodes the parameters; dst is checked after, as in the IC. */
+  private BigInteger httpRequestCostV2(long src, long size) {
+    checkMemoryRange(u(src), u(size), "cost_http_request_v2 parameters");
+    if (u(size) > HttpCostParamsV2.MAX_PARAMS_BYTES) {
+      throw HttpCostParamsV2.tooLarge(u(size));
+    }
+    HttpCostParamsV2 params =
+        HttpCostParamsV2.decode(readMemory(u(src), u(size), "cost_http_request_v2 parameters"));
+    if (params.outcallType() != HttpCostParamsV2.OutcallType.FULLY_REPLICATED) {
+      // Note: the IC prices these through its pay-as-you-go outcall pricing, whose formula was
+      // still changing when this was written; a wrong quote would make canisters under-attach
+      // cycles, so we refuse instead of guessing.
+      throw CanisterTrap.contractViolation("ic0.cost_http_request_v2: pricing of "
+          + params.outcallType().name().toLowerCase(Locale.ROOT)
+          + " outcalls is not supported by this replica (only fully_replicated, the default)");
+    }
+    return costs.httpRequestV2().fee(params, env.subnetNodeCount()).min(MAX_CYCLES);
   }
 
   /** cost_sign_with_ecdsa / schnorr / vetkd: 0 success, 1 bad curve or algorithm, 2 bad key name. */
