@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
  * instances, the three Chicory forms alternating, thread CPU time.
  */
 public final class WasmBench {
-  private static final int ROUNDS = 5;
+  private static final int ROUNDS = 6; // a multiple of the three forms (WasmRounds)
   private static final int WARMUPS = 5;
   private static final int RUNS = 11;
   /** A child JVM running one workload gives up after this long. */

@@ -20,14 +20,19 @@ import java.util.function.Supplier;
 /**
  * The timing harness the Wasm benches share: several forms of one workload (plain, metered, on
  * one memory or another) run in rounds, each round on freshly instantiated (so freshly compiled
- * and JIT-compiled) instances, their runs alternating (form 0, 1, 2, 0, 1, ...) so that load from
+ * and JIT-compiled) instances, their runs alternating so that load from
  * other processes on this shared machine hits all alike. Times are the running thread's CPU time,
  * wall time beside it.
  *
  * <p>Note: rounds of fresh instances, since C2's decisions for the same code differ from one
  * compilation to the next by up to a tenth; a form's figure for a round is the median of its
  * runs, and ratios between forms are taken per round, then their median over rounds reported with
- * their range.
+ * their range. The order of the forms rotates from one call to the next (0 1 2, 1 2 0, 2 0 1)
+ * and each round starts with the next form, since the form that runs first in a round was slower
+ * on memory-bound code: two instances of the same plain 64 MiB stream module differed by 20-40%,
+ * whichever ran first the slower, whichever was instantiated first; not so without a garbage
+ * collector (Epsilon GC), so it is where G1 leaves the memory's blocks, not the code. Give a
+ * bench as many rounds as forms (or a multiple) so that each starts equally often.
  */
 final class WasmRounds {
   /** The workloads of bench/wasm, in the order the benches run them. */
@@ -118,7 +123,8 @@ final class WasmRounds {
       }
       int from = round * runs;
       for (int i = 0; i < warmups + runs; i++) {
-        for (int k = 0; k < n; k++) {
+        for (int j = 0; j < n; j++) {
+          int k = (round + i + j) % n; // rounds start with different forms (see the note)
           GlobalInstance counter = null;
           if (forms.get(k).counted()) {
             counter = instances[k].exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT);
