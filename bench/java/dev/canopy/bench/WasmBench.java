@@ -1,19 +1,16 @@
 package dev.canopy.bench;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
-import com.dylibso.chicory.runtime.ExportFunction;
-import com.dylibso.chicory.runtime.GlobalInstance;
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.wabt.Wat2Wasm;
 import com.dylibso.chicory.wasm.Parser;
 import dev.canopy.wasm.StandaloneInstances;
 import dev.canopy.wasm.WasmEngine;
-import dev.canopy.wasm.instrument.InstrumentedModule;
 import dev.canopy.wasm.instrument.MeteringInstrumenter;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,99 +23,153 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The same Wasm workloads (bench/wasm/*.wat) run three ways in one run: metered (instrumented,
- * Chicory compiler, compiled and instantiated as the engine does: its paged memory, the counter
- * global reached through it), plain Chicory compiler (same memory), and V8 through
- * {@code node bench/wasm/run.mjs}; then the cost of instrumenting, compiling and loading a module.
+ * The same Wasm workloads (bench/wasm/*.wat) run four ways: metered (instrumented, Chicory
+ * compiler, compiled and instantiated as the engine does: its paged memory, the counter global
+ * reached through it), plain Chicory compiler on the engine's memory, plain stock Chicory (its
+ * compiler and its default {@code ByteArrayMemory}), and V8 through {@code node
+ * bench/wasm/run.mjs}; then the cost of instrumenting, compiling and loading a module.
  *
  * <p>Targets: metered at least 0.5x V8's speed on the compute-bound workloads; metering overhead
- * at most 30% over plain Chicory.
+ * at most 30% over plain Chicory. The overhead is given against both plain forms: against the
+ * engine's memory it is the metering alone, against stock Chicory the engine's whole cost.
  *
- * <p>Note: the machine is shared, so times are the running thread's CPU time (wall time beside
- * it), which other processes inflate far less than wall time; and each workload runs in {@link
- * #ROUNDS} rounds, each on freshly instantiated (so freshly compiled and JIT-compiled) modules,
- * since C2's decisions for the same code differ from one compilation to the next by up to a
- * tenth. In a round the metered and plain runs alternate; the overhead of a round is the ratio of
- * its medians, and the one reported the median over rounds, with their range.
+ * <p>Usage: {@code bench/run WasmBench [run] [workload...]} ({@code run}: only the workloads'
+ * table; default all four workloads), {@code bench/run WasmBench load} (only the engine's module
+ * cache).
+ *
+ * <p>Note: each workload runs in a JVM of its own (a child {@code java} on this class path), since
+ * what ran before in the same JVM changed a workload's overhead severalfold (stream: +23% alone,
+ * +100% after fib and hash). Within it the timing is {@link WasmRounds}': rounds of fresh
+ * instances, the three Chicory forms alternating, thread CPU time.
  */
 public final class WasmBench {
-  private static final int ROUNDS = 5;
+  private static final int ROUNDS = 6; // a multiple of the three forms (WasmRounds)
   private static final int WARMUPS = 5;
   private static final int RUNS = 11;
-
-  private record Workload(String name, String kind, int argument) {}
-
-  private static final List<Workload> WORKLOADS =
-      List.of(
-          new Workload("fib", "compute", 30),
-          new Workload("hash", "compute", 60),
-          new Workload("stream", "memory", 3),
-          new Workload("random", "memory", 6_000_000));
+  /** A child JVM running one workload gives up after this long. */
+  private static final long WORKLOAD_TIMEOUT_MS = 15 * 60 * 1000;
+  private static final String ROW = "%-8s %-8s %14s %14s %14s %14s %9s %22s %22s %13s %10s%n";
 
   /** Median (and best) CPU and wall ms of some runs, and what the last run returned. */
   private record Timing(double medianMs, double bestMs, double wallMedianMs, long result) {}
 
-  /** The metered and plain timings of one workload over all rounds, and each round's overheads. */
-  private record Comparison(Timing metered, Timing plain, double[] overheads, double[] wallOverheads) {}
-
   private WasmBench() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length > 0 && args[0].equals("load")) {
+    List<String> rest = new ArrayList<>(List.of(args));
+    if (!rest.isEmpty() && rest.get(0).equals("load")) {
       engineLoads(); // only the engine's module cache (a quicker run)
       return;
     }
-    boolean workloadsOnly = args.length > 0 && args[0].equals("run"); // only the workloads' table
-    Path dir = Files.createTempDirectory("canopy-wasm-bench");
-    MeteringInstrumenter instrumenter = MeteringInstrumenter.builder().build();
-    System.out.printf(Locale.ROOT, "WasmBench: %d rounds of fresh instances x (%d warm-up + %d timed"
-        + " runs); thread CPU ms, median (best) over all timed runs%n", ROUNDS, WARMUPS, RUNS);
-    System.out.printf(Locale.ROOT, "%-8s %-8s %16s %16s %16s %9s %22s %9s %11s%n", "workload", "kind",
-        "metered", "plain chicory", "V8 (node)", "meter/V8", "overhead [rounds]", "wall", "instr/s");
-    for (Workload w : WORKLOADS) {
-      byte[] wasm = Wat2Wasm.parse(Files.readString(Path.of("bench", "wasm", w.name() + ".wat")));
-      Path file = dir.resolve(w.name() + ".wasm");
-      Files.write(file, wasm);
-      InstrumentedModule metered = instrumenter.instrument(wasm);
-
-      long[] used = new long[1];
-      Comparison chicory = timeChicory(metered.wasm(), wasm, w.argument(), used);
-      Timing m = chicory.metered();
-      Timing p = chicory.plain();
-      Timing v = timeNode(file, w.argument());
-      if (m.result() != p.result() || p.result() != v.result()) {
-        throw new IllegalStateException(w.name() + ": results differ: metered " + m.result()
-            + ", chicory " + p.result() + ", V8 " + v.result());
-      }
-      double speedVsV8 = v.medianMs() / m.medianMs();
-      double[] overheads = chicory.overheads().clone();
-      Arrays.sort(overheads);
-      double instructionsPerSecond = used[0] / (m.medianMs() / 1000);
-      System.out.printf(Locale.ROOT, "%-8s %-8s %16s %16s %16s %8.2fx %22s %+8.0f%% %11.3g%n",
-          w.name(), w.kind(), fmt(m), fmt(p), fmt(v), speedVsV8,
-          String.format(Locale.ROOT, "%+.0f%% [%+.0f%%..%+.0f%%]", (median(overheads) - 1) * 100,
-              (overheads[0] - 1) * 100, (overheads[overheads.length - 1] - 1) * 100),
-          (median(chicory.wallOverheads()) - 1) * 100, instructionsPerSecond);
+    if (!rest.isEmpty() && rest.get(0).equals("workload")) {
+      runWorkload(rest.get(1)); // in a child JVM of the run below
+      return;
     }
+    boolean workloadsOnly = !rest.isEmpty() && rest.get(0).equals("run"); // only the workloads' table
+    if (workloadsOnly) {
+      rest.remove(0);
+    }
+    List<String> workloads = rest.isEmpty() ? WasmRounds.WORKLOADS : rest;
+    workloads.forEach(WasmRounds::argument); // fails on an unknown name before anything runs
+    System.out.printf(Locale.ROOT, "WasmBench: each workload in a fresh JVM, %d rounds of fresh instances x"
+        + " (%d warm-up + %d timed runs); thread CPU ms, median (best) over all timed runs%n",
+        ROUNDS, WARMUPS, RUNS);
+    System.out.printf(Locale.ROOT, ROW, "workload", "kind", "metered", "plain, eng.mem", "plain chicory",
+        "V8 (node)", "meter/V8", "overhead vs eng.mem", "overhead vs chicory", "wall vs e/c", "instr/s");
+    for (String w : workloads) {
+      runChild(w);
+    }
+    System.out.println("metered and plain, eng.mem: Chicory's compiler on the engine's memory (metered as the"
+        + " engine runs it); plain chicory: stock Chicory (ByteArrayMemory).");
     System.out.println("meter/V8: V8's CPU time / metered CPU time (1.0 = V8's speed); overhead: metered /"
         + " plain - 1 by CPU time (wall: by wall time), median over rounds [their range]");
     if (workloadsOnly) {
-      for (Workload w : WORKLOADS) {
-        Files.delete(dir.resolve(w.name() + ".wasm"));
-      }
-      Files.delete(dir);
       return;
     }
+    moduleLoads(workloads);
+    engineLoads();
+  }
 
+  /** Runs {@code workload} in a child JVM on this class path and passes its output on. */
+  private static void runChild(String workload) throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process child = new ProcessBuilder(java, "-cp", classPath(), WasmBench.class.getName(), "workload",
+        workload).inheritIO().start();
+    if (!child.waitFor(WORKLOAD_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+      child.destroyForcibly();
+      throw new IllegalStateException(workload + ": the child JVM timed out");
+    }
+    if (child.exitValue() != 0) {
+      throw new IllegalStateException(workload + ": the child JVM failed (" + child.exitValue() + ")");
+    }
+  }
+
+  /**
+   * This program's class path: under {@code mvn exec:java} (bench/run) the classes come from the
+   * plugin's class loader, not from {@code java.class.path}, which is Maven's own.
+   */
+  private static String classPath() {
+    List<String> entries = new ArrayList<>();
+    for (ClassLoader l = WasmBench.class.getClassLoader(); l != null; l = l.getParent()) {
+      if (l instanceof URLClassLoader u) {
+        for (URL url : u.getURLs()) {
+          try {
+            entries.add(Path.of(url.toURI()).toString());
+          } catch (URISyntaxException e) {
+            throw new IllegalStateException("class path entry " + url, e);
+          }
+        }
+      }
+    }
+    return entries.isEmpty() ? System.getProperty("java.class.path")
+        : String.join(File.pathSeparator, entries);
+  }
+
+  /** One workload's row of the table: metered, plain on both memories, and V8. */
+  private static void runWorkload(String name) throws Exception {
+    int argument = WasmRounds.argument(name);
+    byte[] wasm = WasmRounds.wasm(name);
+    byte[] metered = MeteringInstrumenter.builder().build().instrument(wasm).wasm();
+    WasmRounds.Measured m = WasmRounds.run(List.of(
+        new WasmRounds.Form("metered", () -> StandaloneInstances.of(metered), true),
+        new WasmRounds.Form("plain, engine memory", () -> StandaloneInstances.of(wasm), false),
+        new WasmRounds.Form("plain chicory", () -> WasmRounds.chicory(wasm), false)),
+        argument, ROUNDS, WARMUPS, RUNS);
+    Path file = Files.createTempFile("canopy-wasm-bench", ".wasm");
+    Timing v;
+    try {
+      Files.write(file, wasm);
+      v = timeNode(file, argument);
+    } finally {
+      Files.delete(file);
+    }
+    if (v.result() != m.results()[0]) {
+      throw new IllegalStateException(name + ": results differ: chicory " + m.results()[0] + ", V8 "
+          + v.result());
+    }
+    Timing metering = timing(m.cpuMs()[0], m.wallMs()[0]);
+    double instructionsPerSecond = m.charged()[0] / (metering.medianMs() / 1000);
+    System.out.printf(Locale.ROOT, ROW, name, WasmRounds.kind(name), fmt(metering),
+        fmt(timing(m.cpuMs()[1], m.wallMs()[1])), fmt(timing(m.cpuMs()[2], m.wallMs()[2])), fmt(v),
+        String.format(Locale.ROOT, "%.2fx", v.medianMs() / metering.medianMs()),
+        WasmRounds.overhead(m.cpuRatios(0, 1)), WasmRounds.overhead(m.cpuRatios(0, 2)),
+        String.format(Locale.ROOT, "%+.0f/%+.0f%%", (WasmRounds.median(m.wallRatios(0, 1)) - 1) * 100,
+            (WasmRounds.median(m.wallRatios(0, 2)) - 1) * 100),
+        String.format(Locale.ROOT, "%.3g", instructionsPerSecond));
+  }
+
+  /** Instrumenting and compiling each module (no instantiation), against V8's compile. */
+  private static void moduleLoads(List<String> workloads) throws IOException, InterruptedException {
+    MeteringInstrumenter instrumenter = MeteringInstrumenter.builder().build();
     System.out.println();
     System.out.println("Module load: instrument, Chicory parse+validate+compile (no instantiation), V8 compile; median of 3 (ms)");
     System.out.printf(Locale.ROOT, "%-20s %8s %10s %12s %14s %14s %10s%n",
         "module", "KiB", "+KiB", "instrument", "chicory metered", "chicory plain", "V8");
     List<String> names = new ArrayList<>();
     List<byte[]> modules = new ArrayList<>();
-    for (Workload w : WORKLOADS) {
-      names.add(w.name() + ".wasm");
-      modules.add(Files.readAllBytes(dir.resolve(w.name() + ".wasm")));
+    for (String w : workloads) {
+      names.add(w + ".wasm");
+      modules.add(WasmRounds.wasm(w));
     }
     try (InputStream in = WasmBench.class.getResourceAsStream("/motoko/counter.wasm")) {
       if (in != null) {
@@ -128,8 +179,14 @@ public final class WasmBench {
     }
     for (int i = 0; i < names.size(); i++) {
       byte[] wasm = modules.get(i);
-      Path file = dir.resolve("load-" + i + ".wasm");
-      Files.write(file, wasm);
+      Path file = Files.createTempFile("canopy-wasm-load", ".wasm");
+      double v8;
+      try {
+        Files.write(file, wasm);
+        v8 = WasmRounds.median(nodeCompile(file, 3));
+      } finally {
+        Files.delete(file);
+      }
       double[] instrument = new double[3];
       double[] compileMetered = new double[3];
       double[] compilePlain = new double[3];
@@ -141,18 +198,11 @@ public final class WasmBench {
         compileMetered[r] = timeLoad(instrumented);
         compilePlain[r] = timeLoad(wasm);
       }
-      double v8 = median(nodeCompile(file, 3));
       System.out.printf(Locale.ROOT, "%-20s %8.1f %+10.1f %12.2f %14.1f %14.1f %10.2f%n",
           names.get(i), wasm.length / 1024.0, (instrumented.length - wasm.length) / 1024.0,
-          median(instrument), median(compileMetered), median(compilePlain), v8);
+          WasmRounds.median(instrument), WasmRounds.median(compileMetered),
+          WasmRounds.median(compilePlain), v8);
     }
-    try (var files = Files.list(dir)) {
-      for (Path f : files.toList()) {
-        Files.delete(f);
-      }
-    }
-    Files.delete(dir);
-    engineLoads();
   }
 
   /**
@@ -217,13 +267,13 @@ public final class WasmBench {
         + " KiB) through WasmEngine.load, ms");
     System.out.printf(Locale.ROOT, "%-44s %10s %10s %8s%n", "case", "median", "best", "runs");
     System.out.printf(Locale.ROOT, "%-44s %10.1f %10.1f %8d%n",
-        "cold: validate+instrument+compile+store", median(cold), min(cold), coldRuns);
+        "cold: validate+instrument+compile+store", WasmRounds.median(cold), WasmRounds.min(cold), coldRuns);
     System.out.printf(Locale.ROOT, "%-44s %10.2f %10.2f %8d   %.4fx cold%n",
-        "(a) same engine again (memory cache)", median(memory), min(memory), memoryRuns,
-        median(memory) / median(cold));
+        "(a) same engine again (memory cache)", WasmRounds.median(memory), WasmRounds.min(memory), memoryRuns,
+        WasmRounds.median(memory) / WasmRounds.median(cold));
     System.out.printf(Locale.ROOT, "%-44s %10.1f %10.1f %8d   %.4fx cold, first %.1f ms%n",
-        "(b) fresh engine, warm disk cache", median(disk), min(disk), diskRuns,
-        median(disk) / median(cold), firstDisk);
+        "(b) fresh engine, warm disk cache", WasmRounds.median(disk), WasmRounds.min(disk), diskRuns,
+        WasmRounds.median(disk) / WasmRounds.median(cold), firstDisk);
     for (Path d : dirs) {
       deleteTree(d);
     }
@@ -237,15 +287,6 @@ public final class WasmBench {
     }
   }
 
-  private static double min(double[] values) {
-    return Arrays.stream(values).min().orElseThrow();
-  }
-
-  /** As the engine compiles and instantiates (its memory; the counter global through it). */
-  private static Instance instantiate(byte[] wasm) {
-    return StandaloneInstances.of(wasm);
-  }
-
   /** Parse (which validates) and compile to JVM bytecode; instantiation is left out. */
   private static double timeLoad(byte[] wasm) {
     long t0 = System.nanoTime();
@@ -257,60 +298,12 @@ public final class WasmBench {
     return elapsed;
   }
 
-  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-
-  /**
-   * Times the metered and the plain module in {@link #ROUNDS} rounds of fresh instances, their
-   * runs interleaved (metered, plain, metered, ...) so that load from other processes on this
-   * shared machine hits both alike.
-   */
-  private static Comparison timeChicory(byte[] meteredWasm, byte[] plainWasm, int argument, long[] usedOut) {
-    double[] meteredCpu = new double[ROUNDS * RUNS];
-    double[] plainCpu = new double[ROUNDS * RUNS];
-    double[] meteredWall = new double[ROUNDS * RUNS];
-    double[] plainWall = new double[ROUNDS * RUNS];
-    double[] overheads = new double[ROUNDS];
-    double[] wallOverheads = new double[ROUNDS];
-    long meteredResult = 0;
-    long plainResult = 0;
-    for (int round = 0; round < ROUNDS; round++) {
-      Instance metered = instantiate(meteredWasm);
-      Instance plain = instantiate(plainWasm);
-      ExportFunction meteredRun = metered.export("run");
-      ExportFunction plainRun = plain.export("run");
-      GlobalInstance counter = metered.exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT);
-      GlobalInstance depth = metered.exports().global(MeteringInstrumenter.CALL_DEPTH_EXPORT);
-      int from = round * RUNS;
-      for (int i = 0; i < WARMUPS + RUNS; i++) {
-        counter.setValue(Long.MAX_VALUE);
-        depth.setValue(0);
-        long c0 = THREADS.getCurrentThreadCpuTime();
-        long t0 = System.nanoTime();
-        meteredResult = meteredRun.apply(argument)[0];
-        long c1 = THREADS.getCurrentThreadCpuTime();
-        long t1 = System.nanoTime();
-        plainResult = plainRun.apply(argument)[0];
-        long c2 = THREADS.getCurrentThreadCpuTime();
-        long t2 = System.nanoTime();
-        if (i >= WARMUPS) {
-          meteredCpu[from + i - WARMUPS] = ms(c1 - c0);
-          plainCpu[from + i - WARMUPS] = ms(c2 - c1);
-          meteredWall[from + i - WARMUPS] = ms(t1 - t0);
-          plainWall[from + i - WARMUPS] = ms(t2 - t1);
-        }
-        usedOut[0] = Long.MAX_VALUE - counter.getValue();
-      }
-      overheads[round] = median(Arrays.copyOfRange(meteredCpu, from, from + RUNS))
-          / median(Arrays.copyOfRange(plainCpu, from, from + RUNS));
-      wallOverheads[round] = median(Arrays.copyOfRange(meteredWall, from, from + RUNS))
-          / median(Arrays.copyOfRange(plainWall, from, from + RUNS));
-    }
-    return new Comparison(timing(meteredCpu, meteredWall, meteredResult), timing(plainCpu, plainWall, plainResult),
-        overheads, wallOverheads);
+  private static Timing timing(double[] cpu, double[] wall) {
+    return timing(cpu, wall, 0);
   }
 
   private static Timing timing(double[] cpu, double[] wall, long result) {
-    return new Timing(median(cpu), Arrays.stream(cpu).min().orElseThrow(), median(wall), result);
+    return new Timing(WasmRounds.median(cpu), WasmRounds.min(cpu), WasmRounds.median(wall), result);
   }
 
   private static Timing timeNode(Path file, int argument) throws IOException, InterruptedException {
@@ -347,13 +340,6 @@ public final class WasmBench {
 
   private static double[] numbers(String list) {
     return Arrays.stream(list.split(",")).mapToDouble(Double::parseDouble).toArray();
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   private static double ms(long nanos) {

@@ -1,18 +1,10 @@
 package dev.canopy.bench;
 
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
-import com.dylibso.chicory.runtime.ByteArrayMemory;
-import com.dylibso.chicory.runtime.GlobalInstance;
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.wabt.Wat2Wasm;
-import com.dylibso.chicory.wasm.Parser;
 import dev.canopy.wasm.StandaloneInstances;
 import dev.canopy.wasm.instrument.MeteringInstrumenter;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -32,7 +24,6 @@ public final class WasmMeteringFloorBench {
   private static final int WARMUPS = 10;
   private static final int RUNS = 15;
   private static final int ROUNDS = 5;
-  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private WasmMeteringFloorBench() {}
 
@@ -76,59 +67,23 @@ public final class WasmMeteringFloorBench {
    * Chicory's own compiled code and memory.
    */
   private static void compare(String[] names, byte[][] modules, boolean[] engineForm, int[] counted) {
-    double[][] overheads = new double[modules.length][ROUNDS];
-    double[][] medians = new double[modules.length][ROUNDS];
-    for (int round = 0; round < ROUNDS; round++) {
-      Instance[] instances = new Instance[modules.length];
-      for (int k = 0; k < modules.length; k++) {
-        instances[k] = engineForm[k] ? StandaloneInstances.of(modules[k])
-            : Instance.builder(Parser.parse(modules[k]))
-                .withMachineFactory(MachineFactoryCompiler::compile)
-                .withMemoryFactory(ByteArrayMemory::new)
-                .build();
-      }
-      double[][] times = new double[modules.length][RUNS];
-      long[] results = new long[modules.length];
-      long[] used = new long[modules.length];
-      for (int i = 0; i < WARMUPS + RUNS; i++) {
-        for (int k = 0; k < modules.length; k++) {
-          GlobalInstance counter = isCounted(k, counted) || k == modules.length - 1
-              ? instances[k].exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT) : null;
-          if (counter != null) {
-            counter.setValue(Long.MAX_VALUE);
-          }
-          long t0 = THREADS.getCurrentThreadCpuTime();
-          results[k] = instances[k].export("run").apply(ARGUMENT)[0];
-          long elapsed = THREADS.getCurrentThreadCpuTime() - t0;
-          if (counter != null) {
-            used[k] = Long.MAX_VALUE - counter.getValue();
-          }
-          if (i >= WARMUPS) {
-            times[k][i - WARMUPS] = elapsed / 1e6;
-          }
-        }
-      }
-      for (int k = 1; k < modules.length; k++) {
-        if (results[k] != results[0]) {
-          throw new IllegalStateException(names[k] + " computes " + results[k] + ", not " + results[0]);
-        }
-      }
-      for (int k : counted) {
-        if (used[k] != used[counted[0]]) {
-          throw new IllegalStateException(names[k] + " charges " + used[k] + " instructions, "
-              + names[counted[0]] + " " + used[counted[0]]);
-        }
-      }
-      for (int k = 0; k < modules.length; k++) {
-        medians[k][round] = median(times[k]);
-        overheads[k][round] = medians[k][round] / median(times[0]) - 1;
+    List<WasmRounds.Form> forms = new ArrayList<>();
+    for (int k = 0; k < modules.length; k++) {
+      byte[] wasm = modules[k];
+      forms.add(new WasmRounds.Form(names[k],
+          engineForm[k] ? () -> StandaloneInstances.of(wasm) : () -> WasmRounds.chicory(wasm),
+          isCounted(k, counted) || k == modules.length - 1));
+    }
+    WasmRounds.Measured m = WasmRounds.run(forms, ARGUMENT, ROUNDS, WARMUPS, RUNS);
+    for (int k : counted) {
+      if (m.charged()[k] != m.charged()[counted[0]]) {
+        throw new IllegalStateException(names[k] + " charges " + m.charged()[k] + " instructions, "
+            + names[counted[0]] + " " + m.charged()[counted[0]]);
       }
     }
     for (int k = 0; k < modules.length; k++) {
-      double[] sorted = overheads[k].clone();
-      Arrays.sort(sorted);
-      System.out.printf(Locale.ROOT, "%-34s %6.2f ms   %+5.0f%% [%+.0f%%..%+.0f%%]%n", names[k],
-          median(medians[k]), median(sorted) * 100, sorted[0] * 100, sorted[sorted.length - 1] * 100);
+      System.out.printf(Locale.ROOT, "%-34s %6.2f ms   %s%n", names[k],
+          WasmRounds.median(m.roundCpuMs()[k]), WasmRounds.overhead(m.cpuRatios(k, 0)));
     }
   }
 
@@ -142,13 +97,6 @@ public final class WasmMeteringFloorBench {
   }
 
   private static byte[] wat(Path file) throws java.io.IOException {
-    return Wat2Wasm.parse(Files.readString(file));
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    return WasmRounds.wat(file);
   }
 }

@@ -43,8 +43,15 @@ final class PagedMemory implements Memory {
 
   /** Readable blocks: a block, or {@link #ZERO}; null at and beyond {@code nPages} pages. */
   private byte[][] blocks;
-  /** Blocks this execution owns and may write in place, one bit each. */
-  private long[] owned;
+  /**
+   * The blocks this execution owns and may write in place: {@code writable[i] == blocks[i]} when
+   * block i is owned, else null.
+   *
+   * <p>Note: an array beside {@link #blocks} rather than a bit set, so that a write to an owned
+   * block costs one load and a null check (the hot path of every store), and null doubles as "not
+   * owned" and "beyond the memory" (both go to {@link #own}, which checks bounds).
+   */
+  private byte[][] writable;
   /** Indexes of the blocks replaced since the image was loaded (each once). */
   private int[] replaced = new int[16];
   private int replacedCount;
@@ -100,7 +107,7 @@ final class PagedMemory implements Memory {
         blocks[i] = ZERO;
       }
     }
-    this.owned = new long[(blocks.length + 63) >>> 6];
+    this.writable = new byte[blocks.length][];
     this.replacedCount = 0;
     this.nPages = pageCount;
     this.source = image;
@@ -138,7 +145,7 @@ final class PagedMemory implements Memory {
       int i = replaced[k];
       byte[] original = source.blockOrNull(i);
       blocks[i] = original == null ? ZERO : original;
-      owned[i >>> 6] &= ~(1L << i);
+      writable[i] = null;
     }
     replacedCount = 0;
     dirtyBlocks = 0;
@@ -165,8 +172,7 @@ final class PagedMemory implements Memory {
     }
     // The frozen version shares the blocks written so far: later writes must copy them again.
     for (int k = 0; k < replacedCount; k++) {
-      int i = replaced[k];
-      owned[i >>> 6] &= ~(1L << i);
+      writable[replaced[k]] = null;
     }
     return frozen;
   }
@@ -194,7 +200,7 @@ final class PagedMemory implements Memory {
       long capacity = Math.min(Math.max((long) blocks.length * 2, nBlocks),
           (long) maxPages * BLOCKS_PER_PAGE);
       blocks = Arrays.copyOf(blocks, (int) capacity);
-      owned = Arrays.copyOf(owned, (int) ((capacity + 63) >>> 6));
+      writable = Arrays.copyOf(writable, (int) capacity);
     }
     Arrays.fill(blocks, previous * BLOCKS_PER_PAGE, nBlocks, ZERO);
     nPages = n;
@@ -293,9 +299,14 @@ final class PagedMemory implements Memory {
     }
   }
 
+  /** Block {@code index} to write in place, copied first if not owned yet. */
   private byte[] writableBlock(int index) {
-    if (index >= 0 && index < blocks.length && (owned[index >>> 6] & (1L << index)) != 0) {
-      return blocks[index];
+    byte[][] w = writable;
+    if (index < w.length) {
+      byte[] block = w[index];
+      if (block != null) {
+        return block;
+      }
     }
     return own(index);
   }
@@ -307,7 +318,7 @@ final class PagedMemory implements Memory {
     byte[] src = blocks[index];
     byte[] copy = src == ZERO ? new byte[BLOCK_SIZE] : src.clone();
     blocks[index] = copy;
-    owned[index >>> 6] |= 1L << index;
+    writable[index] = copy;
     if (replacedCount == replaced.length) {
       replaced = Arrays.copyOf(replaced, replacedCount * 2);
     }
