@@ -166,8 +166,12 @@ public final class SubnetBench {
         result.seconds(), heights, result.latenciesNs(), cpuNs);
     System.out.println(named.row());
 
-    // Every replica serves the same count: the increments certified as replied.
-    long target = certifiedHeight(nodes.get(0));
+    // Every replica serves the same count: the increments certified as replied. A call may have
+    // been answered by a replica ahead of the others, so wait for the highest certified height.
+    long target = 0;
+    for (Node n : nodes) {
+      target = Math.max(target, certifiedHeight(n));
+    }
     for (Node n : nodes) {
       awaitCertified(n, target);
     }
