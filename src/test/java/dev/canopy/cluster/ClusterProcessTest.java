@@ -17,16 +17,13 @@ import dev.canopy.execution.management.ManagementTypes.CreateCanisterResult;
 import dev.canopy.execution.management.ManagementTypes.InstallCodeArgs;
 import dev.canopy.execution.management.ManagementTypes.InstallMode;
 import dev.canopy.execution.management.ManagementTypes.ProvisionalCreateCanisterArgs;
+import dev.canopy.node.FreePorts;
 import dev.canopy.types.CanisterId;
 import dev.canopy.types.Hex;
 import dev.canopy.types.Principal;
 import dev.canopy.types.RequestId;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,24 +124,11 @@ class ClusterProcessTest {
         "--config", Path.of("conf", "application.conf").toAbsolutePath().toString());
     assertThat(dealt).as("canopy start --replicas 4 --genesis-only").isZero();
 
-    List<Integer> ports = freePorts(2 * REPLICAS);
-    String seeds = ports.subList(REPLICAS, 2 * REPLICAS).stream()
-        .map(p -> "\"pekko://canopy@127.0.0.1:" + p + "\"").collect(Collectors.joining(", "));
+    List<Integer> ports = FreePorts.of(2 * REPLICAS);
     for (int i = 0; i < REPLICAS; i++) {
       // The example file as it ships, on this test's directory and free ports (a subnet someone
       // runs from conf/examples on this machine must not collide with it).
-      Path conf = dir.resolve("replica-" + i + ".conf");
-      Files.writeString(conf, "include file(\""
-          + Path.of("conf", "examples", "replica-" + i + ".conf").toAbsolutePath() + "\")\n"
-          + "canopy.node {\n"
-          + "  data-dir = \"" + subnet.resolve("replica-" + i) + "\"\n"
-          + "  http.port = " + ports.get(i) + "\n"
-          + "  management.port = 0\n"
-          + "  cluster.port = " + ports.get(REPLICAS + i) + "\n"
-          + "  cluster.seed-nodes = [" + seeds + "]\n"
-          + "}\n"
-          // calls wait less for their certificate, so clients move on sooner from a stalled subnet
-          + "canopy.replica.sync-call-timeout-ms = 4000\n");
+      Path conf = exampleConf(dir, subnet, i, ports);
       String main = i == BYZANTINE ? ByzantineReplica.class.getName() : Main.class.getName();
       List<String> args = i == BYZANTINE
           ? List.of("--config", conf.toString())
@@ -542,30 +526,6 @@ class ClusterProcessTest {
     return Long.parseLong(value.group(1));
   }
 
-  static List<Integer> freePorts(int count) {
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      List<Integer> ports = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket();
-        held.add(s);
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        ports.add(s.getLocalPort());
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      for (ServerSocket s : held) {
-        try {
-          s.close();
-        } catch (IOException e) {
-          // closing a probe socket
-        }
-      }
-    }
-  }
-
   static long ms(long sinceNanos) {
     return (System.nanoTime() - sinceNanos) / 1_000_000;
   }
@@ -578,5 +538,28 @@ class ClusterProcessTest {
   static boolean sleepMs(long ms) throws InterruptedException {
     Thread.sleep(ms);
     return true;
+  }
+
+  /**
+   * Writes replica {@code i}'s configuration: {@code conf/examples/replica-i.conf} as it ships,
+   * with its data directory under {@code subnet}, HTTP on {@code ports[i]}, the cluster on {@code
+   * ports[REPLICAS + i]} with every replica's cluster port as a seed node, and a short wait of
+   * calls for their certificate (so clients move on sooner from a stalled subnet).
+   */
+  static Path exampleConf(Path dir, Path subnet, int i, List<Integer> ports) throws IOException {
+    String seeds = ports.subList(REPLICAS, 2 * REPLICAS).stream()
+        .map(p -> "\"pekko://canopy@127.0.0.1:" + p + "\"").collect(Collectors.joining(", "));
+    Path conf = dir.resolve("replica-" + i + ".conf");
+    Files.writeString(conf, "include file(\""
+        + Path.of("conf", "examples", "replica-" + i + ".conf").toAbsolutePath() + "\")\n"
+        + "canopy.node {\n"
+        + "  data-dir = \"" + subnet.resolve("replica-" + i) + "\"\n"
+        + "  http.port = " + ports.get(i) + "\n"
+        + "  management.port = 0\n"
+        + "  cluster.port = " + ports.get(REPLICAS + i) + "\n"
+        + "  cluster.seed-nodes = [" + seeds + "]\n"
+        + "}\n"
+        + "canopy.replica.sync-call-timeout-ms = 4000\n");
+    return conf;
   }
 }

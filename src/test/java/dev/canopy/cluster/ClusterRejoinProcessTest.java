@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.canopy.agent.Agent;
 import dev.canopy.cli.Main;
+import dev.canopy.node.FreePorts;
 import dev.canopy.types.Principal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -76,22 +76,10 @@ class ClusterRejoinProcessTest {
         "--config", Path.of("conf", "application.conf").toAbsolutePath().toString());
     assertThat(dealt).as("canopy start --replicas 4 --genesis-only").isZero();
 
-    List<Integer> ports = ClusterProcessTest.freePorts(2 * REPLICAS);
-    String seeds = ports.subList(REPLICAS, 2 * REPLICAS).stream()
-        .map(p -> "\"pekko://canopy@127.0.0.1:" + p + "\"").collect(Collectors.joining(", "));
+    List<Integer> ports = FreePorts.of(2 * REPLICAS);
     for (int i = 0; i < REPLICAS; i++) {
       // The example file as it ships, on this test's directory and free ports.
-      Path conf = dir.resolve("replica-" + i + ".conf");
-      Files.writeString(conf, "include file(\""
-          + Path.of("conf", "examples", "replica-" + i + ".conf").toAbsolutePath() + "\")\n"
-          + "canopy.node {\n"
-          + "  data-dir = \"" + subnet.resolve("replica-" + i) + "\"\n"
-          + "  http.port = " + ports.get(i) + "\n"
-          + "  management.port = 0\n"
-          + "  cluster.port = " + ports.get(REPLICAS + i) + "\n"
-          + "  cluster.seed-nodes = [" + seeds + "]\n"
-          + "}\n"
-          + "canopy.replica.sync-call-timeout-ms = 4000\n");
+      Path conf = ClusterProcessTest.exampleConf(dir, subnet, i, ports);
       replicas.add(new ReplicaProcess(i, Main.class.getName(),
           List.of("start", "--config", conf.toString()), logs.resolve("replica-" + i + ".log"),
           dir));

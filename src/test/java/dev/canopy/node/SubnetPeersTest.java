@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.canopy.types.Principal;
 import dev.canopy.types.SubnetId;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +45,7 @@ class SubnetPeersTest {
 
   @Test
   void membersReachEachOtherAndAMemberThatStopsIsDroppedUntilItsNextIncarnationAnswers() {
-    List<Integer> ports = freePorts(2);
+    List<Integer> ports = FreePorts.of(2);
     List<String> members = ports.stream().map(SubnetPeersTest::address).toList();
     ActorTestKit first = start(ports.get(0), members);
     ActorTestKit second = start(ports.get(1), members);
@@ -71,7 +66,7 @@ class SubnetPeersTest {
 
   @Test
   void helloFromAnAddressThatIsNotAConfiguredMemberOrFromAnotherSubnetIsIgnored() {
-    List<Integer> ports = freePorts(4);
+    List<Integer> ports = FreePorts.of(4);
     // The third configured address runs a replica of another subnet (its own list is the same).
     List<String> members = List.of(address(ports.get(0)), address(ports.get(1)),
         address(ports.get(2)));
@@ -140,29 +135,5 @@ class SubnetPeersTest {
 
   static String address(int port) {
     return "pekko://" + NodeConfig.ACTOR_SYSTEM_NAME + "@127.0.0.1:" + port;
-  }
-
-  static List<Integer> freePorts(int count) {
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      List<Integer> ports = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket();
-        held.add(s);
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        ports.add(s.getLocalPort());
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      for (ServerSocket s : held) {
-        try {
-          s.close();
-        } catch (IOException e) {
-          // a probe socket
-        }
-      }
-    }
   }
 }
