@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -90,6 +91,8 @@ class ClusterProcessTest {
   static final long MAX_STALL_MS = 5_000;
   static final long MAX_CATCH_UP_MS = 30_000;
   static final long START_TIMEOUT_MS = 150_000;
+  /** How long a call certified as replied on one replica may take to be certified on another. */
+  static final long ACK_VISIBLE_WITHIN_MS = 15_000;
   static final byte[] NO_ARGS = CandidArgs.EMPTY.encode();
   static final Pattern REPORT = Pattern.compile("byzantine: report (.*)");
   /** Who creates and installs the counter (its controller). */
@@ -426,12 +429,24 @@ class ClusterProcessTest {
     List<Future<?>> reads = new ArrayList<>();
     for (UpdateLoad.Ack a : acks) {
       reads.add(checkers.submit(() -> {
-        VerifiedCertificate vc = readers.get(a.stream()).readState(counter, List.of(List.of(
-            "request_status".getBytes(StandardCharsets.UTF_8), a.requestId().toBytes())));
-        assertThat(Agent.lookupText(vc, "request_status", a.requestId().toBytes(), "status"))
-            .as("status on replica %d of %s, acknowledged by replica %d", replica,
-                a.requestId(), a.replica())
-            .contains("replied");
+        // The replica that acknowledged the call may have certified it at a height this one
+        // has not certified yet (a replica just restarted, or busy rounds a height apart), so
+        // the status may take a moment to appear; a status that never appears fails.
+        long deadline = System.nanoTime() + ACK_VISIBLE_WITHIN_MS * 1_000_000L;
+        while (true) {
+          VerifiedCertificate vc = readers.get(a.stream()).readState(counter, List.of(List.of(
+              "request_status".getBytes(StandardCharsets.UTF_8), a.requestId().toBytes())));
+          Optional<String> status =
+              Agent.lookupText(vc, "request_status", a.requestId().toBytes(), "status");
+          if (status.filter("replied"::equals).isPresent() || System.nanoTime() > deadline) {
+            assertThat(status)
+                .as("status on replica %d of %s, acknowledged by replica %d", replica,
+                    a.requestId(), a.replica())
+                .contains("replied");
+            break;
+          }
+          Thread.sleep(50); // polling for the height that certifies it
+        }
         done.add(a.requestId());
         return null;
       }));
