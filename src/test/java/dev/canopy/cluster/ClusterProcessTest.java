@@ -116,16 +116,8 @@ class ClusterProcessTest {
   static void startSubnet() throws Exception {
     long t0 = System.nanoTime();
     Path subnet = dir.resolve("subnet");
-    // The replicas' logs outlive the temporary directory, for a failure to be looked into.
-    Path logs = Path.of("target", "cluster-process-test");
-    Files.createDirectories(logs);
-    for (int i = 0; i < REPLICAS; i++) {
-      Files.deleteIfExists(logs.resolve("replica-" + i + ".log"));
-    }
-    int dealt = new CommandLine(new Main()).execute("start", "--replicas", "4", "--genesis-only",
-        "--data-dir", subnet.toString(),
-        "--config", Path.of("conf", "application.conf").toAbsolutePath().toString());
-    assertThat(dealt).as("canopy start --replicas 4 --genesis-only").isZero();
+    Path logs = logsDir("cluster-process-test");
+    createGenesis(subnet);
 
     List<Integer> ports = FreePorts.of(2 * REPLICAS);
     for (int i = 0; i < REPLICAS; i++) {
@@ -576,5 +568,26 @@ class ClusterProcessTest {
         + "}\n"
         + "canopy.replica.sync-call-timeout-ms = 4000\n");
     return conf;
+  }
+
+  /**
+   * {@code target/<name>}, emptied of earlier runs' replica logs: the replicas' logs outlive the
+   * temporary directory, for a failure to be looked into.
+   */
+  static Path logsDir(String name) throws IOException {
+    Path logs = Path.of("target", name);
+    Files.createDirectories(logs);
+    for (int i = 0; i < REPLICAS; i++) {
+      Files.deleteIfExists(logs.resolve("replica-" + i + ".log"));
+    }
+    return logs;
+  }
+
+  /** A four-replica subnet's genesis in {@code subnet}, as an operator makes it (--genesis-only). */
+  static void createGenesis(Path subnet) {
+    int dealt = new CommandLine(new Main()).execute("start", "--replicas", "4", "--genesis-only",
+        "--data-dir", subnet.toString(),
+        "--config", Path.of("conf", "application.conf").toAbsolutePath().toString());
+    assertThat(dealt).as("canopy start --replicas 4 --genesis-only").isZero();
   }
 }

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A replica that crashed rejoins with the same command while another replica of its subnet is
@@ -66,15 +65,8 @@ class ClusterRejoinProcessTest {
   static void startSubnet() throws Exception {
     long t0 = System.nanoTime();
     Path subnet = dir.resolve("subnet");
-    Path logs = Path.of("target", "cluster-rejoin-process-test");
-    Files.createDirectories(logs);
-    for (int i = 0; i < REPLICAS; i++) {
-      Files.deleteIfExists(logs.resolve("replica-" + i + ".log"));
-    }
-    int dealt = new CommandLine(new Main()).execute("start", "--replicas", "4", "--genesis-only",
-        "--data-dir", subnet.toString(),
-        "--config", Path.of("conf", "application.conf").toAbsolutePath().toString());
-    assertThat(dealt).as("canopy start --replicas 4 --genesis-only").isZero();
+    Path logs = ClusterProcessTest.logsDir("cluster-rejoin-process-test");
+    ClusterProcessTest.createGenesis(subnet);
 
     List<Integer> ports = FreePorts.of(2 * REPLICAS);
     for (int i = 0; i < REPLICAS; i++) {
