@@ -46,7 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * subnet, client i talks to replica i mod 4. A call counts once its answer certifies "replied".
  *
  * <p>Usage: {@code bench/run SubnetBench [seconds per phase, default 10] [concurrency, default
- * 400] [subnet]}; with {@code subnet} only the four replicas run (to profile them alone).
+ * 400] [subnet] [path=value ...]}; with {@code subnet} only the four replicas run (to profile them
+ * alone); each {@code path=value} overrides a configuration setting of every node (to compare
+ * settings, e.g. {@code canopy.replica.busy-rounds.delay-ms=40}).
  * Configuration: conf/application.conf (H2 journal, 200 ms rounds), ports picked free.
  */
 public final class SubnetBench {
@@ -57,11 +59,26 @@ public final class SubnetBench {
   private final Ed25519SigningKey key = Ed25519SigningKey.generate(DeterministicRandom.fromSeed(52));
   private final Principal sender = Principal.selfAuthenticating(key.publicKey().toDer());
   private final DeterministicRandom nonces = DeterministicRandom.fromSeed(53);
+  /** Configuration settings given on the command line (path=value), on top of the file's. */
+  private static final Map<String, Object> settings = new LinkedHashMap<>();
 
   public static void main(String[] args) throws Exception {
-    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-    int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 400;
-    boolean subnetOnly = args.length > 2 && args[2].equals("subnet");
+    List<String> positional = new ArrayList<>();
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      if (eq > 0) {
+        String value = arg.substring(eq + 1);
+        settings.put(arg.substring(0, eq), value.matches("-?\\d+") ? (Object) Long.parseLong(value) : value);
+      } else {
+        positional.add(arg);
+      }
+    }
+    int seconds = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 10;
+    int concurrency = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 400;
+    boolean subnetOnly = positional.size() > 2 && positional.get(2).equals("subnet");
+    if (!settings.isEmpty()) {
+      System.out.println("settings: " + settings);
+    }
     new SubnetBench().run(Duration.ofSeconds(seconds), concurrency, subnetOnly);
     System.exit(0); // Pekko's threads would otherwise keep exec:java alive
   }
@@ -131,6 +148,7 @@ public final class SubnetBench {
     overrides.put("canopy.node.http.port", 0);
     overrides.put("canopy.node.management.port", 0);
     overrides.put("canopy.node.cluster.port", 0);
+    overrides.putAll(settings);
     return NodeConfig.load(Path.of("conf", "application.conf"), overrides);
   }
 
@@ -157,8 +175,13 @@ public final class SubnetBench {
     long before = certifiedHeight(nodes.get(0));
     java.time.LocalTime from = java.time.LocalTime.now();
     long cpuBefore = processCpuNs();
+    var sigBefore = dev.canopy.crypto.VerifiedSignatureCache.processWide().stats();
     Result result = loop(uris, path, calls, concurrency, phase, next, replied);
     long cpuNs = processCpuNs() - cpuBefore;
+    var sigAfter = dev.canopy.crypto.VerifiedSignatureCache.processWide().stats();
+    System.out.printf("signature checks per replied call: %.2f done, %.2f from the cache%n",
+        (sigAfter.misses() - sigBefore.misses()) / (double) Math.max(1, result.replied()),
+        (sigAfter.hits() - sigBefore.hits()) / (double) Math.max(1, result.replied()));
     // for matching a profile (JFR) to the measured phase
     System.out.printf("%s: measured from %s to %s%n", name, from, java.time.LocalTime.now());
     long heights = certifiedHeight(nodes.get(0)) - before;

@@ -177,13 +177,6 @@ public final class ConsensusActor {
   /** The notary delay of a busy subnet of one: a round closes at the next wake after it starts. */
   private static final long BUSY_NOTARY_DELAY_MS = 1;
   private static final int BUSY_MAX_UNCERTIFIED_HEIGHTS = 1;
-  /**
-   * A subnet of several: the notary delay of a block with messages while this replica keeps up
-   * (busy rounds, see {@link #mayHurry}); the round interval stays the delay of an empty block.
-   */
-  private static final long BUSY_SUBNET_NOTARY_DELAY_MS = 5;
-  /** A subnet of several hurries only while its certified state is at most this far below the notarized height. */
-  private static final int BUSY_SUBNET_MAX_UNCERTIFIED_HEIGHTS = 1;
 
   private ConsensusActor() {}
 
@@ -384,7 +377,7 @@ public final class ConsensusActor {
         // Note: a replica that was away catches up from what its peers still hold, or, further
         // behind, from a catch-up package; keep about a few minutes of rounds for the former.
         parameters = parameters.withRetainHeights(replica.settings().catchUp().retainHeights())
-            .withBusyNotaryDelay(Math.min(BUSY_SUBNET_NOTARY_DELAY_MS, parameters.initialNotaryDelayMs()));
+            .withBusyNotaryDelay(Math.min(replica.settings().busyRounds().delayMs(), parameters.initialNotaryDelayMs()));
       }
       this.parameters = parameters;
       // Note: node signatures and beacon shares that verified in this process are not verified
@@ -668,8 +661,8 @@ public final class ConsensusActor {
 
     /**
      * Whether this replica of a subnet of several may notarize blocks with messages after the busy
-     * notary delay: its certified state is at most {@link #BUSY_SUBNET_MAX_UNCERTIFIED_HEIGHTS}
-     * below the notarized height.
+     * notary delay: its certified state is at most {@code canopy.replica.busy-rounds.max-uncertified-heights}
+     * ({@link ReplicaSettings.BusyRounds}) below the notarized height.
      *
      * <p>Note: this is the back-pressure of busy rounds. A local decision (an input of the step,
      * like the time): while execution or certification lags, this replica's notary waits the round
@@ -678,7 +671,7 @@ public final class ConsensusActor {
      */
     private boolean mayHurry() {
       long certified = replica.publisher().latest().map(PublishedState::height).orElse(-1L);
-      return pool.notarizedHeight() - certified <= BUSY_SUBNET_MAX_UNCERTIFIED_HEIGHTS;
+      return pool.notarizedHeight() - certified <= replica.settings().busyRounds().maxUncertifiedHeights();
     }
 
     /** The call {@code message} carries as {@code validator} accepts it at {@code nowNs}, or null. */

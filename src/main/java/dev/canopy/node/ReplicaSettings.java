@@ -14,6 +14,8 @@ import dev.canopy.state.IngressHistorySettings;
  *     a subnet of one with calls waiting closes rounds at each tick instead, and a subnet of several
  *     notarizes blocks that carry calls after a busy delay ({@link ConsensusActor})
  * @param consensusTickMs how often the consensus actor looks at its pool when nothing arrives
+ * @param busyRounds a subnet of several: how soon a block that carries calls is notarized, and the
+ *     back-pressure on it ({@code canopy.replica.busy-rounds})
  * @param checkpointEveryHeights a snapshot of the replicated state every this many heights
  * @param syncCallTimeoutMs how long {@code /api/v3|v4/.../call} waits for a certified outcome
  *     before answering 202
@@ -27,6 +29,7 @@ public record ReplicaSettings(
     long lastCanisterIndex,
     long roundIntervalMs,
     long consensusTickMs,
+    BusyRounds busyRounds,
     long checkpointEveryHeights,
     long syncCallTimeoutMs,
     int maxSyncCallWaiters,
@@ -39,6 +42,10 @@ public record ReplicaSettings(
     }
     positive("canopy.replica.round-interval-ms", roundIntervalMs);
     positive("canopy.replica.consensus-tick-ms", consensusTickMs);
+    if (busyRounds.delayMs() > roundIntervalMs) {
+      throw new NodeConfigException("canopy.replica.busy-rounds.delay-ms",
+          "must be at most round-interval-ms (" + roundIntervalMs + "), got " + busyRounds.delayMs());
+    }
     positive("canopy.replica.checkpoint-every-heights", checkpointEveryHeights);
     positive("canopy.replica.sync-call-timeout-ms", syncCallTimeoutMs);
     positive("canopy.replica.max-sync-call-waiters", maxSyncCallWaiters);
@@ -56,6 +63,7 @@ public record ReplicaSettings(
           config.getLong("canopy.replica.canister-range.last-index"),
           config.getLong("canopy.replica.round-interval-ms"),
           config.getLong("canopy.replica.consensus-tick-ms"),
+          busyRounds(config),
           config.getLong("canopy.replica.checkpoint-every-heights"),
           config.getLong("canopy.replica.sync-call-timeout-ms"),
           config.getInt("canopy.replica.max-sync-call-waiters"),
@@ -64,6 +72,39 @@ public record ReplicaSettings(
     } catch (ConfigException e) {
       throw new NodeConfigException("canopy.replica", "invalid: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Busy rounds of a subnet of several replicas (see {@link ConsensusActor}): a block that carries
+   * calls is notarized after {@code delayMs} instead of the round interval, while this replica's
+   * certified state is at most {@code maxUncertifiedHeights} below its notarized height (beyond
+   * that it waits the round interval: the back-pressure that keeps execution and certification
+   * from falling behind consensus). Only timing depends on them, never what is agreed, so replicas
+   * of one subnet may differ in them.
+   */
+  public record BusyRounds(long delayMs, int maxUncertifiedHeights) {
+    /** What a configuration file without the section gets. */
+    public static final BusyRounds DEFAULT = new BusyRounds(5, 1);
+    /** More would let consensus run ahead of execution by more than a checkpoint's worth of work. */
+    public static final int MAX_UNCERTIFIED_HEIGHTS_LIMIT = 100;
+
+    public BusyRounds {
+      positive("canopy.replica.busy-rounds.delay-ms", delayMs);
+      if (maxUncertifiedHeights < 0 || maxUncertifiedHeights > MAX_UNCERTIFIED_HEIGHTS_LIMIT) {
+        throw new NodeConfigException("canopy.replica.busy-rounds.max-uncertified-heights",
+            "must be in [0, " + MAX_UNCERTIFIED_HEIGHTS_LIMIT + "], got " + maxUncertifiedHeights);
+      }
+    }
+  }
+
+  /** Reads {@code canopy.replica.busy-rounds}; absent (an older configuration file), {@link BusyRounds#DEFAULT}. */
+  static BusyRounds busyRounds(Config config) {
+    String path = "canopy.replica.busy-rounds";
+    if (!config.hasPath(path)) {
+      return BusyRounds.DEFAULT;
+    }
+    Config c = config.getConfig(path);
+    return new BusyRounds(c.getLong("delay-ms"), c.getInt("max-uncertified-heights"));
   }
 
   /**

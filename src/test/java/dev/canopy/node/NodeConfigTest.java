@@ -167,6 +167,25 @@ class NodeConfigTest {
   }
 
   @Test
+  void busyRoundsComeFromTheConfigurationAndAreBounded() {
+    assertThat(NodeConfig.load(TestNodeConfigs.CONF_FILE, Map.of()).replica().busyRounds())
+        .isEqualTo(ReplicaSettings.BusyRounds.DEFAULT);
+    assertThat(withSetting("canopy.replica.busy-rounds.delay-ms", 40).replica().busyRounds())
+        .isEqualTo(new ReplicaSettings.BusyRounds(40, 1));
+    assertThatThrownBy(() -> withSetting("canopy.replica.busy-rounds.delay-ms", 0).replica())
+        .isInstanceOf(NodeConfigException.class)
+        .hasMessageContaining("canopy.replica.busy-rounds.delay-ms");
+    // a busy round never lasts longer than a paced one
+    assertThatThrownBy(() -> withSetting("canopy.replica.busy-rounds.delay-ms", 201).replica())
+        .isInstanceOf(NodeConfigException.class)
+        .hasMessageContaining("at most round-interval-ms");
+    assertThatThrownBy(
+            () -> withSetting("canopy.replica.busy-rounds.max-uncertified-heights", -1).replica())
+        .isInstanceOf(NodeConfigException.class)
+        .hasMessageContaining("canopy.replica.busy-rounds.max-uncertified-heights");
+  }
+
+  @Test
   void aMissingConfigurationFileIsNamed() {
     Path missing = dir.resolve("nope.conf");
     assertThatThrownBy(() -> NodeConfig.load(missing, Map.of()))
