@@ -254,12 +254,12 @@ public final class NodeBench {
     com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
         java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     long cpuBefore = os.getProcessCpuTime();
-    Map<String, Long> threadsBefore = CPU_BY_THREAD ? cpuByThreadGroup() : Map.of();
+    Map<String, Long> threadsBefore = CPU_BY_THREAD ? ThreadCpu.snapshot() : Map.of();
     HttpLoad.Outcome outcome = HttpLoad.run(uri, requests, shape, duration.toNanos(), next, once,
         countsUpdates ? NodeBench::isReplied : null);
     long processCpu = os.getProcessCpuTime() - cpuBefore;
     if (CPU_BY_THREAD) {
-      printCpuByThreadGroup(threadsBefore, cpuByThreadGroup(), processCpu, outcome.ok());
+      ThreadCpu.print(threadsBefore, ThreadCpu.snapshot(), processCpu, outcome.ok(), "request");
     }
     updatesAnswered.addAndGet(outcome.matched());
     return new Result(name, shape, outcome.ok(), outcome.failed(), outcome.seconds(),
@@ -268,38 +268,6 @@ public final class NodeBench {
 
   /** With {@code -Dnodebench.cpu-by-thread=true}, each phase prints where the process's CPU went. */
   private static final boolean CPU_BY_THREAD = Boolean.getBoolean("nodebench.cpu-by-thread");
-
-  /** CPU time of the live threads, by name without its trailing number. */
-  private static Map<String, Long> cpuByThreadGroup() {
-    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    Map<String, Long> groups = new java.util.TreeMap<>();
-    for (long id : mx.getAllThreadIds()) {
-      java.lang.management.ThreadInfo info = mx.getThreadInfo(id);
-      long cpu = mx.getThreadCpuTime(id);
-      if (info != null && cpu > 0) {
-        groups.merge(info.getThreadName().replaceAll("[-#]?\\d+$", ""), cpu, Long::sum);
-      }
-    }
-    return groups;
-  }
-
-  private static void printCpuByThreadGroup(Map<String, Long> before, Map<String, Long> after,
-      long processCpuNs, long requests) {
-    long javaThreads = 0;
-    List<Map.Entry<String, Long>> deltas = new ArrayList<>();
-    for (Map.Entry<String, Long> e : after.entrySet()) {
-      long delta = e.getValue() - before.getOrDefault(e.getKey(), 0L);
-      javaThreads += delta;
-      deltas.add(Map.entry(e.getKey(), delta));
-    }
-    deltas.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
-    for (Map.Entry<String, Long> e : deltas.subList(0, Math.min(8, deltas.size()))) {
-      System.out.printf("    %-60s %7.1f us/request%n", e.getKey(),
-          e.getValue() / 1e3 / Math.max(1, requests));
-    }
-    System.out.printf("    %-60s %7.1f us/request%n", "(not in Java threads: GC, JIT, VM)",
-        (processCpuNs - javaThreads) / 1e3 / Math.max(1, requests));
-  }
 
   private static boolean isReplied(byte[] body) {
     try {

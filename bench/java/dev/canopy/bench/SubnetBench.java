@@ -59,6 +59,8 @@ public final class SubnetBench {
   private final Ed25519SigningKey key = Ed25519SigningKey.generate(DeterministicRandom.fromSeed(52));
   private final Principal sender = Principal.selfAuthenticating(key.publicKey().toDer());
   private final DeterministicRandom nonces = DeterministicRandom.fromSeed(53);
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
   /** Configuration settings given on the command line (path=value), on top of the file's. */
   private static final Map<String, Object> settings = new LinkedHashMap<>();
 
@@ -85,7 +87,7 @@ public final class SubnetBench {
 
   /** One measured phase. */
   record Result(String name, int concurrency, long replied, long other, double seconds,
-      long heights, long[] latenciesNs, long cpuNs) {
+      long heights, long[] latenciesNs, long cpuNs, long clientCpuNs) {
     double perSecond() {
       return replied / seconds;
     }
@@ -174,6 +176,7 @@ public final class SubnetBench {
     next.set(0);
     long before = certifiedHeight(nodes.get(0));
     java.time.LocalTime from = java.time.LocalTime.now();
+    Map<String, Long> threadsBefore = ThreadCpu.snapshot();
     long cpuBefore = processCpuNs();
     var sigBefore = dev.canopy.crypto.VerifiedSignatureCache.processWide().stats();
     Result result = loop(uris, path, calls, concurrency, phase, next, replied);
@@ -186,8 +189,13 @@ public final class SubnetBench {
     System.out.printf("%s: measured from %s to %s%n", name, from, java.time.LocalTime.now());
     long heights = certifiedHeight(nodes.get(0)) - before;
     Result named = new Result(name, concurrency, result.replied(), result.other(),
-        result.seconds(), heights, result.latenciesNs(), cpuNs);
+        result.seconds(), heights, result.latenciesNs(), cpuNs, result.clientCpuNs());
     System.out.println(named.row());
+    System.out.println("  CPU by thread pool (replicas and clients alike):");
+    System.out.printf("    %-60s %7.1f us/call%n", "bench clients (ended threads)",
+        result.clientCpuNs() / 1e3 / Math.max(1, result.replied()));
+    ThreadCpu.print(threadsBefore, ThreadCpu.snapshot(), cpuNs - result.clientCpuNs(),
+        result.replied(), "call");
 
     // Every replica serves the same count: the increments certified as replied. A call may have
     // been answered by a replica ahead of the others, so wait for the highest certified height.
@@ -237,12 +245,14 @@ public final class SubnetBench {
     long deadline = start + duration.toNanos();
     AtomicLong replied = new AtomicLong();
     AtomicLong other = new AtomicLong();
+    AtomicLong clientCpuNs = new AtomicLong();
     long[][] latencies = new long[concurrency][];
     List<Thread> workers = new ArrayList<>();
     for (int w = 0; w < concurrency; w++) {
       int worker = w;
       URI uri = uris.get(w % uris.size());
       Thread thread = new Thread(() -> {
+        long cpuStart = THREADS.getCurrentThreadCpuTime();
         long[] mine = new long[1 << 10];
         int count = 0;
         LoopbackConnection connection = null;
@@ -282,6 +292,7 @@ public final class SubnetBench {
             connection.close();
           }
           latencies[worker] = Arrays.copyOf(mine, count);
+          clientCpuNs.addAndGet(THREADS.getCurrentThreadCpuTime() - cpuStart);
         }
       }, "bench-client-" + w);
       thread.start();
@@ -292,7 +303,8 @@ public final class SubnetBench {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
-    return new Result("", concurrency, replied.get(), other.get(), seconds, 0, all, 0);
+    return new Result("", concurrency, replied.get(), other.get(), seconds, 0, all, 0,
+        clientCpuNs.get());
   }
 
   private static boolean isReplied(byte[] body) {

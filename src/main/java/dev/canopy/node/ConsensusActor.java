@@ -133,6 +133,12 @@ public final class ConsensusActor {
   public record GossipedIngress(byte[] messageId, byte[] content)
       implements Command, CborSerializable {}
 
+  /**
+   * Calls a peer accepted one after another, gossiped in one message (at most {@link
+   * #MAX_GOSSIP_BATCH_CALLS}); each is validated on arrival as a {@link GossipedIngress} is.
+   */
+  public record GossipedCalls(List<GossipedIngress> calls) implements Command, CborSerializable {}
+
   /** A replica's share of the signature of its state root of {@code height}. */
   public record CertificationShare(long height, byte[] rootHash, int signerIndex, byte[] signature)
       implements Command, CborSerializable {}
@@ -164,8 +170,13 @@ public final class ConsensusActor {
   private record GossipChecked(
       dev.canopy.consensus.IngressMessage message,
       ValidatedRequest<CallContent> request,
-      long checkedAtNs)
-      implements Command {}
+      long checkedAtNs) {}
+
+  /** The gossiped calls of one message, checked together beside the actor. */
+  private record GossipBatchChecked(List<GossipChecked> checked) implements Command {}
+
+  /** Send the calls accepted since the last flush to the peers (see {@code Running.queueGossip}). */
+  private record FlushGossip() implements Command {}
 
   private static final int MAX_STASHED = 10_000;
   private static final int MAX_STEPS_PER_WAKE = 1_000;
@@ -174,6 +185,10 @@ public final class ConsensusActor {
   private static final int MAX_PEERS = 1024;
   /** Gossiped calls being checked at once, beside the actor. */
   private static final int MAX_GOSSIP_CHECKS = 4_096;
+  /** Calls gossiped in one message at most; a peer's message with more is dropped whole. */
+  static final int MAX_GOSSIP_BATCH_CALLS = 256;
+  /** Bytes of calls gossiped in one message at most (a single larger call goes alone). */
+  private static final int MAX_GOSSIP_BATCH_BYTES = 512 * 1024;
   /** The notary delay of a busy subnet of one: a round closes at the next wake after it starts. */
   private static final long BUSY_NOTARY_DELAY_MS = 1;
   private static final int BUSY_MAX_UNCERTIFIED_HEIGHTS = 1;
@@ -355,6 +370,12 @@ public final class ConsensusActor {
     private long nextBatchHeight;
     private boolean wakePending;
     private int gossipChecks;
+    // Calls accepted here and not yet gossiped: sent together once the mailbox holds nothing
+    // before the FlushGossip queued behind them (so a busy replica sends one message for many
+    // calls to each peer instead of one per call, and an idle one sends each call at once).
+    private final List<GossipedIngress> gossipOut = new ArrayList<>();
+    private int gossipOutBytes;
+    private boolean gossipFlushPending;
     // Busy batches delivered in a row without a message, for busy(): calls that never make it into
     // a block (which validation should prevent) must not keep the node closing empty rounds.
     private int emptyBusyBatches;
@@ -490,8 +511,14 @@ public final class ConsensusActor {
             return Behaviors.same();
           })
           .onMessage(RetransmitRequest.class, this::onRetransmitRequest)
-          .onMessage(GossipedIngress.class, this::onGossipedIngress)
-          .onMessage(GossipChecked.class, this::onGossipChecked)
+          .onMessage(GossipedIngress.class, gossip -> onGossipedCalls(List.of(gossip)))
+          .onMessage(GossipedCalls.class, this::onGossipedCalls)
+          .onMessage(GossipBatchChecked.class, this::onGossipChecked)
+          .onMessage(FlushGossip.class, flush -> {
+            gossipFlushPending = false;
+            flushGossip();
+            return Behaviors.same();
+          })
           .onMessage(BroadcastShare.class, b -> {
             peers.tellAll(b.share());
             return Behaviors.same();
@@ -560,7 +587,7 @@ public final class ConsensusActor {
         dev.canopy.consensus.IngressMessage message =
             IngressPayload.encode(submit.request().envelope(), submit.effectiveId());
         encoded.put(submit.request().requestId(), message);
-        peers.tellAll(new GossipedIngress(message.messageId().bytes(), message.content()));
+        queueGossip(new GossipedIngress(message.messageId().bytes(), message.content()));
       }
       submit.replyTo().tell(admission);
       return Behaviors.same();
@@ -604,45 +631,94 @@ public final class ConsensusActor {
     }
 
     /**
-     * A call a peer accepted: this replica validates it itself before its pool takes it.
+     * Gossips a call this replica accepted: with the others accepted before the next {@link
+     * FlushGossip} is handled, or at once when the batch is full.
+     */
+    private void queueGossip(GossipedIngress call) {
+      int bytes = call.content().length + Hash.BYTES;
+      if (!gossipOut.isEmpty() && gossipOutBytes + bytes > MAX_GOSSIP_BATCH_BYTES) {
+        flushGossip();
+      }
+      gossipOut.add(call);
+      gossipOutBytes += bytes;
+      if (gossipOut.size() >= MAX_GOSSIP_BATCH_CALLS) {
+        flushGossip();
+      } else if (!gossipFlushPending) {
+        gossipFlushPending = true;
+        context.getSelf().tell(new FlushGossip());
+      }
+    }
+
+    private void flushGossip() {
+      if (gossipOut.isEmpty()) {
+        return;
+      }
+      peers.tellAll(gossipOut.size() == 1 ? gossipOut.get(0) : new GossipedCalls(List.copyOf(gossipOut)));
+      gossipOut.clear();
+      gossipOutBytes = 0;
+    }
+
+    /** A peer's gossiped calls ({@link GossipedCalls}, or one {@link GossipedIngress}). */
+    private Behavior<Command> onGossipedCalls(GossipedCalls gossip) {
+      if (gossip.calls() == null || gossip.calls().size() > MAX_GOSSIP_BATCH_CALLS) {
+        return Behaviors.same();
+      }
+      return onGossipedCalls(gossip.calls());
+    }
+
+    /**
+     * Calls a peer accepted: this replica validates each itself before its pool takes it.
      *
-     * <p>Note: the check (a signature verification, mostly) runs beside the actor, not on it, so
+     * <p>Note: the checks (a signature verification, mostly) run beside the actor, not on it, so
      * that a stream of gossiped calls does not hold up consensus: on a subnet of four, three in
-     * four calls reach a replica this way. At most {@link #MAX_GOSSIP_CHECKS} run at once; one
+     * four calls reach a replica this way. At most {@link #MAX_GOSSIP_CHECKS} run at once; a call
      * over the limit is dropped, which only means this replica will not propose it (a block
      * that carries it is validated in full, see {@link PoolPayloads#invalidity}).
      */
-    private Behavior<Command> onGossipedIngress(GossipedIngress gossip) {
+    private Behavior<Command> onGossipedCalls(List<GossipedIngress> calls) {
       Optional<dev.canopy.ingress.IngressValidator> validator = replica.validator();
       if (validator.isEmpty()) {
         return Behaviors.same(); // a peer ahead of this replica's key generation
       }
-      if (gossip.content() == null || gossip.messageId() == null
-          || gossip.content().length > ArtifactCodec.MAX_ARTIFACT_BYTES / 2
-          || gossip.messageId().length != Hash.BYTES || gossipChecks >= MAX_GOSSIP_CHECKS
-          || encoded.containsKey(RequestId.fromBytes(gossip.messageId()))) {
-        return Behaviors.same(); // (the last: pooled already, checked once is enough)
+      List<dev.canopy.consensus.IngressMessage> toCheck = new ArrayList<>(calls.size());
+      for (GossipedIngress gossip : calls) {
+        if (gossip == null || gossip.content() == null || gossip.messageId() == null
+            || gossip.content().length > ArtifactCodec.MAX_ARTIFACT_BYTES / 2
+            || gossip.messageId().length != Hash.BYTES || gossipChecks + toCheck.size() >= MAX_GOSSIP_CHECKS
+            || encoded.containsKey(RequestId.fromBytes(gossip.messageId()))) {
+          continue; // (the last: pooled already, checked once is enough)
+        }
+        toCheck.add(new dev.canopy.consensus.IngressMessage(new Hash(gossip.messageId()), gossip.content()));
       }
-      dev.canopy.consensus.IngressMessage message =
-          new dev.canopy.consensus.IngressMessage(new Hash(gossip.messageId()), gossip.content());
+      if (toCheck.isEmpty()) {
+        return Behaviors.same();
+      }
       long now = nowNs();
-      gossipChecks++;
+      gossipChecks += toCheck.size();
       context.pipeToSelf(
-          CompletableFuture.supplyAsync(() -> accepted(validator.get(), message, now),
-              context.getExecutionContext()),
-          (accepted, failure) -> new GossipChecked(message, accepted, now));
+          CompletableFuture.supplyAsync(() -> {
+            List<GossipChecked> checked = new ArrayList<>(toCheck.size());
+            for (dev.canopy.consensus.IngressMessage message : toCheck) {
+              checked.add(new GossipChecked(message, accepted(validator.get(), message, now), now));
+            }
+            return checked;
+          }, context.getExecutionContext()),
+          (checked, failure) -> new GossipBatchChecked(checked != null ? checked
+              : toCheck.stream().map(m -> new GossipChecked(m, null, now)).toList()));
       return Behaviors.same();
     }
 
-    private Behavior<Command> onGossipChecked(GossipChecked checked) {
-      gossipChecks--;
-      boolean wasIdle = ingressPool.size() == 0;
-      if (checked.request() != null
-          && ingressPool.add(checked.request(), checked.checkedAtNs())
-              instanceof IngressPool.Admission.Added) {
-        encoded.put(checked.request().requestId(), checked.message());
-        if (wasIdle) {
-          wakeForFirstCall();
+    private Behavior<Command> onGossipChecked(GossipBatchChecked batch) {
+      for (GossipChecked checked : batch.checked()) {
+        gossipChecks--;
+        boolean wasIdle = ingressPool.size() == 0;
+        if (checked.request() != null
+            && ingressPool.add(checked.request(), checked.checkedAtNs())
+                instanceof IngressPool.Admission.Added) {
+          encoded.put(checked.request().requestId(), checked.message());
+          if (wasIdle) {
+            wakeForFirstCall();
+          }
         }
       }
       return Behaviors.same();
