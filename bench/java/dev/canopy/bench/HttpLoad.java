@@ -81,6 +81,15 @@ final class HttpLoad {
    */
   static Outcome run(URI uri, List<byte[]> requests, Shape shape, long durationNs,
       AtomicInteger next, boolean once, Predicate<byte[]> matches) throws InterruptedException {
+    return run(List.of(uri), requests, shape, durationNs, next, once, matches);
+  }
+
+  /**
+   * Runs one phase against several servers that answer the same requests (the replicas of a
+   * subnet): connection i goes to {@code uris.get(i mod n)}.
+   */
+  static Outcome run(List<URI> uris, List<byte[]> requests, Shape shape, long durationNs,
+      AtomicInteger next, boolean once, Predicate<byte[]> matches) throws InterruptedException {
     long start = System.nanoTime();
     long deadline = start + durationNs;
     AtomicLong ok = new AtomicLong();
@@ -89,15 +98,18 @@ final class HttpLoad {
     AtomicLong cpu = new AtomicLong();
     long[][] latencies = new long[shape.threads()][];
     List<Thread> threads = new ArrayList<>();
+    int firstConnection = 0;
     for (int t = 0; t < shape.threads(); t++) {
       int index = t;
       int connections = shape.connections() / shape.threads()
           + (t < shape.connections() % shape.threads() ? 1 : 0);
+      int first = firstConnection;
+      firstConnection += connections;
       Thread thread = new Thread(() -> {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long cpuStart = mx.getCurrentThreadCpuTime();
-        Driver driver = new Driver(uri, requests, connections, shape.pipelineDepth(), deadline,
-            next, once, matches);
+        Driver driver = new Driver(uris, first, requests, connections, shape.pipelineDepth(),
+            deadline, next, once, matches);
         try {
           driver.run();
         } catch (IOException e) {
@@ -125,7 +137,8 @@ final class HttpLoad {
 
   /** One selector thread and its connections. */
   private static final class Driver {
-    private final URI uri;
+    private final List<URI> uris;
+    private final int firstConnection;
     private final List<byte[]> requests;
     private final int connections;
     private final int depth;
@@ -141,9 +154,10 @@ final class HttpLoad {
     long[] latencies = new long[1 << 14];
     int count;
 
-    Driver(URI uri, List<byte[]> requests, int connections, int depth, long deadline,
-        AtomicInteger next, boolean once, Predicate<byte[]> matches) {
-      this.uri = uri;
+    Driver(List<URI> uris, int firstConnection, List<byte[]> requests, int connections, int depth,
+        long deadline, AtomicInteger next, boolean once, Predicate<byte[]> matches) {
+      this.uris = uris;
+      this.firstConnection = firstConnection;
       this.requests = requests;
       this.connections = connections;
       this.depth = depth;
@@ -160,7 +174,7 @@ final class HttpLoad {
 
     void run() throws IOException {
       for (int i = 0; i < connections; i++) {
-        open.add(connect());
+        open.add(connect(uris.get((firstConnection + i) % uris.size())));
       }
       while (true) {
         long now = System.nanoTime();
@@ -195,11 +209,11 @@ final class HttpLoad {
       }
     }
 
-    private Connection connect() throws IOException {
+    private Connection connect(URI uri) throws IOException {
       SocketChannel channel = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
       channel.configureBlocking(false);
-      Connection c = new Connection(channel);
+      Connection c = new Connection(channel, uri);
       c.key = channel.register(selector, SelectionKey.OP_READ, c);
       c.fill();
       return c;
@@ -211,7 +225,7 @@ final class HttpLoad {
       c.close();
       open.remove(c);
       if (System.nanoTime() < deadline) {
-        open.add(connect());
+        open.add(connect(c.uri));
       }
     }
 
@@ -236,6 +250,7 @@ final class HttpLoad {
     /** One keep-alive connection with up to {@code depth} requests in flight. */
     private final class Connection {
       private final SocketChannel channel;
+      private final URI uri;
       SelectionKey key;
       private final long[] sentAt = new long[depth];
       private int head;
@@ -246,8 +261,9 @@ final class HttpLoad {
       private int status = -1;
       private int bodyLength;
 
-      Connection(SocketChannel channel) {
+      Connection(SocketChannel channel, URI uri) {
         this.channel = channel;
+        this.uri = uri;
       }
 
       /** Sends requests until {@code depth} are in flight (none once the deadline has passed). */

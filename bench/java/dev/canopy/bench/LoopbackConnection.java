@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * A minimal HTTP/1.1 client over one keep-alive socket: the least client work per request, so
  * the two cores go to the server. Answers the body of a 200 response, null for another status.
- * (SubnetBench's blocking clients; NodeBench drives its load through {@link HttpLoad}.)
+ * (SubnetBench's set-up calls and counter reads; the load goes through {@link HttpLoad}.)
  */
 final class LoopbackConnection implements AutoCloseable {
   private static final int MAX_HEADER_BYTES = 16 * 1024;

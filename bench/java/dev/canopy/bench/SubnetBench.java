@@ -41,9 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code inc}, each Ed25519-signed and distinct) on a subnet of four replicas in one process (as
  * {@code canopy start --replicas 4} runs it: each replica its own actor system, Artery between
  * them over loopback), beside the same load on a one-replica node measured in the same run, with
- * the same client: a closed loop of {@code concurrency} threads, each on its own keep-alive
- * connection ({@link LoopbackConnection}), requests signed before the phase. On the
- * subnet, client i talks to replica i mod 4. A call counts once its answer certifies "replied".
+ * the same client: a closed loop of {@code concurrency} keep-alive connections driven by one
+ * selector thread ({@link HttpLoad}, as in NodeBench), requests signed before the phase. On the
+ * subnet, connection i talks to replica i mod 4. A call counts once its answer certifies "replied".
  *
  * <p>Usage: {@code bench/run SubnetBench [seconds per phase, default 10] [concurrency, default
  * 400] [subnet] [path=value ...]}; with {@code subnet} only the four replicas run (to profile them
@@ -59,8 +59,6 @@ public final class SubnetBench {
   private final Ed25519SigningKey key = Ed25519SigningKey.generate(DeterministicRandom.fromSeed(52));
   private final Principal sender = Principal.selfAuthenticating(key.publicKey().toDer());
   private final DeterministicRandom nonces = DeterministicRandom.fromSeed(53);
-  private static final java.lang.management.ThreadMXBean THREADS =
-      java.lang.management.ManagementFactory.getThreadMXBean();
   /** Configuration settings given on the command line (path=value), on top of the file's. */
   private static final Map<String, Object> settings = new LinkedHashMap<>();
 
@@ -192,7 +190,7 @@ public final class SubnetBench {
         result.seconds(), heights, result.latenciesNs(), cpuNs, result.clientCpuNs());
     System.out.println(named.row());
     System.out.println("  CPU by thread pool (replicas and clients alike):");
-    System.out.printf("    %-60s %7.1f us/call%n", "bench clients (ended threads)",
+    System.out.printf("    %-60s %7.1f us/call%n", "bench client (HttpLoad)",
         result.clientCpuNs() / 1e3 / Math.max(1, result.replied()));
     ThreadCpu.print(threadsBefore, ThreadCpu.snapshot(), cpuNs - result.clientCpuNs(),
         result.replied(), "call");
@@ -236,75 +234,20 @@ public final class SubnetBench {
   }
 
   /**
-   * A closed loop of {@code concurrency} clients, client w on node w mod n, each sending the next
-   * signed call as soon as the previous answer is in, until {@code duration} has passed.
+   * A closed loop of {@code concurrency} keep-alive connections ({@link HttpLoad}: one selector
+   * thread drives them all, so the client takes little of the machine), connection w on node w
+   * mod n, each sending the next signed call as soon as the previous answer is in, until {@code
+   * duration} has passed. A call counts as replied when its answer certifies "replied"; latencies
+   * are those of the 200 answers.
    */
   private static Result loop(List<URI> uris, String path, List<byte[]> bodies, int concurrency,
       Duration duration, AtomicInteger next, AtomicLong repliedTotal) throws Exception {
-    long start = System.nanoTime();
-    long deadline = start + duration.toNanos();
-    AtomicLong replied = new AtomicLong();
-    AtomicLong other = new AtomicLong();
-    AtomicLong clientCpuNs = new AtomicLong();
-    long[][] latencies = new long[concurrency][];
-    List<Thread> workers = new ArrayList<>();
-    for (int w = 0; w < concurrency; w++) {
-      int worker = w;
-      URI uri = uris.get(w % uris.size());
-      Thread thread = new Thread(() -> {
-        long cpuStart = THREADS.getCurrentThreadCpuTime();
-        long[] mine = new long[1 << 10];
-        int count = 0;
-        LoopbackConnection connection = null;
-        try {
-          while (System.nanoTime() < deadline) {
-            int index = next.getAndIncrement();
-            if (index >= bodies.size()) {
-              throw new IllegalStateException("ran out of signed calls");
-            }
-            if (connection == null) {
-              connection = new LoopbackConnection(uri);
-            }
-            long sent = System.nanoTime();
-            byte[] answer;
-            try {
-              answer = connection.post(path, bodies.get(index));
-            } catch (IOException e) {
-              other.incrementAndGet();
-              connection.close();
-              connection = null;
-              continue;
-            }
-            long latency = System.nanoTime() - sent;
-            if (answer == null || !isReplied(answer)) {
-              other.incrementAndGet(); // 202 (not certified in time) or a refusal
-              continue;
-            }
-            replied.incrementAndGet();
-            repliedTotal.incrementAndGet();
-            if (count == mine.length) {
-              mine = Arrays.copyOf(mine, count * 2);
-            }
-            mine[count++] = latency;
-          }
-        } finally {
-          if (connection != null) {
-            connection.close();
-          }
-          latencies[worker] = Arrays.copyOf(mine, count);
-          clientCpuNs.addAndGet(THREADS.getCurrentThreadCpuTime() - cpuStart);
-        }
-      }, "bench-client-" + w);
-      thread.start();
-      workers.add(thread);
-    }
-    for (Thread thread : workers) {
-      thread.join(duration.toMillis() + 120_000);
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
-    return new Result("", concurrency, replied.get(), other.get(), seconds, 0, all, 0,
-        clientCpuNs.get());
+    List<byte[]> requests = HttpLoad.requests(uris.get(0).resolve(path), bodies);
+    HttpLoad.Outcome outcome = HttpLoad.run(uris, requests, new HttpLoad.Shape(concurrency, 1, 1),
+        duration.toNanos(), next, true, SubnetBench::isReplied);
+    repliedTotal.addAndGet(outcome.matched());
+    return new Result("", concurrency, outcome.matched(), outcome.ok() - outcome.matched()
+        + outcome.failed(), outcome.seconds(), 0, outcome.latenciesNs(), 0, outcome.clientCpuNs());
   }
 
   private static boolean isReplied(byte[] body) {
