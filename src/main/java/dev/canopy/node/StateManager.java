@@ -457,7 +457,7 @@ public final class StateManager
 
   /** After a batch is journaled: certify its height (alone, or with the peers' shares). */
   private void certifyAndPublish(Current next) {
-    replica.publisher().recordFinalized(next.state().height(), next.lastBlockHash());
+    replica.publisher().recordFinalized(next.state(), next.lastBlockHash());
     if (!hasKeys(next)) {
       return; // nothing is certified before the subnet's key exists
     }
@@ -748,7 +748,7 @@ public final class StateManager
   /** Consensus resumes from the package's block and beacon; heights below it are moot. */
   private void afterInstall(Current next, ActorRef<CatchUpActor.Command> replyTo) {
     long height = next.state().height();
-    replica.publisher().recordFinalized(height, next.lastBlockHash());
+    replica.publisher().recordFinalized(next.state(), next.lastBlockHash());
     awaitingCertification.headMap(height, true).clear();
     if (certificationPool != null) {
       certificationPool.purgeBelow(height);

@@ -45,6 +45,31 @@ class IngressHistoryTest {
   }
 
   @Test
+  void aCopyListsTheCallsSettledSinceItWasMadeAndOnlyThose() {
+    RequestId replied = TestState.rid(1);
+    RequestId rejected = TestState.rid(2);
+    RequestId processing = TestState.rid(3);
+    RequestId forgotten = TestState.rid(4);
+    history.receive(forgotten, SENDER, ECID, T0 + MINUTE, T0);
+    history.setStatus(forgotten, new RequestStatus.Replied(new byte[] {1}), T0);
+    assertThat(history.settledSinceCopy()).as("a new history's changes are unknown").isEmpty();
+
+    IngressHistory round = history.copy();
+    for (RequestId rid : new RequestId[] {replied, rejected, processing}) {
+      round.receive(rid, SENDER, ECID, T0 + 20 * MINUTE, T0 + SECOND);
+    }
+    round.setStatus(processing, RequestStatus.PROCESSING, T0 + SECOND);
+    round.setStatus(replied, new RequestStatus.Replied(new byte[] {2}), T0 + SECOND);
+    round.setStatus(rejected, new RequestStatus.Rejected(5, "trap", Optional.empty()), T0 + SECOND);
+    round.prune(T0 + 6 * MINUTE); // the earlier reply becomes done
+    assertThat(round.settledSinceCopy()).contains(java.util.List.of(replied, rejected, forgotten));
+
+    assertThat(round.copy().settledSinceCopy()).contains(java.util.List.of());
+    assertThat(IngressHistory.restore(IngressHistorySettings.DEFAULT, round.entries())
+        .settledSinceCopy()).isEmpty();
+  }
+
+  @Test
   void anOutcomeIsKeptAtLeastUntilTheCallsExpiry() {
     RequestId rid = TestState.rid(2);
     long expiry = T0 + 20 * MINUTE; // further out than agents send, but allowed in the history
