@@ -160,9 +160,24 @@ public final class IngressHistory {
       EffectiveId effectiveId,
       long ingressExpiryNanos,
       long nowNanos) {
+    if (!receiveIfNew(requestId, sender, effectiveId, ingressExpiryNanos, nowNanos)) {
+      throw new IllegalStateException("request " + requestId + " is already in the history");
+    }
+  }
+
+  /**
+   * Like {@link #receive}, but a call the history already holds is left as it is: false then, and
+   * true if the call was recorded.
+   */
+  public boolean receiveIfNew(
+      RequestId requestId,
+      Principal sender,
+      EffectiveId effectiveId,
+      long ingressExpiryNanos,
+      long nowNanos) {
     advanceTo(nowNanos);
     if (entries.containsKey(requestId)) {
-      throw new IllegalStateException("request " + requestId + " is already in the history");
+      return false;
     }
     IngressEntry entry =
         new IngressEntry(RequestStatus.RECEIVED, sender, effectiveId, ingressExpiryNanos, nowNanos);
@@ -181,6 +196,7 @@ public final class IngressHistory {
               + " bytes); try again after older calls expire");
     }
     insert(requestId, entry);
+    return true;
   }
 
   /**
@@ -202,6 +218,22 @@ public final class IngressHistory {
     }
     replace(requestId, old, old.withStatus(status, nowNanos));
     relievePressure(0, 0, nowNanos);
+  }
+
+  /**
+   * Like {@link #setStatus}, where the move is one the diagram allows from the call's status now;
+   * a call the history does not hold, or whose status cannot move there (it was answered
+   * already, say), is left as it is. True if the status was set.
+   */
+  public boolean setStatusIfAllowed(RequestId requestId, RequestStatus status, long nowNanos) {
+    advanceTo(nowNanos);
+    IngressEntry old = entries.get(requestId);
+    if (old == null || !allowed(old.status(), status)) {
+      return false;
+    }
+    replace(requestId, old, old.withStatus(status, nowNanos));
+    relievePressure(0, 0, nowNanos);
+    return true;
   }
 
   private static boolean allowed(RequestStatus from, RequestStatus to) {

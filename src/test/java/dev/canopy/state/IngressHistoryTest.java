@@ -70,6 +70,31 @@ class IngressHistoryTest {
   }
 
   @Test
+  void conditionalChangesMoveOnlyAlongTheDiagramAndLeaveEverythingElseAsItIs() {
+    RequestId rid = TestState.rid(1);
+    assertThat(history.setStatusIfAllowed(rid, RequestStatus.PROCESSING, T0)).isFalse();
+    assertThat(history.size()).isZero();
+
+    assertThat(history.receiveIfNew(rid, SENDER, ECID, T0 + MINUTE, T0)).isTrue();
+    assertThat(history.receiveIfNew(rid, TestState.user(2), ECID, T0 + 2 * MINUTE, T0)).isFalse();
+    assertThat(history.get(rid).orElseThrow().sender()).isEqualTo(SENDER);
+    assertThatThrownBy(() -> history.receive(rid, SENDER, ECID, T0 + MINUTE, T0))
+        .isInstanceOf(IllegalStateException.class);
+
+    assertThat(history.setStatusIfAllowed(rid, RequestStatus.PROCESSING, T0)).isTrue();
+    assertThat(history.setStatusIfAllowed(rid, RequestStatus.PROCESSING, T0)).isFalse();
+    RequestStatus reply = new RequestStatus.Replied(new byte[] {1});
+    assertThat(history.setStatusIfAllowed(rid, reply, T0)).isTrue();
+    long sizeBytes = history.sizeBytes();
+    // A second answer, or going back to processing, leaves the first answer.
+    assertThat(history.setStatusIfAllowed(
+        rid, new RequestStatus.Rejected(5, "late", Optional.empty()), T0)).isFalse();
+    assertThat(history.setStatusIfAllowed(rid, RequestStatus.PROCESSING, T0)).isFalse();
+    assertThat(status(history, rid)).isEqualTo(reply);
+    assertThat(history.sizeBytes()).isEqualTo(sizeBytes);
+  }
+
+  @Test
   void anOutcomeIsKeptAtLeastUntilTheCallsExpiry() {
     RequestId rid = TestState.rid(2);
     long expiry = T0 + 20 * MINUTE; // further out than agents send, but allowed in the history
