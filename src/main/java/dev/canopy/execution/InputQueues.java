@@ -1,13 +1,17 @@
 package dev.canopy.execution;
 
 import dev.canopy.types.Principal;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.RandomAccess;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A canister's input: one FIFO queue per source (each sending canister, and one for ingress), so
@@ -16,6 +20,10 @@ import java.util.TreeMap;
  *
  * <p>Note: ingress messages share a queue under {@link #INGRESS_SOURCE}, the anonymous principal,
  * which can never be a canister; the spec gives ingress no ordering guarantee, FIFO is one choice.
+ *
+ * <p>Note: each queue is a {@link Fifo}, so adding or taking a message costs O(1) (amortized), not
+ * a copy of the queue: a round inducts all of a height's calls to a canister into one queue and
+ * executes them one by one, which copied queues made quadratic in the height's calls.
  */
 public final class InputQueues {
   public static final Principal INGRESS_SOURCE = Principal.ANONYMOUS;
@@ -36,7 +44,7 @@ public final class InputQueues {
     TreeMap<Principal, List<CanisterMessage>> q = new TreeMap<>();
     queues.forEach((k, v) -> {
       if (!v.isEmpty()) {
-        q.put(k, List.copyOf(v));
+        q.put(k, Fifo.of(v));
       }
     });
     return new InputQueues(q, lastServedSource);
@@ -70,9 +78,8 @@ public final class InputQueues {
 
   public InputQueues enqueue(Principal source, CanisterMessage message) {
     TreeMap<Principal, List<CanisterMessage>> q = new TreeMap<>(queues);
-    List<CanisterMessage> list = new ArrayList<>(q.getOrDefault(source, List.of()));
-    list.add(message);
-    q.put(source, List.copyOf(list));
+    List<CanisterMessage> list = q.get(source);
+    q.put(source, (list == null ? Fifo.EMPTY : (Fifo) list).append(message));
     return new InputQueues(q, lastServedSource);
   }
 
@@ -102,7 +109,7 @@ public final class InputQueues {
     if (list.size() == 1) {
       q.remove(source);
     } else {
-      q.put(source, List.copyOf(list.subList(1, list.size())));
+      q.put(source, ((Fifo) list).withoutFirst());
     }
     return new InputQueues(q, Optional.of(source));
   }
@@ -112,6 +119,77 @@ public final class InputQueues {
     List<Map.Entry<Principal, CanisterMessage>> all = new ArrayList<>();
     queues.forEach((s, list) -> list.forEach(m -> all.add(Map.entry(s, m))));
     return all;
+  }
+
+  /**
+   * An immutable queue: the part {@code [start, end)} of a buffer that the queues derived from one
+   * another share. Appending writes into the buffer in place when this queue ends where the
+   * buffer's filled part ends (the latest queue of its line; claimed atomically, so an older queue
+   * appended to again copies instead), and otherwise, or when the buffer is full, copies this
+   * queue's messages into a new buffer of twice their number. Slots below a queue's end are never
+   * written again, so every queue stays as it was made.
+   */
+  private static final class Fifo extends AbstractList<CanisterMessage> implements RandomAccess {
+    static final Fifo EMPTY = new Fifo(new Buffer(new CanisterMessage[0], 0), 0, 0);
+
+    private static final class Buffer {
+      final CanisterMessage[] items;
+      final AtomicInteger filled;
+
+      Buffer(CanisterMessage[] items, int filled) {
+        this.items = items;
+        this.filled = new AtomicInteger(filled);
+      }
+    }
+
+    private final Buffer buffer;
+    private final int start;
+    private final int end;
+
+    private Fifo(Buffer buffer, int start, int end) {
+      this.buffer = buffer;
+      this.start = start;
+      this.end = end;
+    }
+
+    static Fifo of(List<CanisterMessage> messages) {
+      CanisterMessage[] items = messages.toArray(new CanisterMessage[0]);
+      for (CanisterMessage m : items) {
+        Objects.requireNonNull(m, "message");
+      }
+      return new Fifo(new Buffer(items, items.length), 0, items.length);
+    }
+
+    Fifo append(CanisterMessage message) {
+      Objects.requireNonNull(message, "message");
+      if (end < buffer.items.length && buffer.filled.compareAndSet(end, end + 1)) {
+        buffer.items[end] = message;
+        return new Fifo(buffer, start, end + 1);
+      }
+      int n = end - start;
+      CanisterMessage[] items = new CanisterMessage[Math.max(8, 2 * (n + 1))];
+      System.arraycopy(buffer.items, start, items, 0, n);
+      items[n] = message;
+      return new Fifo(new Buffer(items, n + 1), 0, n + 1);
+    }
+
+    Fifo withoutFirst() {
+      if (start == end) {
+        throw new IllegalStateException("empty queue");
+      }
+      return new Fifo(buffer, start + 1, end);
+    }
+
+    @Override
+    public CanisterMessage get(int index) {
+      Objects.checkIndex(index, end - start);
+      return buffer.items[start + index];
+    }
+
+    @Override
+    public int size() {
+      return end - start;
+    }
   }
 
   @Override

@@ -162,11 +162,14 @@ public final class RoundExecutor {
     // ---- ingress induction (spec "Request submission")
 
     void induct(IngressMessage m) {
-      if (history.get(m.requestId()).isPresent() || m.ingressExpiryNs() < timeNs) {
-        return; // a duplicate, or too late: consensus should not have included it
+      if (m.ingressExpiryNs() < timeNs) {
+        return; // too late: consensus should not have included it
       }
       try {
-        history.receive(m.requestId(), m.sender(), m.effectiveId(), m.ingressExpiryNs(), timeNs);
+        if (!history.receiveIfNew(
+            m.requestId(), m.sender(), m.effectiveId(), m.ingressExpiryNs(), timeNs)) {
+          return; // a duplicate: consensus should not have included it
+        }
       } catch (IngressHistoryFullException e) {
         return; // the sender sees no status and may retry
       }
@@ -341,15 +344,9 @@ public final class RoundExecutor {
       }
     }
 
+    /** Answers a call that is still received or processing; one answered already keeps its answer. */
     private void answerIngress(CallOrigin origin, CallOutcome outcome) {
       CallOrigin.Ingress in = (CallOrigin.Ingress) origin;
-      if (history.get(in.requestId()).isEmpty()) {
-        return;
-      }
-      RequestStatus status = history.get(in.requestId()).get().status();
-      if (!(status instanceof RequestStatus.Received || status instanceof RequestStatus.Processing)) {
-        return;
-      }
       RequestStatus next;
       if (outcome instanceof CallOutcome.Reply rep) {
         next = new RequestStatus.Replied(rep.payload());
@@ -358,15 +355,13 @@ public final class RoundExecutor {
         next = new RequestStatus.Rejected(rej.code().code(), rej.message(),
             rej.errorCode().map(ErrorCode::text));
       }
-      history.setStatus(in.requestId(), next, timeNs);
+      // Only a received or processing call may move to an outcome.
+      history.setStatusIfAllowed(in.requestId(), next, timeNs);
     }
 
     private void setProcessing(CallOrigin.Ingress in) {
-      history.get(in.requestId()).ifPresent(e -> {
-        if (e.status() instanceof RequestStatus.Received) {
-          history.setStatus(in.requestId(), RequestStatus.PROCESSING, timeNs);
-        }
-      });
+      // Only a received call may move to processing.
+      history.setStatusIfAllowed(in.requestId(), RequestStatus.PROCESSING, timeNs);
     }
 
     // ---- canister execution

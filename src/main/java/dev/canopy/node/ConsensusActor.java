@@ -166,10 +166,10 @@ public final class ConsensusActor {
 
   private record WakeNow() implements Command {}
 
-  /** A gossiped call, checked beside the actor: {@code request} is null if it was refused. */
+  /** A gossiped call, checked beside the actor: {@code accepted} is null if it was refused. */
   private record GossipChecked(
       dev.canopy.consensus.IngressMessage message,
-      ValidatedRequest<CallContent> request,
+      AcceptedCall accepted,
       long checkedAtNs) {}
 
   /** The gossiped calls of one message, checked together beside the actor. */
@@ -177,6 +177,17 @@ public final class ConsensusActor {
 
   /** Send the calls accepted since the last flush to the peers (see {@code Running.queueGossip}). */
   private record FlushGossip() implements Command {}
+
+  /** A call this replica accepts, with the call it decodes to if execution can take it. */
+  private record AcceptedCall(
+      ValidatedRequest<CallContent> request, Optional<IngressPayload.Decoded> decoded) {}
+
+  /**
+   * A pooled call's consensus message, and the call execution makes of it (empty if execution
+   * cannot take it), so that its block executes without decoding it again.
+   */
+  private record PooledCall(
+      dev.canopy.consensus.IngressMessage message, Optional<IngressPayload.Decoded> decoded) {}
 
   private static final int MAX_STASHED = 10_000;
   private static final int MAX_STEPS_PER_WAKE = 1_000;
@@ -358,7 +369,7 @@ public final class ConsensusActor {
     private final ActorContext<Command> context;
     private final IngressPool ingressPool = new IngressPool(IngressPoolLimits.DEFAULT);
     // The consensus message of each pooled call (its effective id comes from the URL).
-    private final Map<RequestId, dev.canopy.consensus.IngressMessage> encoded = new TreeMap<>();
+    private final Map<RequestId, PooledCall> encoded = new TreeMap<>();
     private ArtifactPool pool;
     private final ConsensusParameters parameters;
     private ConsensusStep step;
@@ -586,7 +597,9 @@ public final class ConsensusActor {
         }
         dev.canopy.consensus.IngressMessage message =
             IngressPayload.encode(submit.request().envelope(), submit.effectiveId());
-        encoded.put(submit.request().requestId(), message);
+        // The envelope is what replica.decoder() made of the bytes encode keeps (HttpRoutes).
+        encoded.put(submit.request().requestId(), new PooledCall(message, IngressPayload.decoded(
+            message, new IngressPayload.Submitted(submit.request().envelope(), submit.effectiveId()))));
         queueGossip(new GossipedIngress(message.messageId().bytes(), message.content()));
       }
       submit.replyTo().tell(admission);
@@ -712,10 +725,11 @@ public final class ConsensusActor {
       for (GossipChecked checked : batch.checked()) {
         gossipChecks--;
         boolean wasIdle = ingressPool.size() == 0;
-        if (checked.request() != null
-            && ingressPool.add(checked.request(), checked.checkedAtNs())
+        if (checked.accepted() != null
+            && ingressPool.add(checked.accepted().request(), checked.checkedAtNs())
                 instanceof IngressPool.Admission.Added) {
-          encoded.put(checked.request().requestId(), checked.message());
+          encoded.put(checked.accepted().request().requestId(),
+              new PooledCall(checked.message(), checked.accepted().decoded()));
           if (wasIdle) {
             wakeForFirstCall();
           }
@@ -751,7 +765,7 @@ public final class ConsensusActor {
     }
 
     /** The call {@code message} carries as {@code validator} accepts it at {@code nowNs}, or null. */
-    private ValidatedRequest<CallContent> accepted(dev.canopy.ingress.IngressValidator validator,
+    private AcceptedCall accepted(dev.canopy.ingress.IngressValidator validator,
         dev.canopy.consensus.IngressMessage message, long nowNs) {
       try {
         IngressPayload.Submitted submitted =
@@ -761,7 +775,8 @@ public final class ConsensusActor {
             : validator.validateSubnetCall(
                 submitted.envelope(), new SubnetId(submitted.effectiveId().id()), nowNs);
         return verdict instanceof IngressVerdict.Accepted<CallContent> accepted
-            ? accepted.request() : null;
+            ? new AcceptedCall(accepted.request(), IngressPayload.decoded(message, submitted))
+            : null;
       } catch (InvalidInputException | IllegalArgumentException e) {
         return null; // not a call this replica accepts
       }
@@ -848,8 +863,14 @@ public final class ConsensusActor {
         emptyBusyBatches = batch.messages().isEmpty() ? emptyBusyBatches + 1 : 0;
       }
       List<RequestId> included = new ArrayList<>();
+      List<IngressPayload.Decoded> decoded = new ArrayList<>();
       for (dev.canopy.consensus.IngressMessage m : batch.messages()) {
-        included.add(dev.canopy.types.RequestId.fromBytes(m.messageId().bytes()));
+        RequestId id = dev.canopy.types.RequestId.fromBytes(m.messageId().bytes());
+        included.add(id);
+        PooledCall pooled = encoded.get(id);
+        if (pooled != null) {
+          pooled.decoded().ifPresent(decoded::add); // routing takes it only for the same bytes
+        }
       }
       ingressPool.removeIncluded(included);
       included.forEach(encoded::remove);
@@ -861,7 +882,7 @@ public final class ConsensusActor {
           anchor = new StateManager.Anchor(block.get().toBytes(), beacon.get().toBytes());
         }
       }
-      stateManager.tell(new StateManager.Execute(batch, anchor));
+      stateManager.tell(new StateManager.Execute(batch, anchor, decoded));
       nextBatchHeight = batch.height() + 1;
       replica.delivered(batch.height());
     }
@@ -879,7 +900,8 @@ public final class ConsensusActor {
         long bytes = 0;
         for (IngressPool.PooledMessage m : ingressPool.selectForBlock(
             blockTimeMs * 1_000_000L, maxMessages, maxBytes)) {
-          dev.canopy.consensus.IngressMessage message = encoded.get(m.requestId());
+          PooledCall pooled = encoded.get(m.requestId());
+          dev.canopy.consensus.IngressMessage message = pooled == null ? null : pooled.message();
           if (message == null || inChain.test(message.messageId())) {
             continue;
           }
@@ -916,9 +938,9 @@ public final class ConsensusActor {
         Optional<dev.canopy.ingress.IngressValidator> validator = replica.validator();
         for (dev.canopy.consensus.IngressMessage m : payload.messages()) {
           RequestId id = RequestId.fromBytes(m.messageId().bytes());
-          dev.canopy.consensus.IngressMessage pooled = encoded.get(id);
+          PooledCall pooled = encoded.get(id);
           Optional<IngressPool.PooledMessage> entry = pooled != null
-              && java.util.Arrays.equals(pooled.content(), m.content()) ? ingressPool.get(id) : Optional.empty();
+              && pooled.message().equals(m) ? ingressPool.get(id) : Optional.empty();
           if (entry.isPresent()) {
             // Validated here before, byte for byte: only its expiry depends on the block.
             if (Long.compareUnsigned(entry.get().ingressExpiryNs(), blockTimeNs) < 0) {
@@ -931,8 +953,8 @@ public final class ConsensusActor {
             if (Long.compareUnsigned(decoded.ingressExpiryNs(), blockTimeNs) < 0) {
               return Optional.of("message " + decoded.requestId() + " expired before the block");
             }
-            dev.canopy.consensus.IngressMessage known = encoded.get(decoded.requestId());
-            if (known != null && java.util.Arrays.equals(known.content(), m.content())) {
+            PooledCall known = encoded.get(decoded.requestId());
+            if (known != null && known.message().equals(m)) {
               continue;
             }
             if (validator.isEmpty()) {

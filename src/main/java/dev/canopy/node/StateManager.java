@@ -11,6 +11,7 @@ import dev.canopy.execution.ReplicatedState;
 import dev.canopy.execution.StateCodec;
 import dev.canopy.http.PublishedState;
 import dev.canopy.routing.BatchRouting;
+import dev.canopy.routing.IngressPayload;
 import dev.canopy.state.CertifiedState;
 import dev.canopy.state.CertifiedStateTree;
 import dev.canopy.state.CertifiedStateTreeBuilder;
@@ -21,6 +22,7 @@ import dev.canopy.statesync.StateSyncManifest;
 import dev.canopy.types.InvalidInputException;
 import dev.canopy.types.Hex;
 import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -80,8 +82,21 @@ public final class StateManager
   /** What the state manager handles. */
   public sealed interface Command {}
 
-  /** A finalized batch from consensus; batches at or below the state's height are ignored. */
-  public record Execute(Batch batch, Anchor anchor) implements Command {
+  /**
+   * A finalized batch from consensus; batches at or below the state's height are ignored. {@code
+   * decoded} holds calls that consensus decoded already (routing takes one only for a message of
+   * the batch with the same bytes); they travel in this process only, never in the journal.
+   */
+  public record Execute(Batch batch, Anchor anchor, List<IngressPayload.Decoded> decoded)
+      implements Command {
+    public Execute {
+      decoded = List.copyOf(decoded);
+    }
+
+    public Execute(Batch batch, Anchor anchor) {
+      this(batch, anchor, List.of());
+    }
+
     public Execute(Batch batch) {
       this(batch, Anchor.NONE);
     }
@@ -203,6 +218,9 @@ public final class StateManager
   // The last state serialized for a snapshot, so a catch-up package of the same height reuses it.
   private ReplicatedState serializedState;
   private byte[] serializedBytes;
+  // The event being persisted live and the calls consensus decoded for it (see apply).
+  private BatchFinalized persisting;
+  private List<IngressPayload.Decoded> persistingDecoded = List.of();
   // The state the install command verified and stored, for its CheckpointStored event.
   private ReplicatedState installing;
   private Optional<KeyGenerationRecord> installingRecord;
@@ -284,10 +302,11 @@ public final class StateManager
                 current.state().height());
             return Effect().none();
           }
-          return Effect()
-              .persist(new BatchFinalized(BatchRouting.encode(batch),
-                  execute.anchor().blockProposal(), execute.anchor().beacon()))
-              .thenRun(this::certifyAndPublish);
+          BatchFinalized event = new BatchFinalized(BatchRouting.encode(batch),
+              execute.anchor().blockProposal(), execute.anchor().beacon());
+          persisting = event;
+          persistingDecoded = execute.decoded();
+          return Effect().persist(event).thenRun(this::certifyAndPublish);
         })
         .onCommand(PeerShare.class, (current, peer) -> {
           onPeerShare(peer.share());
@@ -311,6 +330,7 @@ public final class StateManager
 
   /** The deterministic transition, live and in recovery alike. */
   private Current apply(Current current, BatchFinalized event) {
+    List<IngressPayload.Decoded> decoded = decodedFor(event);
     Batch batch = BatchRouting.decode(event.batch());
     if (batch.height() != current.state().height() + 1) {
       return current;
@@ -320,10 +340,25 @@ public final class StateManager
       return applyBootstrap(current, batch, anchor);
     }
     dev.canopy.execution.RoundResult round = replica.roundExecutor()
-        .executeRound(current.state(), replica.routing().toExecution(batch));
+        .executeRound(current.state(), replica.routing().toExecution(batch, decoded));
     ReplicatedState next = round.state();
     metrics.heightExecuted(next.height(), round.instructionsUsed(), next.canisters().size());
     return new Current(next, batch.blockHash(), anchor, current.keyGeneration());
+  }
+
+  /**
+   * The calls consensus decoded for {@code event}, if it is the event this replica is persisting
+   * live; none in recovery, where routing decodes the journaled bytes.
+   *
+   * <p>Note: this only saves decoding again; routing takes a decoded call only for a message of
+   * the batch with the same bytes, which decodes to that call, so live and recovery execute the
+   * same batch.
+   */
+  private List<IngressPayload.Decoded> decodedFor(BatchFinalized event) {
+    List<IngressPayload.Decoded> decoded = event == persisting ? persistingDecoded : List.of();
+    persisting = null;
+    persistingDecoded = List.of();
+    return decoded;
   }
 
   /**
@@ -457,7 +492,7 @@ public final class StateManager
 
   /** After a batch is journaled: certify its height (alone, or with the peers' shares). */
   private void certifyAndPublish(Current next) {
-    replica.publisher().recordFinalized(next.state().height(), next.lastBlockHash());
+    replica.publisher().recordFinalized(next.state(), next.lastBlockHash());
     if (!hasKeys(next)) {
       return; // nothing is certified before the subnet's key exists
     }
@@ -748,7 +783,7 @@ public final class StateManager
   /** Consensus resumes from the package's block and beacon; heights below it are moot. */
   private void afterInstall(Current next, ActorRef<CatchUpActor.Command> replyTo) {
     long height = next.state().height();
-    replica.publisher().recordFinalized(height, next.lastBlockHash());
+    replica.publisher().recordFinalized(next.state(), next.lastBlockHash());
     awaitingCertification.headMap(height, true).clear();
     if (certificationPool != null) {
       certificationPool.purgeBelow(height);

@@ -13,7 +13,10 @@ import dev.canopy.types.cbor.CborLimits;
 import dev.canopy.types.cbor.CborMap;
 import dev.canopy.types.cbor.CborValue;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * From a finalized consensus batch to the batch of an execution round, and the canonical bytes of
@@ -33,8 +36,26 @@ public final class BatchRouting {
   }
 
   public Batch toExecution(dev.canopy.consensus.Batch batch) {
+    return toExecution(batch, List.of());
+  }
+
+  /**
+   * Like {@link #toExecution(dev.canopy.consensus.Batch)}, taking the call of each message found
+   * in {@code known} with the same bytes instead of decoding it again: the same batch, cheaper.
+   */
+  public Batch toExecution(
+      dev.canopy.consensus.Batch batch, Collection<IngressPayload.Decoded> known) {
+    Map<Hash, IngressPayload.Decoded> byId = new HashMap<>(known.size() * 2);
+    for (IngressPayload.Decoded d : known) {
+      byId.put(d.message().messageId(), d);
+    }
     List<IngressMessage> ingress = new ArrayList<>();
     for (dev.canopy.consensus.IngressMessage m : batch.messages()) {
+      IngressPayload.Decoded d = byId.get(m.messageId());
+      if (d != null && d.message().equals(m)) { // the same bytes, so the same call
+        ingress.add(d.call());
+        continue;
+      }
       try {
         ingress.add(IngressPayload.decode(m, decoder));
       } catch (InvalidPayloadException e) {

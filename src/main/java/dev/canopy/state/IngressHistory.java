@@ -2,6 +2,9 @@ package dev.canopy.state;
 
 import dev.canopy.types.RequestId;
 import dev.canopy.types.Principal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,6 +55,13 @@ public final class IngressHistory {
   private PersistentSortedMap<Due, Boolean> doneByExpiry;
   private long sizeBytes;
   private long lastBatchTimeNanos = Long.MIN_VALUE;
+  /**
+   * The ids that were given an outcome or became done since this history was {@link #copy()
+   * copied} (a round's changes), in the order it happened; null for a history that was not made
+   * by copying, whose changes are unknown. Not part of the replicated state: it tells whoever
+   * waits for outcomes which ids to look at.
+   */
+  private final ArrayList<RequestId> settledSinceCopy;
 
   public IngressHistory(IngressHistorySettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -61,6 +71,7 @@ public final class IngressHistory {
     this.outcomesBySince = PersistentSortedMap.empty();
     this.doneDue = PersistentSortedMap.empty();
     this.doneByExpiry = PersistentSortedMap.empty();
+    this.settledSinceCopy = null;
   }
 
   /** A history holding {@code entries} (from a checkpoint), with its indexes rebuilt. */
@@ -91,6 +102,7 @@ public final class IngressHistory {
     this.doneDue = from.doneDue;
     this.doneByExpiry = from.doneByExpiry;
     this.sizeBytes = from.sizeBytes;
+    this.settledSinceCopy = new ArrayList<>();
   }
 
   public IngressHistorySettings settings() {
@@ -121,6 +133,18 @@ public final class IngressHistory {
     return entries.size();
   }
 
+  /**
+   * The ids that were given an outcome ({@code replied}, {@code rejected}) or became {@code done}
+   * since this history was made by {@link #copy()}: for the history of a round's result, that
+   * round's settled calls (an id may appear twice). Empty if this history was not made by copying
+   * (a new or restored history), whose changes are unknown.
+   */
+  public Optional<List<RequestId>> settledSinceCopy() {
+    return settledSinceCopy == null
+        ? Optional.empty()
+        : Optional.of(Collections.unmodifiableList(settledSinceCopy));
+  }
+
   /** The bytes counted against {@link IngressHistorySettings#maxSizeBytes()}. */
   public long sizeBytes() {
     return sizeBytes;
@@ -136,9 +160,24 @@ public final class IngressHistory {
       EffectiveId effectiveId,
       long ingressExpiryNanos,
       long nowNanos) {
+    if (!receiveIfNew(requestId, sender, effectiveId, ingressExpiryNanos, nowNanos)) {
+      throw new IllegalStateException("request " + requestId + " is already in the history");
+    }
+  }
+
+  /**
+   * Like {@link #receive}, but a call the history already holds is left as it is: false then, and
+   * true if the call was recorded.
+   */
+  public boolean receiveIfNew(
+      RequestId requestId,
+      Principal sender,
+      EffectiveId effectiveId,
+      long ingressExpiryNanos,
+      long nowNanos) {
     advanceTo(nowNanos);
     if (entries.containsKey(requestId)) {
-      throw new IllegalStateException("request " + requestId + " is already in the history");
+      return false;
     }
     IngressEntry entry =
         new IngressEntry(RequestStatus.RECEIVED, sender, effectiveId, ingressExpiryNanos, nowNanos);
@@ -157,6 +196,7 @@ public final class IngressHistory {
               + " bytes); try again after older calls expire");
     }
     insert(requestId, entry);
+    return true;
   }
 
   /**
@@ -178,6 +218,22 @@ public final class IngressHistory {
     }
     replace(requestId, old, old.withStatus(status, nowNanos));
     relievePressure(0, 0, nowNanos);
+  }
+
+  /**
+   * Like {@link #setStatus}, where the move is one the diagram allows from the call's status now;
+   * a call the history does not hold, or whose status cannot move there (it was answered
+   * already, say), is left as it is. True if the status was set.
+   */
+  public boolean setStatusIfAllowed(RequestId requestId, RequestStatus status, long nowNanos) {
+    advanceTo(nowNanos);
+    IngressEntry old = entries.get(requestId);
+    if (old == null || !allowed(old.status(), status)) {
+      return false;
+    }
+    replace(requestId, old, old.withStatus(status, nowNanos));
+    relievePressure(0, 0, nowNanos);
+    return true;
   }
 
   private static boolean allowed(RequestStatus from, RequestStatus to) {
@@ -250,6 +306,10 @@ public final class IngressHistory {
 
   /** Like {@link #remove} then {@link #insert}, but each map changes one path, not two. */
   private void replace(RequestId requestId, IngressEntry old, IngressEntry entry) {
+    if (settledSinceCopy != null
+        && (entry.status().isTerminalWithOutcome() || entry.status() instanceof RequestStatus.Done)) {
+      settledSinceCopy.add(requestId);
+    }
     entries = entries.with(requestId, entry);
     statusTrie = statusTrie.with(requestId, entry);
     sizeBytes += entry.sizeBytes() - old.sizeBytes();

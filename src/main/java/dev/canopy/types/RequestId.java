@@ -5,6 +5,7 @@ import dev.canopy.types.cbor.CborFieldException;
 import dev.canopy.types.cbor.CborMap;
 import dev.canopy.types.cbor.CborValue;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -26,9 +27,16 @@ public final class RequestId implements Comparable<RequestId> {
   public static final int LENGTH_BYTES = 32;
 
   private final byte[] bytes;
+  /**
+   * The first 8 bytes, big-endian: compared unsigned they order ids as the bytes do. Ids are kept
+   * in sorted maps (the request status history) that compare them on every lookup; two distinct
+   * ids almost never share 8 bytes, so one long comparison usually decides.
+   */
+  private final long prefix;
 
   private RequestId(byte[] bytes) {
     this.bytes = bytes;
+    this.prefix = ByteBuffer.wrap(bytes).getLong();
   }
 
   public static RequestId fromBytes(byte[] bytes) {
@@ -71,17 +79,21 @@ public final class RequestId implements Comparable<RequestId> {
 
   @Override
   public int compareTo(RequestId o) {
-    return Arrays.compareUnsigned(bytes, o.bytes);
+    if (prefix != o.prefix) {
+      return Long.compareUnsigned(prefix, o.prefix);
+    }
+    return this == o ? 0 : Arrays.compareUnsigned(bytes, 8, LENGTH_BYTES, o.bytes, 8, LENGTH_BYTES);
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof RequestId r && Arrays.equals(bytes, r.bytes);
+    return o == this
+        || (o instanceof RequestId r && prefix == r.prefix && Arrays.equals(bytes, r.bytes));
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(bytes);
+    return Long.hashCode(prefix); // the bytes are a hash already
   }
 
   private static byte[] hashOfMap(CborMap map, String path) {

@@ -104,4 +104,54 @@ class BatchRoutingTest {
     assertThatThrownBy(() -> BatchRouting.decode(CborEncoder.encode(CborMap.builder().build())))
         .isInstanceOf(InvalidPayloadException.class);
   }
+
+  @Test
+  void aDecodedCallIsWhatDecodingItsMessageGivesWhetherItWasEncodedOrDecodedHere() {
+    Envelope<CallContent> call = anonymousCall("inc");
+    EffectiveId effective = EffectiveId.canister(CANISTER);
+    IngressMessage m = IngressPayload.encode(call, effective);
+
+    IngressPayload.Decoded ownCall =
+        IngressPayload.decoded(m, new IngressPayload.Submitted(call, effective)).orElseThrow();
+    IngressPayload.Decoded gossiped =
+        IngressPayload.decoded(m, IngressPayload.decodeSubmitted(m, DECODER)).orElseThrow();
+
+    assertThat(ownCall.call()).isEqualTo(IngressPayload.decode(m, DECODER));
+    assertThat(gossiped.call()).isEqualTo(IngressPayload.decode(m, DECODER));
+    BatchRouting routing = new BatchRouting(DECODER);
+    assertThat(routing.toExecution(batch(List.of(m)), List.of(ownCall)).ingress())
+        .isEqualTo(routing.toExecution(batch(List.of(m))).ingress());
+  }
+
+  @Test
+  void aCallDecodedBeforeIsNotDecodedAgain() {
+    IngressMessage m = IngressPayload.encode(anonymousCall("inc"), EffectiveId.canister(CANISTER));
+    IngressPayload.Decoded known =
+        IngressPayload.decoded(m, IngressPayload.decodeSubmitted(m, DECODER)).orElseThrow();
+    // A decoder that refuses every envelope: only a call taken as decoded gets through.
+    BatchRouting refusing =
+        new BatchRouting(new EnvelopeDecoder(EnvelopeLimits.DEFAULT.withMaxBodySizeBytes(1)));
+
+    assertThat(refusing.toExecution(batch(List.of(m))).ingress()).isEmpty();
+    assertThat(refusing.toExecution(batch(List.of(m)), List.of(known)).ingress())
+        .containsExactly(known.call());
+  }
+
+  @Test
+  void aDecodedCallIsTakenOnlyForAMessageWithTheSameBytes() {
+    Envelope<CallContent> call = anonymousCall("inc");
+    IngressMessage inBlock = IngressPayload.encode(call, EffectiveId.canister(CANISTER));
+    // Same request id, other bytes: another effective id (a Byzantine block maker could do this).
+    EffectiveId other = EffectiveId.canister(CanisterId.fromIndex(4));
+    IngressMessage relabelled = IngressPayload.encode(call, other);
+    IngressPayload.Decoded stale =
+        IngressPayload.decoded(relabelled, new IngressPayload.Submitted(call, other)).orElseThrow();
+
+    dev.canopy.execution.Batch executed =
+        new BatchRouting(DECODER).toExecution(batch(List.of(inBlock)), List.of(stale));
+    assertThat(executed.ingress()).hasSize(1);
+    assertThat(executed.ingress().get(0).effectiveId()).isEqualTo(EffectiveId.canister(CANISTER));
+    assertThat(executed.ingress())
+        .isEqualTo(new BatchRouting(DECODER).toExecution(batch(List.of(inBlock))).ingress());
+  }
 }

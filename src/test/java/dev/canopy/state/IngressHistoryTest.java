@@ -45,6 +45,56 @@ class IngressHistoryTest {
   }
 
   @Test
+  void aCopyListsTheCallsSettledSinceItWasMadeAndOnlyThose() {
+    RequestId replied = TestState.rid(1);
+    RequestId rejected = TestState.rid(2);
+    RequestId processing = TestState.rid(3);
+    RequestId forgotten = TestState.rid(4);
+    history.receive(forgotten, SENDER, ECID, T0 + MINUTE, T0);
+    history.setStatus(forgotten, new RequestStatus.Replied(new byte[] {1}), T0);
+    assertThat(history.settledSinceCopy()).as("a new history's changes are unknown").isEmpty();
+
+    IngressHistory round = history.copy();
+    for (RequestId rid : new RequestId[] {replied, rejected, processing}) {
+      round.receive(rid, SENDER, ECID, T0 + 20 * MINUTE, T0 + SECOND);
+    }
+    round.setStatus(processing, RequestStatus.PROCESSING, T0 + SECOND);
+    round.setStatus(replied, new RequestStatus.Replied(new byte[] {2}), T0 + SECOND);
+    round.setStatus(rejected, new RequestStatus.Rejected(5, "trap", Optional.empty()), T0 + SECOND);
+    round.prune(T0 + 6 * MINUTE); // the earlier reply becomes done
+    assertThat(round.settledSinceCopy()).contains(java.util.List.of(replied, rejected, forgotten));
+
+    assertThat(round.copy().settledSinceCopy()).contains(java.util.List.of());
+    assertThat(IngressHistory.restore(IngressHistorySettings.DEFAULT, round.entries())
+        .settledSinceCopy()).isEmpty();
+  }
+
+  @Test
+  void conditionalChangesMoveOnlyAlongTheDiagramAndLeaveEverythingElseAsItIs() {
+    RequestId rid = TestState.rid(1);
+    assertThat(history.setStatusIfAllowed(rid, RequestStatus.PROCESSING, T0)).isFalse();
+    assertThat(history.size()).isZero();
+
+    assertThat(history.receiveIfNew(rid, SENDER, ECID, T0 + MINUTE, T0)).isTrue();
+    assertThat(history.receiveIfNew(rid, TestState.user(2), ECID, T0 + 2 * MINUTE, T0)).isFalse();
+    assertThat(history.get(rid).orElseThrow().sender()).isEqualTo(SENDER);
+    assertThatThrownBy(() -> history.receive(rid, SENDER, ECID, T0 + MINUTE, T0))
+        .isInstanceOf(IllegalStateException.class);
+
+    assertThat(history.setStatusIfAllowed(rid, RequestStatus.PROCESSING, T0)).isTrue();
+    assertThat(history.setStatusIfAllowed(rid, RequestStatus.PROCESSING, T0)).isFalse();
+    RequestStatus reply = new RequestStatus.Replied(new byte[] {1});
+    assertThat(history.setStatusIfAllowed(rid, reply, T0)).isTrue();
+    long sizeBytes = history.sizeBytes();
+    // A second answer, or going back to processing, leaves the first answer.
+    assertThat(history.setStatusIfAllowed(
+        rid, new RequestStatus.Rejected(5, "late", Optional.empty()), T0)).isFalse();
+    assertThat(history.setStatusIfAllowed(rid, RequestStatus.PROCESSING, T0)).isFalse();
+    assertThat(status(history, rid)).isEqualTo(reply);
+    assertThat(history.sizeBytes()).isEqualTo(sizeBytes);
+  }
+
+  @Test
   void anOutcomeIsKeptAtLeastUntilTheCallsExpiry() {
     RequestId rid = TestState.rid(2);
     long expiry = T0 + 20 * MINUTE; // further out than agents send, but allowed in the history

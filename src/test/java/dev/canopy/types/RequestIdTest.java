@@ -10,9 +10,14 @@ import dev.canopy.types.cbor.CborMap;
 import dev.canopy.types.cbor.CborValue;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class RequestIdTest {
@@ -151,5 +156,64 @@ class RequestIdTest {
     assertThatThrownBy(() -> RequestId.fromHex("1d10")).isInstanceOf(InvalidInputException.class);
     assertThatThrownBy(() -> RequestId.fromHex("zz".repeat(32))).isInstanceOf(InvalidInputException.class);
     assertThatThrownBy(() -> RequestId.fromBytes(new byte[31])).isInstanceOf(InvalidInputException.class);
+  }
+
+  /** Ids that share a prefix of {@code shared} bytes and then differ; sign bits set on purpose. */
+  private static List<byte[]> adversarialIds(SplittableRandom random) {
+    List<byte[]> ids = new ArrayList<>();
+    byte[] base = new byte[RequestId.LENGTH_BYTES];
+    random.nextBytes(base);
+    for (int shared = 0; shared < RequestId.LENGTH_BYTES; shared++) {
+      for (int b : new int[] {0x00, 0x01, 0x7f, 0x80, 0xff}) {
+        byte[] id = base.clone();
+        id[shared] = (byte) b;
+        ids.add(id);
+      }
+    }
+    ids.add(new byte[RequestId.LENGTH_BYTES]);
+    byte[] ones = new byte[RequestId.LENGTH_BYTES];
+    Arrays.fill(ones, (byte) 0xff);
+    ids.add(ones);
+    byte[] signOnly = new byte[RequestId.LENGTH_BYTES];
+    signOnly[0] = (byte) 0x80;
+    ids.add(signOnly);
+    ids.add(base.clone());
+    return ids;
+  }
+
+  @Test
+  void orderAndEqualityAreThoseOfTheUnsignedBytes() {
+    SplittableRandom random = new SplittableRandom(20261121L);
+    List<byte[]> ids = adversarialIds(random);
+    for (int i = 0; i < 200; i++) {
+      byte[] id = new byte[RequestId.LENGTH_BYTES];
+      random.nextBytes(id);
+      ids.add(id);
+    }
+    for (byte[] a : ids) {
+      for (byte[] b : ids) {
+        RequestId x = RequestId.fromBytes(a);
+        RequestId y = RequestId.fromBytes(b);
+        int expected = Integer.signum(Arrays.compareUnsigned(a, b));
+        assertThat(Integer.signum(x.compareTo(y))).as("%s vs %s", x, y).isEqualTo(expected);
+        assertThat(x.equals(y)).isEqualTo(expected == 0);
+        if (expected == 0) {
+          assertThat(x.hashCode()).isEqualTo(y.hashCode());
+        }
+      }
+    }
+  }
+
+  @Test
+  void sortedIdsAreInUnsignedByteOrder() {
+    SplittableRandom random = new SplittableRandom(7L);
+    List<byte[]> ids = adversarialIds(random);
+    List<RequestId> sorted = new ArrayList<>(ids.stream().map(RequestId::fromBytes).toList());
+    Collections.shuffle(sorted, new Random(7L));
+    Collections.sort(sorted);
+    List<byte[]> expected = new ArrayList<>(ids);
+    expected.sort(Arrays::compareUnsigned);
+    assertThat(sorted.stream().map(RequestId::toBytes).toList())
+        .containsExactlyElementsOf(expected);
   }
 }
