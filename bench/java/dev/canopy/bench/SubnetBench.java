@@ -22,6 +22,7 @@ import dev.canopy.types.cbor.CborValue;
 import dev.canopy.types.hashtree.Label;
 import dev.canopy.types.hashtree.LookupResult;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -45,10 +46,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * selector thread ({@link HttpLoad}, as in NodeBench), requests signed before the phase. On the
  * subnet, connection i talks to replica i mod 4. A call counts once its answer certifies "replied".
  *
- * <p>Usage: {@code bench/run SubnetBench [seconds per phase, default 10] [concurrency, default
- * 400] [subnet] [path=value ...]}; with {@code subnet} only the four replicas run (to profile them
- * alone); each {@code path=value} overrides a configuration setting of every node (to compare
- * settings, e.g. {@code canopy.replica.busy-rounds.delay-ms=40}).
+ * <p>Usage: {@code bench/run SubnetBench [seconds per phase, default 20] [concurrency, default
+ * 400] [subnet] [warm-up=seconds, default 30] [path=value ...]}; with {@code subnet} only the
+ * four replicas run (to profile them alone); each {@code path=value} overrides a configuration
+ * setting of every node (to compare settings, e.g. {@code canopy.replica.busy-rounds.delay-ms=40}).
  * Configuration: conf/application.conf (H2 journal, 200 ms rounds), ports picked free.
  */
 public final class SubnetBench {
@@ -61,19 +62,29 @@ public final class SubnetBench {
   private final DeterministicRandom nonces = DeterministicRandom.fromSeed(53);
   /** Configuration settings given on the command line (path=value), on top of the file's. */
   private static final Map<String, Object> settings = new LinkedHashMap<>();
+  /**
+   * Load before each measured phase. Note: it must outlast the JIT's backlog: with both cores
+   * busy serving, the compiler threads get little of them, and after 5-10 s hot paths of the
+   * replicas (consensus step, execution, envelope decoding) still ran as profiled tier-3 code, so
+   * short warm-ups measured warm-up, not sustained rates (CPU per call 1.9 ms after 10 s, 1.3 ms
+   * after 30 s, same build); the phase prints the JIT's compile time during it.
+   */
+  private static int warmUpSeconds = 30;
 
   public static void main(String[] args) throws Exception {
     List<String> positional = new ArrayList<>();
     for (String arg : args) {
       int eq = arg.indexOf('=');
-      if (eq > 0) {
+      if (eq > 0 && arg.startsWith("warm-up=")) {
+        warmUpSeconds = Integer.parseInt(arg.substring(eq + 1));
+      } else if (eq > 0) {
         String value = arg.substring(eq + 1);
         settings.put(arg.substring(0, eq), value.matches("-?\\d+") ? (Object) Long.parseLong(value) : value);
       } else {
         positional.add(arg);
       }
     }
-    int seconds = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 10;
+    int seconds = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 20;
     int concurrency = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 400;
     boolean subnetOnly = positional.size() > 2 && positional.get(2).equals("subnet");
     if (!settings.isEmpty()) {
@@ -111,8 +122,9 @@ public final class SubnetBench {
   }
 
   private void run(Duration phase, int concurrency, boolean subnetOnly) throws Exception {
-    Duration warmUp = Duration.ofSeconds(Math.max(3, phase.toSeconds() / 2));
-    int needed = (int) Math.max(5_000, 3_000 * (phase.toSeconds() + warmUp.toSeconds()));
+    Duration warmUp = Duration.ofSeconds(warmUpSeconds);
+    // calls signed before each phase: enough for 3,000 a second
+    int needed = (int) Math.max(5_000, 3_000 * phase.toSeconds());
     System.out.printf("%d s per phase after %d s of warm-up, %d clients; signing %d calls per"
         + " phase%n", phase.toSeconds(), warmUp.toSeconds(), concurrency, needed);
     List<Result> results = new ArrayList<>();
@@ -168,7 +180,8 @@ public final class SubnetBench {
     String path = "/api/v4/canister/" + counter + "/call";
     AtomicInteger next = new AtomicInteger();
     AtomicLong replied = new AtomicLong();
-    List<byte[]> warmUpCalls = signedIncrements(counter, needed);
+    List<byte[]> warmUpCalls = signedIncrements(counter,
+        (int) Math.max(5_000, 3_000 * warmUp.toSeconds()));
     loop(uris, path, warmUpCalls, concurrency, warmUp, next, replied);
     List<byte[]> calls = signedIncrements(counter, needed);
     next.set(0);
@@ -176,10 +189,14 @@ public final class SubnetBench {
     java.time.LocalTime from = java.time.LocalTime.now();
     Map<String, Long> threadsBefore = ThreadCpu.snapshot();
     long cpuBefore = processCpuNs();
+    long jitBeforeMs = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
     var sigBefore = dev.canopy.crypto.VerifiedSignatureCache.processWide().stats();
     Result result = loop(uris, path, calls, concurrency, phase, next, replied);
     long cpuNs = processCpuNs() - cpuBefore;
     var sigAfter = dev.canopy.crypto.VerifiedSignatureCache.processWide().stats();
+    System.out.printf("JIT compiling during the phase: %.1f s (of its threads' time; more than a"
+        + " little means the warm-up was too short)%n",
+        (ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitBeforeMs) / 1e3);
     System.out.printf("signature checks per replied call: %.2f done, %.2f from the cache%n",
         (sigAfter.misses() - sigBefore.misses()) / (double) Math.max(1, result.replied()),
         (sigAfter.hits() - sigBefore.hits()) / (double) Math.max(1, result.replied()));
@@ -216,7 +233,7 @@ public final class SubnetBench {
 
   private static long processCpuNs() {
     return ((com.sun.management.OperatingSystemMXBean)
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static long certifiedHeight(Node node) {
