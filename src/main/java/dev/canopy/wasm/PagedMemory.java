@@ -323,7 +323,8 @@ final class PagedMemory implements Memory {
     if (index < 0 || index >= nPages * BLOCKS_PER_PAGE) {
       throw oob(((long) index & 0xffff_ffffL) << BLOCK_SHIFT, 1);
     }
-    byte[] copy = Arrays.copyOf(blocks[index], OWNED_LENGTH);
+    byte[] src = blocks[index];
+    byte[] copy = src == ZERO ? new byte[OWNED_LENGTH] : Arrays.copyOf(src, OWNED_LENGTH);
     blocks[index] = copy;
     if (replacedCount == replaced.length) {
       replaced = Arrays.copyOf(replaced, replacedCount * 2);
