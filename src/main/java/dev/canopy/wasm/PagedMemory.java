@@ -21,6 +21,14 @@ import java.util.Arrays;
  * every chunk of blocks the execution did not write. A trap simply drops this object, so the
  * previous state is untouched without copying the whole memory.
  *
+ * <p>Note: a block this memory owns (copied for writing, so no image holds it) is one byte longer
+ * than {@link #BLOCK_SIZE} ({@link #OWNED_LENGTH}); every block of an image is exactly {@link
+ * #BLOCK_SIZE}. A write therefore looks up one table, the one reads use, and tells ownership from
+ * the array's length, which the access's bounds check loads anyway: a read-modify-write of a word
+ * costs one table load instead of two (random access: 1.6x ByteArrayMemory's time before, see
+ * bench/RESULTS.md). The price is that {@link #freeze()} gives the image copies of the written
+ * blocks instead of the blocks themselves.
+ *
  * <p>Grown pages share one zero block until written, so a {@code memory.grow} bomb allocates
  * nothing; growth past the limit returns -1 (Wasm semantics).
  *
@@ -33,6 +41,8 @@ final class PagedMemory implements Memory {
   private static final int BLOCK_MASK = BLOCK_SIZE - 1;
   private static final int BLOCKS_PER_PAGE = PageMap.BLOCKS_PER_PAGE;
   private static final byte[] ZERO = PageMap.ZERO_BLOCK;
+  /** The length of a block this memory owns and may write in place (see the class note). */
+  private static final int OWNED_LENGTH = BLOCK_SIZE + 1;
 
   private static final VarHandle SHORT =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
@@ -41,18 +51,12 @@ final class PagedMemory implements Memory {
   private static final VarHandle LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-  /** Readable blocks: a block, or {@link #ZERO}; null at and beyond {@code nPages} pages. */
-  private byte[][] blocks;
   /**
-   * The blocks this execution owns and may write in place: {@code writable[i] == blocks[i]} when
-   * block i is owned, else null.
-   *
-   * <p>Note: an array beside {@link #blocks} rather than a bit set, so that a write to an owned
-   * block costs one load and a null check (the hot path of every store), and null doubles as "not
-   * owned" and "beyond the memory" (both go to {@link #own}, which checks bounds).
+   * The blocks: an image's block or {@link #ZERO} ({@link #BLOCK_SIZE} long, read only), or one
+   * this memory owns ({@link #OWNED_LENGTH} long); null at and beyond {@code nPages} pages.
    */
-  private byte[][] writable;
-  /** Indexes of the blocks replaced since the image was loaded (each once). */
+  private byte[][] blocks;
+  /** Indexes of the blocks replaced (owned) since the image was loaded (each once). */
   private int[] replaced = new int[16];
   private int replacedCount;
   private int nPages;
@@ -107,7 +111,6 @@ final class PagedMemory implements Memory {
         blocks[i] = ZERO;
       }
     }
-    this.writable = new byte[blocks.length][];
     this.replacedCount = 0;
     this.nPages = pageCount;
     this.source = image;
@@ -117,8 +120,8 @@ final class PagedMemory implements Memory {
 
   /**
    * Makes a restored memory hold {@code image} as if it had just been restored from it, for
-   * another execution of the same instance: every block this memory wrote is forgotten (blocks a
-   * {@link #freeze()} handed out stay as they were, since writes copy a block first), and dropped
+   * another execution of the same instance: every block this memory wrote is forgotten (a {@link
+   * #freeze()} handed out copies of them), and dropped
    * data segments come back. From the image it was loaded from, only the replaced blocks are put
    * back.
    */
@@ -145,7 +148,6 @@ final class PagedMemory implements Memory {
       int i = replaced[k];
       byte[] original = source.blockOrNull(i);
       blocks[i] = original == null ? ZERO : original;
-      writable[i] = null;
     }
     replacedCount = 0;
     dirtyBlocks = 0;
@@ -157,9 +159,16 @@ final class PagedMemory implements Memory {
 
   /**
    * The next immutable version: this memory's blocks, sharing every block it did not write (and
-   * every chunk of them, when the memory did not grow). Writes after a freeze copy a block again.
+   * every chunk of them, when the memory did not grow). The written blocks go into it as copies
+   * ({@link #BLOCK_SIZE} long), so this memory keeps writing its own in place.
    */
   PageMap freeze() {
+    byte[][] owned = new byte[replacedCount][];
+    for (int k = 0; k < replacedCount; k++) {
+      int i = replaced[k];
+      owned[k] = blocks[i];
+      blocks[i] = Arrays.copyOf(owned[k], BLOCK_SIZE);
+    }
     PageMap frozen;
     if (nPages == sourcePages && source != PageMap.EMPTY) {
       java.util.BitSet changed = new java.util.BitSet();
@@ -170,9 +179,8 @@ final class PagedMemory implements Memory {
     } else {
       frozen = PageMap.fromFlat(blocks, nPages, null, null);
     }
-    // The frozen version shares the blocks written so far: later writes must copy them again.
     for (int k = 0; k < replacedCount; k++) {
-      writable[replaced[k]] = null;
+      blocks[replaced[k]] = owned[k];
     }
     return frozen;
   }
@@ -200,7 +208,6 @@ final class PagedMemory implements Memory {
       long capacity = Math.min(Math.max((long) blocks.length * 2, nBlocks),
           (long) maxPages * BLOCKS_PER_PAGE);
       blocks = Arrays.copyOf(blocks, (int) capacity);
-      writable = Arrays.copyOf(writable, (int) capacity);
     }
     Arrays.fill(blocks, previous * BLOCKS_PER_PAGE, nBlocks, ZERO);
     nPages = n;
@@ -299,14 +306,15 @@ final class PagedMemory implements Memory {
     }
   }
 
-  /** Block {@code index} to write in place, copied first if not owned yet. */
+  /**
+   * Block {@code index} to write in place, copied first if not owned yet. Beyond the memory it
+   * throws an IndexOutOfBoundsException or NullPointerException (for {@link #translate}), or
+   * {@link #own} throws the trap.
+   */
   private byte[] writableBlock(int index) {
-    byte[][] w = writable;
-    if (index < w.length) {
-      byte[] block = w[index];
-      if (block != null) {
-        return block;
-      }
+    byte[] block = blocks[index];
+    if (block.length == OWNED_LENGTH) {
+      return block;
     }
     return own(index);
   }
@@ -316,9 +324,8 @@ final class PagedMemory implements Memory {
       throw oob(((long) index & 0xffff_ffffL) << BLOCK_SHIFT, 1);
     }
     byte[] src = blocks[index];
-    byte[] copy = src == ZERO ? new byte[BLOCK_SIZE] : src.clone();
+    byte[] copy = src == ZERO ? new byte[OWNED_LENGTH] : Arrays.copyOf(src, OWNED_LENGTH);
     blocks[index] = copy;
-    writable[index] = copy;
     if (replacedCount == replaced.length) {
       replaced = Arrays.copyOf(replaced, replacedCount * 2);
     }

@@ -133,6 +133,31 @@ class PageMapTest {
   }
 
   @Test
+  void memoriesRestoredFromOneFrozenImageAndTheMemoryThatFrozeItWriteOnlyTheirOwnBlocks() {
+    PagedMemory writer = PagedMemory.fresh(2, 4);
+    writer.writeLong(8, 1L);
+    writer.writeLong(65536 + 4095, 2L); // across two blocks
+    PageMap image = writer.freeze();
+    PagedMemory a = PagedMemory.restore(image, 2, 4);
+    PagedMemory b = PagedMemory.restore(image, 2, 4);
+    writer.writeLong(8, 10L); // the writer keeps its blocks and writes them in place
+    a.writeLong(8, 20L);
+    a.writeLong(65536 + 4095, 21L);
+    assertThat(writer.dirtyBlocks()).isEqualTo(3);
+    assertThat(a.dirtyBlocks()).isEqualTo(3);
+    assertThat(writer.readLong(8)).isEqualTo(10L);
+    assertThat(a.readLong(8)).isEqualTo(20L);
+    assertThat(b.readLong(8)).isEqualTo(1L);
+    assertThat(b.readLong(65536 + 4095)).isEqualTo(2L);
+    byte[] eight = new byte[8];
+    image.read(8, eight, 0, 8);
+    assertThat(eight).containsExactly(1, 0, 0, 0, 0, 0, 0, 0);
+    assertThat(a.freeze().contentHash()).isNotEqualTo(image.contentHash());
+    assertThat(PagedMemory.restore(image, 2, 4).freeze().contentHash())
+        .isEqualTo(image.contentHash());
+  }
+
+  @Test
   void aMemoryResetToItsImagePutsBackWhatItWroteAndFrozenVersionsStay() {
     PagedMemory first = PagedMemory.fresh(3, 8);
     first.writeI32(10, 1);
