@@ -47,7 +47,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * subnet, connection i talks to replica i mod 4. A call counts once its answer certifies "replied".
  *
  * <p>Usage: {@code bench/run SubnetBench [seconds per phase, default 20] [concurrency, default
- * 400] [subnet] [warm-up=seconds, default 30] [path=value ...]}; with {@code subnet} only the
+ * 400] [subnet] [warm-up=seconds, default 180] [path=value ...]}; with {@code subnet} only the
  * four replicas run (to profile them alone); each {@code path=value} overrides a configuration
  * setting of every node (to compare settings, e.g. {@code canopy.replica.busy-rounds.delay-ms=40}).
  * Configuration: conf/application.conf (H2 journal, 200 ms rounds), ports picked free.
@@ -63,13 +63,15 @@ public final class SubnetBench {
   /** Configuration settings given on the command line (path=value), on top of the file's. */
   private static final Map<String, Object> settings = new LinkedHashMap<>();
   /**
-   * Load before each measured phase. Note: it must outlast the JIT's backlog: with both cores
-   * busy serving, the compiler threads get little of them, and after 5-10 s hot paths of the
-   * replicas (consensus step, execution, envelope decoding) still ran as profiled tier-3 code, so
-   * short warm-ups measured warm-up, not sustained rates (CPU per call 1.9 ms after 10 s, 1.3 ms
-   * after 30 s, same build); the phase prints the JIT's compile time during it.
+   * Load before each measured phase. Note: it must outlast the JIT's backlog. With both cores busy
+   * serving, C2's threads get a small share of them: after 5-10 s the replicas' hot paths
+   * (consensus step, execution, envelope decoding) still ran as profiled tier-3 code, and C2 took
+   * about 15% of the process's CPU for the first two minutes of load on four replicas, 7% at three
+   * (per-thread CPU from /proc). Same build, four replicas: 1.9 ms of CPU per call after 10 s of
+   * warm-up, 1.3 after 30 s, 1.05 after 180 s. The phase prints the JIT's compile time during it
+   * (wall time of its threads, so high on a saturated machine even when their CPU share falls).
    */
-  private static int warmUpSeconds = 30;
+  private static int warmUpSeconds = 180;
 
   public static void main(String[] args) throws Exception {
     List<String> positional = new ArrayList<>();
