@@ -162,6 +162,11 @@ public final class SubnetBench {
     overrides.put("canopy.node.http.port", 0);
     overrides.put("canopy.node.management.port", 0);
     overrides.put("canopy.node.cluster.port", 0);
+    // Note: a node remembers each call until its ingress_expiry (here 4 minutes after signing),
+    // and the default history of 500,000 calls sustains about 1,650 calls/s for that long; one
+    // replica here runs twice that for the warm-up and the phase, and would refuse calls once
+    // its history is full (what it must do), so the bench's nodes remember up to 1,000,000.
+    overrides.put("canopy.replica.ingress-history.max-entry-count", 1_000_000);
     overrides.putAll(settings);
     return NodeConfig.load(Path.of("conf", "application.conf"), overrides);
   }
