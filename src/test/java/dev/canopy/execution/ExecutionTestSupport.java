@@ -29,7 +29,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Fixtures of the execution tests: a subnet, canister creation and install, ingress, rounds. */
-final class ExecutionTestSupport {
+public final class ExecutionTestSupport {
   static final Principal USER = Principal.fromBytes(new byte[] {10, 20, 30, 1});
   static final Principal CONTROLLER = Principal.fromBytes(new byte[] {10, 20, 30, 2});
   static final SubnetId SUBNET = new SubnetId(Principal.fromBytes(new byte[] {9, 9, 9, 2}));
@@ -56,13 +56,18 @@ final class ExecutionTestSupport {
   }
 
   static ReplicatedState genesis() {
+    return genesis(SUBNET, START_TIME_NS);
+  }
+
+  /** The genesis state of an application subnet {@code subnet} (canister indices 0..0xfffff) at {@code timeNs}. */
+  public static ReplicatedState genesis(SubnetId subnet, long timeNs) {
     SubnetInfo info = new SubnetInfo(SubnetType.APPLICATION, new byte[133],
         List.of(new CanisterIdRange(CanisterId.fromIndex(0), CanisterId.fromIndex(0xfffff))),
         new TreeMap<>(), Optional.empty());
     TreeMap<SubnetId, SubnetInfo> subnets = new TreeMap<>();
-    subnets.put(SUBNET, info);
-    return ReplicatedState.genesis(SUBNET, subnets, IngressHistorySettings.DEFAULT)
-        .withBatch(0, START_TIME_NS);
+    subnets.put(subnet, info);
+    return ReplicatedState.genesis(subnet, subnets, IngressHistorySettings.DEFAULT)
+        .withBatch(0, timeNs);
   }
 
   static RoundExecutor executor(CyclesFees fees) {

@@ -14,17 +14,12 @@ import dev.canopy.state.EffectiveId;
 import dev.canopy.state.IngressHistory;
 import dev.canopy.state.IngressHistorySettings;
 import dev.canopy.state.RequestStatus;
-import dev.canopy.state.SubnetInfo;
-import dev.canopy.state.SubnetType;
 import dev.canopy.types.CanisterId;
-import dev.canopy.types.CanisterIdRange;
 import dev.canopy.types.Principal;
 import dev.canopy.types.RequestId;
 import dev.canopy.types.SubnetId;
-import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -46,17 +41,7 @@ class StatePublisherTest {
       ThresholdBls.deal(new ThresholdBls.Parameters(1, 1), new SplittableRandom(5));
   private static final Certifier CERTIFIER = new Certifier(KEY.parameters(), KEY.groupPublicKey());
 
-  private ReplicatedState state = genesis();
-
-  private static ReplicatedState genesis() {
-    SubnetInfo info = new SubnetInfo(SubnetType.APPLICATION, new byte[133],
-        List.of(new CanisterIdRange(CanisterId.fromIndex(0), CanisterId.fromIndex(0xfffff))),
-        new TreeMap<>(), Optional.empty());
-    TreeMap<SubnetId, SubnetInfo> subnets = new TreeMap<>();
-    subnets.put(SUBNET, info);
-    return ReplicatedState.genesis(SUBNET, subnets, IngressHistorySettings.DEFAULT)
-        .withBatch(0, T0);
-  }
+  private ReplicatedState state = dev.canopy.execution.ExecutionTestSupport.genesis(SUBNET, T0);
 
   private static RequestId rid(int b) {
     byte[] bytes = new byte[RequestId.LENGTH_BYTES];
