@@ -323,6 +323,13 @@ public final class HttpRoutes extends AllDirectives {
         // Known already: a resubmission is harmless and answered as the first one was.
         return accepted(replica, requestId, synchronous);
       }
+      if (!latest.get().state().ingressHistory().hasRoomForCallAt(now)) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+            new IngressPool.Admission.Full(requestId, "The request status history holds "
+                + latest.get().state().ingressHistory().size() + " calls, its maximum"
+                + " (canopy.replica.ingress-history.max-entry-count); room is made as older calls"
+                + " expire.").toRejection());
+      }
       Optional<NonReplicatedRejection> refusal =
           CallPrecheck.check(
               latest.get().state(), replica.fees(), replica.queryExecutor(), request.content());

@@ -151,6 +151,20 @@ public final class IngressHistory {
   }
 
   /**
+   * Whether a new call could be recorded at {@code nowNanos} as far as the count bound goes: there
+   * is room, or a done call past its expiry that {@link #receiveIfNew} would remove. Read only.
+   *
+   * <p>Note: the HTTP interface asks the latest state before accepting a call, so that a history
+   * at its bound refuses the call at once ("try again later") instead of taking a call execution
+   * then cannot record (induction drops it, deterministically, and its sender would see no status).
+   * It is advice, not the rule: calls pooled or in blocks meanwhile still take room first.
+   */
+  public boolean hasRoomForCallAt(long nowNanos) {
+    return entries.size() < settings.maxEntryCount()
+        || (!doneByExpiry.isEmpty() && doneByExpiry.firstKey().atNanos() < nowNanos);
+  }
+
+  /**
    * Records a newly accepted call as {@code received}. Throws {@link IngressHistoryFullException}
    * if the history is at its bound even after forgetting what it may forget at {@code nowNanos}.
    */
