@@ -156,12 +156,17 @@ class IngressHistoryTest {
     h.receive(TestState.rid(1), SENDER, ECID, T0 + MINUTE, T0);
     h.receive(TestState.rid(2), SENDER, ECID, T0 + MINUTE, T0);
     h.setStatus(TestState.rid(1), new RequestStatus.Replied(new byte[] {1}), T0);
+    // What the HTTP interface asks before accepting a call agrees with what receive does.
+    assertThat(h.hasRoomForCallAt(T0 + 1)).isFalse();
     assertThatThrownBy(() -> h.receive(TestState.rid(3), SENDER, ECID, T0 + 2 * MINUTE, T0 + 1))
         .isInstanceOf(IngressHistoryFullException.class)
         .hasMessageContaining("at most 2");
     // Once the done call is past its expiry, it may give way to a new call early.
     h.setStatus(TestState.rid(1), RequestStatus.DONE, T0 + 2);
+    assertThat(h.hasRoomForCallAt(T0 + MINUTE)).as("done, not yet expired").isFalse();
+    assertThat(h.hasRoomForCallAt(T0 + MINUTE + 1)).isTrue();
     h.receive(TestState.rid(3), SENDER, ECID, T0 + 3 * MINUTE, T0 + MINUTE + 1);
+    assertThat(h.hasRoomForCallAt(T0 + MINUTE + 1)).isFalse();
     assertThat(h.get(TestState.rid(1))).isEmpty();
     assertThat(h.size()).isEqualTo(2);
   }
