@@ -99,6 +99,27 @@ public sealed interface Artifact
       return CborMap.builder().put("kind", kind()).put("block", block.toCbor()).put("signature", b(signature)).build();
     }
 
+    /**
+     * Note: a proposal carries its block's whole payload and is encoded several times a round
+     * (sent, identified in the pool, delivered, retransmitted); the last few encodings and ids
+     * are remembered by identity, as {@link Block#hash()} is.
+     */
+    private static final RecentByIdentity<BlockProposal, byte[]> RECENT_BYTES =
+        new RecentByIdentity<>(8, p -> CborEncoder.encode(p.toCbor()));
+
+    private static final RecentByIdentity<BlockProposal, Hash> RECENT_IDS =
+        new RecentByIdentity<>(8, p -> Hash.of(Domains.ARTIFACT, p.toBytes()));
+
+    @Override
+    public byte[] toBytes() {
+      return RECENT_BYTES.get(this).clone();
+    }
+
+    @Override
+    public Hash id() {
+      return RECENT_IDS.get(this);
+    }
+
     @Override
     public boolean equals(Object o) {
       return o instanceof BlockProposal p && block.equals(p.block) && Arrays.equals(signature, p.signature);

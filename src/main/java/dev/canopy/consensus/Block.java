@@ -39,30 +39,16 @@ public record Block(long height, Hash parentHash, int rank, NodeId maker, long t
   }
 
   /**
-   * The hashes of the blocks hashed last, by identity: pairs of block and hash, newest first.
-   *
-   * <p>Note: a block's hash encodes its whole payload (up to thousands of messages), and the same
+   * Note: a block's hash encodes its whole payload (up to thousands of messages), and the same
    * block is hashed many times in a round (pool lookups, notarization, finalization); a record
    * cannot keep it, and comparing blocks by value would cost as much as hashing them. Remembering
    * a few by identity changes no result.
    */
-  private static final Object[] RECENT_HASHES = new Object[2 * 8];
+  private static final RecentByIdentity<Block, Hash> RECENT_HASHES =
+      new RecentByIdentity<>(8, b -> Hash.of(Domains.BLOCK, CborEncoder.encode(b.toCbor())));
 
   public Hash hash() {
-    synchronized (RECENT_HASHES) {
-      for (int i = 0; i < RECENT_HASHES.length; i += 2) {
-        if (RECENT_HASHES[i] == this) {
-          return (Hash) RECENT_HASHES[i + 1];
-        }
-      }
-    }
-    Hash hash = Hash.of(Domains.BLOCK, CborEncoder.encode(toCbor()));
-    synchronized (RECENT_HASHES) {
-      System.arraycopy(RECENT_HASHES, 0, RECENT_HASHES, 2, RECENT_HASHES.length - 2);
-      RECENT_HASHES[0] = this;
-      RECENT_HASHES[1] = hash;
-    }
-    return hash;
+    return RECENT_HASHES.get(this);
   }
 
   CborMap toCbor() {

@@ -49,6 +49,8 @@ class CborEncoderTest {
     assertThat(hex(CborValue.text("IETF"))).isEqualTo("6449455446");
     assertThat(hex(CborValue.text("\u00fc"))).isEqualTo("62c3bc");
     assertThat(hex(CborValue.text("\u6c34"))).isEqualTo("63e6b0b4");
+    assertThat(hex(CborValue.text("\ud800\udd51"))).isEqualTo("64f0908591");
+    assertThat(hex(CborValue.text("a\u00fc\u6c34\ud800\udd51"))).isEqualTo("6a61c3bce6b0b4f0908591");
     assertThat(hex(CborValue.bytes(new byte[0]))).isEqualTo("40");
     assertThat(hex(CborValue.bytes(new byte[] {1, 2, 3, 4}))).isEqualTo("4401020304");
     assertThat(hex(CborArray.of())).isEqualTo("80");
