@@ -19,7 +19,8 @@ public record IngressMessage(Hash messageId, byte[] content) {
     return content.clone();
   }
 
-  int sizeBytes() {
+  /** The message id's and the content's bytes, without copying the content. */
+  public int sizeBytes() {
     return Hash.BYTES + content.length;
   }
 

@@ -905,7 +905,7 @@ public final class ConsensusActor {
           if (message == null || inChain.test(message.messageId())) {
             continue;
           }
-          long size = Hash.BYTES + message.content().length;
+          long size = message.sizeBytes();
           if (bytes + size > maxBytes) {
             continue;
           }
