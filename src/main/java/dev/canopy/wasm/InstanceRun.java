@@ -257,8 +257,8 @@ final class InstanceRun {
   /**
    * The heap after the run: shares every block the run did not change. The memory holds it from
    * here as the image it was loaded from, so the next execution from it, if the caller commits it,
-   * starts with nothing to restore; the memory must not be written after this until {@link
-   * #reset} (every entry point goes through {@link #call}, which says writes may follow).
+   * starts with nothing to restore. Code run after this goes through {@link #call}, which tells the
+   * memory that it may be written again.
    */
   PageMap heap() {
     return memory == null ? PageMap.EMPTY : memory.freeze();

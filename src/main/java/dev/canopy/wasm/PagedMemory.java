@@ -18,15 +18,15 @@ import java.util.Arrays;
  * The Wasm heap of one execution, copy-on-write over an immutable {@link PageMap}: reads go
  * straight to the shared blocks, the first write to a block (4 KiB, {@link PageMap#BLOCK_SIZE})
  * copies it, and {@link #freeze()} makes the next version from the block references, sharing
- * every chunk of blocks the execution did not write. A trap simply drops this object, so the
- * previous state is untouched without copying the whole memory.
+ * every chunk of blocks the execution did not change. A trap simply drops this object (or {@link
+ * #revert()}s it), so the previous state is untouched without copying the whole memory.
  *
  * <p>Note: a block this memory owns (copied for writing, so no image holds it) is one byte longer
  * than {@link #BLOCK_SIZE} ({@link #OWNED_LENGTH}); every block of an image is exactly {@link
  * #BLOCK_SIZE}. A write therefore looks up one table, the one reads use, and tells ownership from
  * the array's length, which the access's bounds check loads anyway: a read-modify-write of a word
  * costs one table load instead of two (random access: 1.6x ByteArrayMemory's time before, see
- * bench/RESULTS.md). The price is that {@link #freeze()} gives the image copies of the written
+ * bench/RESULTS.md). The price is that {@link #freeze()} gives the image copies of the changed
  * blocks instead of the blocks themselves.
  *
  * <p>Grown pages share one zero block until written, so a {@code memory.grow} bomb allocates
@@ -45,10 +45,10 @@ import java.util.Arrays;
  * message that changed nothing returns the source itself). So that a canister writing new blocks
  * every message does not make every later freeze compare all of them, ownership of a block that
  * has not changed in {@link #KEEP_UNCHANGED_FREEZES} freezes is given up, and at most {@link
- * #MAX_KEPT_BLOCKS} are kept (what an idle instance holds beyond the image).
- * A trap or a discarded result is unaffected: {@link #revert()} of a memory written since its last
- * freeze gives up every owned block (the image's block goes back), and a reset to any other image
- * loads it.
+ * #MAX_KEPT_BLOCKS} are kept (1 MiB: what an idle instance holds beyond the image). A trap or a
+ * discarded result is unaffected: {@link #revert()} of a memory that may have been written since
+ * its last freeze ({@link #beginExecution()}) gives up every owned block (the image's block goes
+ * back), and a reset to any other image loads it.
  */
 final class PagedMemory implements Memory {
   private static final int BLOCK_SHIFT = PageMap.BLOCK_SHIFT;
@@ -60,7 +60,7 @@ final class PagedMemory implements Memory {
   private static final int OWNED_LENGTH = BLOCK_SIZE + 1;
   /** Freezes in a row in which an owned block did not change before it is given up. */
   static final int KEEP_UNCHANGED_FREEZES = 4;
-  /** Owned blocks kept past a freeze, at most (1 MiB; see the class note). */
+  /** Owned blocks kept past a freeze, at most (see the class note). */
   static final int MAX_KEPT_BLOCKS = 256;
 
   private static final VarHandle SHORT =
