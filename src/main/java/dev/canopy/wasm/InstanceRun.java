@@ -172,8 +172,9 @@ final class InstanceRun {
 
   /**
    * Drops what the last execution wrote and its System API. An idle instance still holds the heap
-   * image it ran on (mostly shared with the canister's state), so that the next execution from the
-   * same image resets only the blocks this one replaced.
+   * image it ran on, or the one its execution was frozen into by {@link #heap()} (mostly shared
+   * with the canister's state), so that the next execution from the same image resets only the
+   * blocks this one wrote, or nothing when it starts from the committed heap.
    */
   void release() {
     memory.revert();
@@ -241,6 +242,9 @@ final class InstanceRun {
   }
 
   private void call(int function, long[] args) {
+    if (memory != null) {
+      memory.beginExecution();
+    }
     if (depthGlobal != null) {
       depthGlobal.setValue(0);
     }
@@ -250,7 +254,12 @@ final class InstanceRun {
     }
   }
 
-  /** The heap after the run: shares every page the run did not write. */
+  /**
+   * The heap after the run: shares every block the run did not change. The memory holds it from
+   * here as the image it was loaded from, so the next execution from it, if the caller commits it,
+   * starts with nothing to restore. Code run after this goes through {@link #call}, which tells the
+   * memory that it may be written again.
+   */
   PageMap heap() {
     return memory == null ? PageMap.EMPTY : memory.freeze();
   }

@@ -18,22 +18,37 @@ import java.util.Arrays;
  * The Wasm heap of one execution, copy-on-write over an immutable {@link PageMap}: reads go
  * straight to the shared blocks, the first write to a block (4 KiB, {@link PageMap#BLOCK_SIZE})
  * copies it, and {@link #freeze()} makes the next version from the block references, sharing
- * every chunk of blocks the execution did not write. A trap simply drops this object, so the
- * previous state is untouched without copying the whole memory.
+ * every chunk of blocks the execution did not change. A trap simply drops this object (or {@link
+ * #revert()}s it), so the previous state is untouched without copying the whole memory.
  *
  * <p>Note: a block this memory owns (copied for writing, so no image holds it) is one byte longer
  * than {@link #BLOCK_SIZE} ({@link #OWNED_LENGTH}); every block of an image is exactly {@link
  * #BLOCK_SIZE}. A write therefore looks up one table, the one reads use, and tells ownership from
  * the array's length, which the access's bounds check loads anyway: a read-modify-write of a word
  * costs one table load instead of two (random access: 1.6x ByteArrayMemory's time before, see
- * bench/RESULTS.md). The price is that {@link #freeze()} gives the image copies of the written
+ * bench/RESULTS.md). The price is that {@link #freeze()} gives the image copies of the changed
  * blocks instead of the blocks themselves.
  *
  * <p>Grown pages share one zero block until written, so a {@code memory.grow} bomb allocates
  * nothing; growth past the limit returns -1 (Wasm semantics).
  *
  * <p>A memory that is {@link #reset} to the image it was loaded from only puts back the blocks it
- * replaced, so a reused instance pays for what its last execution wrote, not for the heap's size.
+ * owns, so a reused instance pays for what its last execution wrote, not for the heap's size.
+ *
+ * <p>Note: {@link #freeze()} makes the memory hold the image it returns as if loaded from it (its
+ * {@link #source}), and it keeps the blocks it owns, whose contents equal the image's copies. An
+ * instance whose execution was committed therefore starts the canister's next message from that
+ * image with no rebuilt table and no copy: {@link #reset} to the same image does nothing, and a
+ * block written again is written in place (an {@code inc} of a Motoko counter rewrites the same
+ * few blocks every message). A freeze compares each owned block with the source's and gives the
+ * image a copy only of those that changed (an unchanged one keeps the source's block, and a
+ * message that changed nothing returns the source itself). So that a canister writing new blocks
+ * every message does not make every later freeze compare all of them, ownership of a block that
+ * has not changed in {@link #KEEP_UNCHANGED_FREEZES} freezes is given up, and at most {@link
+ * #MAX_KEPT_BLOCKS} are kept (1 MiB: what an idle instance holds beyond the image). A trap or a
+ * discarded result is unaffected: {@link #revert()} of a memory that may have been written since
+ * its last freeze ({@link #beginExecution()}) gives up every owned block (the image's block goes
+ * back), and a reset to any other image loads it.
  */
 final class PagedMemory implements Memory {
   private static final int BLOCK_SHIFT = PageMap.BLOCK_SHIFT;
@@ -43,6 +58,10 @@ final class PagedMemory implements Memory {
   private static final byte[] ZERO = PageMap.ZERO_BLOCK;
   /** The length of a block this memory owns and may write in place (see the class note). */
   private static final int OWNED_LENGTH = BLOCK_SIZE + 1;
+  /** Freezes in a row in which an owned block did not change before it is given up. */
+  static final int KEEP_UNCHANGED_FREEZES = 4;
+  /** Owned blocks kept past a freeze, at most (see the class note). */
+  static final int MAX_KEPT_BLOCKS = 256;
 
   private static final VarHandle SHORT =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
@@ -56,15 +75,23 @@ final class PagedMemory implements Memory {
    * this memory owns ({@link #OWNED_LENGTH} long); null at and beyond {@code nPages} pages.
    */
   private byte[][] blocks;
-  /** Indexes of the blocks replaced (owned) since the image was loaded (each once). */
-  private int[] replaced = new int[16];
-  private int replacedCount;
+  /** Indexes of the blocks this memory owns (each once), their arrays, and for each the freezes
+   * in a row it did not change in; blocks not listed are the source's (or {@link #ZERO}). */
+  private int[] owned = new int[16];
+  private byte[][] ownedBlocks = new byte[16][];
+  private int[] unchangedFreezes = new int[16];
+  private int ownedCount;
+  /**
+   * True when the memory holds exactly its source image: after a load, a revert or a freeze, until
+   * a block is owned or {@link #beginExecution()} says that owned blocks may be written.
+   */
+  private boolean clean = true;
   private int nPages;
   private final int initialPages;
   private int maxPages;
   /** True when the memory holds a restored image: the instance's data segments must not apply. */
   private final boolean restored;
-  /** The image loaded last and its page count; blocks not replaced are still its blocks. */
+  /** The image loaded or frozen last and its page count; blocks not owned are its blocks. */
   private PageMap source;
   private int sourcePages;
   /** The module's data segments as instantiated, and as this execution sees them (data.drop). */
@@ -111,19 +138,26 @@ final class PagedMemory implements Memory {
         blocks[i] = ZERO;
       }
     }
-    this.replacedCount = 0;
+    dropOwned();
     this.nPages = pageCount;
     this.source = image;
     this.sourcePages = image == PageMap.EMPTY ? pageCount : (int) image.pageCount();
     this.dirtyBlocks = 0;
+    this.clean = true;
+  }
+
+  private void dropOwned() {
+    Arrays.fill(ownedBlocks, 0, ownedCount, null);
+    ownedCount = 0;
   }
 
   /**
    * Makes a restored memory hold {@code image} as if it had just been restored from it, for
    * another execution of the same instance: every block this memory wrote is forgotten (a {@link
    * #freeze()} handed out copies of them), and dropped
-   * data segments come back. From the image it was loaded from, only the replaced blocks are put
-   * back.
+   * data segments come back. From the image it was loaded or frozen into, only the owned blocks are put
+   * back, and nothing when the memory has not been written since it was frozen into {@code
+   * image}.
    */
   void reset(PageMap image, int maxPages) {
     if (!restored) {
@@ -138,19 +172,35 @@ final class PagedMemory implements Memory {
     this.dataSegments = instantiatedSegments.clone();
   }
 
-  /** Puts back the blocks replaced since the image was loaded (the memory never grew since). */
+  /**
+   * Makes the memory hold its source image again: nothing to do if it still does ({@link #clean});
+   * otherwise every owned block is given up and the source's block put back (the memory never
+   * grew since, or it loads the source).
+   */
   void revert() {
+    dirtyBlocks = 0;
+    if (clean) {
+      return;
+    }
     if (nPages != sourcePages) {
       load(source, sourcePages, maxPages);
       return;
     }
-    for (int k = 0; k < replacedCount; k++) {
-      int i = replaced[k];
-      byte[] original = source.blockOrNull(i);
-      blocks[i] = original == null ? ZERO : original;
+    for (int k = 0; k < ownedCount; k++) {
+      blocks[owned[k]] = sourceBlock(owned[k]);
     }
-    replacedCount = 0;
-    dirtyBlocks = 0;
+    dropOwned();
+    clean = true;
+  }
+
+  /** Owned blocks may be written from here on (an execution starts): see {@link #clean}. */
+  void beginExecution() {
+    clean = false;
+  }
+
+  private byte[] sourceBlock(int index) {
+    byte[] b = source.blockOrNull(index);
+    return b == null ? ZERO : b;
   }
 
   boolean isRestored() {
@@ -158,31 +208,61 @@ final class PagedMemory implements Memory {
   }
 
   /**
-   * The next immutable version: this memory's blocks, sharing every block it did not write (and
-   * every chunk of them, when the memory did not grow). The written blocks go into it as copies
-   * ({@link #BLOCK_SIZE} long), so this memory keeps writing its own in place.
+   * The next immutable version: this memory's blocks, sharing every block that did not change
+   * (and every chunk of them, when the memory did not grow). The changed blocks go into it as
+   * copies ({@link #BLOCK_SIZE} long), so this memory keeps writing its own in place; from here
+   * the memory holds the version as its source (see the class note).
    */
   PageMap freeze() {
-    byte[][] owned = new byte[replacedCount][];
-    for (int k = 0; k < replacedCount; k++) {
-      int i = replaced[k];
-      owned[k] = blocks[i];
-      blocks[i] = Arrays.copyOf(owned[k], BLOCK_SIZE);
+    boolean sameShape = nPages == sourcePages && source != PageMap.EMPTY;
+    java.util.BitSet changedChunks = sameShape ? new java.util.BitSet() : null;
+    int changed = 0;
+    for (int k = 0; k < ownedCount; k++) {
+      int i = owned[k];
+      byte[] mine = ownedBlocks[k];
+      byte[] before = sourceBlock(i);
+      if (Arrays.equals(mine, 0, BLOCK_SIZE, before, 0, BLOCK_SIZE)) {
+        blocks[i] = before;
+        unchangedFreezes[k]++;
+      } else {
+        blocks[i] = Arrays.copyOf(mine, BLOCK_SIZE);
+        unchangedFreezes[k] = 0;
+        changed++;
+        if (changedChunks != null) {
+          changedChunks.set(PageMap.chunkOf(i));
+        }
+      }
     }
     PageMap frozen;
-    if (nPages == sourcePages && source != PageMap.EMPTY) {
-      java.util.BitSet changed = new java.util.BitSet();
-      for (int k = 0; k < replacedCount; k++) {
-        changed.set(PageMap.chunkOf(replaced[k]));
-      }
-      frozen = PageMap.fromFlat(blocks, nPages, source, changed);
+    if (sameShape && changed == 0) {
+      frozen = source;
+    } else if (sameShape) {
+      frozen = PageMap.fromFlat(blocks, nPages, source, changedChunks);
     } else {
       frozen = PageMap.fromFlat(blocks, nPages, null, null);
     }
-    for (int k = 0; k < replacedCount; k++) {
-      blocks[replaced[k]] = owned[k];
+    // Keep the blocks that changed lately, within the bound; the others stay the image's.
+    int kept = 0;
+    for (int k = 0; k < ownedCount; k++) {
+      if (unchangedFreezes[k] < KEEP_UNCHANGED_FREEZES && kept < MAX_KEPT_BLOCKS) {
+        blocks[owned[k]] = ownedBlocks[k];
+        owned[kept] = owned[k];
+        ownedBlocks[kept] = ownedBlocks[k];
+        unchangedFreezes[kept] = unchangedFreezes[k];
+        kept++;
+      }
     }
+    Arrays.fill(ownedBlocks, kept, ownedCount, null);
+    ownedCount = kept;
+    source = frozen;
+    sourcePages = nPages;
+    clean = true;
     return frozen;
+  }
+
+  /** Blocks this memory owns (writes in place), including those kept past a freeze. */
+  int ownedBlockCount() {
+    return ownedCount;
   }
 
   /** Blocks copied for writing since the image was loaded. */
@@ -326,11 +406,17 @@ final class PagedMemory implements Memory {
     byte[] src = blocks[index];
     byte[] copy = src == ZERO ? new byte[OWNED_LENGTH] : Arrays.copyOf(src, OWNED_LENGTH);
     blocks[index] = copy;
-    if (replacedCount == replaced.length) {
-      replaced = Arrays.copyOf(replaced, replacedCount * 2);
+    if (ownedCount == owned.length) {
+      owned = Arrays.copyOf(owned, ownedCount * 2);
+      ownedBlocks = Arrays.copyOf(ownedBlocks, ownedCount * 2);
+      unchangedFreezes = Arrays.copyOf(unchangedFreezes, ownedCount * 2);
     }
-    replaced[replacedCount++] = index;
+    owned[ownedCount] = index;
+    ownedBlocks[ownedCount] = copy;
+    unchangedFreezes[ownedCount] = 0;
+    ownedCount++;
     dirtyBlocks++;
+    clean = false;
     return copy;
   }
 

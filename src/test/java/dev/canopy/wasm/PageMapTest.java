@@ -173,7 +173,8 @@ class PageMapTest {
       memory.writeLong(4094, -1L); // across two blocks
       assertThat(memory.dirtyBlocks()).isEqualTo(3);
       PageMap after = memory.freeze();
-      memory.writeI32(10, 555); // after a freeze, a write copies again
+      memory.beginExecution();
+      memory.writeI32(10, 555); // in place: the frozen version has its own copy
       memory.reset(image, 8);
       assertThat(memory.dirtyBlocks()).isZero();
       int[] values = new int[1];
@@ -193,5 +194,105 @@ class PageMapTest {
     assertThat(memory.pages()).isEqualTo(3);
     assertThat(memory.readInt(10)).isEqualTo(1);
     assertThatThrownBy(() -> memory.readInt(4 * 65536)).isInstanceOf(WasmRuntimeException.class);
+  }
+
+  private static PageMap imageWith(int pages, int... addressValuePairs) {
+    PagedMemory m = PagedMemory.fresh(pages, 64);
+    for (int k = 0; k < addressValuePairs.length; k += 2) {
+      m.writeI32(addressValuePairs[k], addressValuePairs[k + 1]);
+    }
+    return m.freeze();
+  }
+
+  private static int readInt(PageMap image, int address) {
+    byte[] four = new byte[4];
+    image.read(address, four, 0, 4);
+    return WasmTestSupport.readLe32(four);
+  }
+
+  @Test
+  void aCommittedMemoryStartsFromItsFrozenImageAndWritesItsBlocksAgainWithoutCopying() {
+    PageMap image = imageWith(4, 10, 1, 5 * 4096, 2);
+    PagedMemory memory = PagedMemory.restore(image, 1, 8);
+    memory.beginExecution();
+    memory.writeI32(10, 11);
+    memory.writeI32(5 * 4096, 12);
+    assertThat(memory.dirtyBlocks()).isEqualTo(2);
+    PageMap first = memory.freeze();
+    memory.reset(first, 8);
+    assertThat(memory.dirtyBlocks()).isZero();
+    memory.beginExecution();
+    memory.writeI32(10, 21);
+    memory.writeI32(5 * 4096, 22);
+    assertThat(memory.dirtyBlocks()).as("blocks kept past the freeze: no copy").isZero();
+    PageMap second = memory.freeze();
+    assertThat(readInt(image, 10)).isEqualTo(1);
+    assertThat(readInt(first, 10)).isEqualTo(11);
+    assertThat(readInt(first, 5 * 4096)).isEqualTo(12);
+    assertThat(readInt(second, 10)).isEqualTo(21);
+    assertThat(readInt(second, 5 * 4096)).isEqualTo(22);
+    // A trap after writes to kept and new blocks: the committed image exactly.
+    memory.reset(second, 8);
+    memory.beginExecution();
+    memory.writeI32(10, 31);
+    memory.writeI32(9 * 4096, 33);
+    memory.revert();
+    assertThat(memory.readInt(10)).isEqualTo(21);
+    assertThat(memory.readInt(9 * 4096)).isZero();
+    assertThat(memory.freeze()).as("nothing changed: the same image").isSameAs(second);
+    assertThat(second.contentHash())
+        .isEqualTo(imageWith(4, 10, 21, 5 * 4096, 22).contentHash());
+  }
+
+  @Test
+  void aFrozenImageThatWasDiscardedIsNotWhereTheNextResetStarts() {
+    PageMap image = imageWith(2, 100, 7);
+    PagedMemory memory = PagedMemory.restore(image, 1, 8);
+    memory.beginExecution();
+    memory.writeI32(100, 8);
+    memory.grow(1);
+    memory.writeI32(2 * 65536, 9);
+    PageMap discarded = memory.freeze();
+    memory.revert(); // as the pool releases it: the discarded image is its source now
+    memory.reset(image, 8);
+    assertThat(memory.pages()).isEqualTo(2);
+    assertThat(memory.readInt(100)).isEqualTo(7);
+    memory.beginExecution();
+    memory.writeI32(100, 10);
+    assertThat(memory.freeze().contentHash()).isEqualTo(imageWith(2, 100, 10).contentHash());
+    assertThat(readInt(discarded, 100)).isEqualTo(8);
+    assertThat(readInt(discarded, 2 * 65536)).isEqualTo(9);
+  }
+
+  @Test
+  void blocksKeptPastAFreezeStayBoundedByWhatRecentMessagesChanged() {
+    PageMap image = imageWith(64, 0, 1);
+    PagedMemory memory = PagedMemory.restore(image, 1, 64);
+    for (int round = 0; round < 200; round++) {
+      memory.reset(image, 64);
+      memory.beginExecution();
+      memory.writeI32(0, round); // the same block every message
+      memory.writeI32((round + 1) * 4096, round + 1); // a new block every message
+      image = memory.freeze();
+      // Block 0, and the new blocks of the messages that have not given them up yet.
+      assertThat(memory.ownedBlockCount()).as("round %d", round)
+          .isLessThanOrEqualTo(1 + PagedMemory.KEEP_UNCHANGED_FREEZES);
+    }
+    assertThat(readInt(image, 0)).isEqualTo(199);
+    assertThat(readInt(image, 200 * 4096)).isEqualTo(200);
+    assertThat(readInt(image, 7 * 4096)).isEqualTo(7);
+    // One message writing many blocks keeps at most the bound of them.
+    memory.reset(image, 64);
+    memory.beginExecution();
+    for (int b = 0; b < 1000; b++) {
+      memory.writeI32(b * 4096 + 8, b);
+    }
+    PageMap big = memory.freeze();
+    assertThat(memory.ownedBlockCount()).isEqualTo(PagedMemory.MAX_KEPT_BLOCKS);
+    memory.reset(big, 64);
+    for (int b = 0; b < 1000; b++) {
+      assertThat(memory.readInt(b * 4096 + 8)).isEqualTo(b);
+      assertThat(readInt(big, b * 4096 + 8)).isEqualTo(b);
+    }
   }
 }
