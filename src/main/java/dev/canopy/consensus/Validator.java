@@ -78,6 +78,8 @@ final class Validator {
     int beaconSharesValidated; // for the height above the pool's beacon height, the only one checked
     final List<Artifact.KeyDealing> dealings = new ArrayList<>(); // dealings validated in this pass
     final Set<String> complaintSlots = new TreeSet<>(); // key/dealer/receiver of complaints validated in this pass
+    final Map<Hash, Integer> notarizationSharesValidated = new HashMap<>(); // by block hash, lookup only
+    final Map<Hash, Integer> finalizationSharesValidated = new HashMap<>(); // by block hash, lookup only
     final Set<Hash> sharesChecked = new HashSet<>(); // dealing artifacts whose own share this pass checked
 
     Pass(ArtifactPool pool) {
@@ -175,8 +177,14 @@ final class Validator {
       Verdict v;
       if (a instanceof NotarizationShare s) {
         v = checkNotarizationShare(pass, s);
+        if (v.kind() == Kind.VALID) {
+          pass.notarizationSharesValidated.merge(s.blockHash(), 1, Integer::sum);
+        }
       } else if (a instanceof FinalizationShare s) {
-        v = checkFinalizationShare(pool, s);
+        v = checkFinalizationShare(pass, s);
+        if (v.kind() == Kind.VALID) {
+          pass.finalizationSharesValidated.merge(s.blockHash(), 1, Integer::sum);
+        }
       } else if (a instanceof RandomBeaconShare s) {
         // Shares beyond the t needed, or for a beacon that itself checked out, are not worth a
         // BLS check; they are dropped as stale once the beacon is in.
@@ -349,12 +357,25 @@ final class Validator {
     if (pass.block(h, s.blockHash()).isEmpty()) {
       return Verdict.WAIT; // a share is only useful, and only checked, once we have its block
     }
+    if (pool.notarizationShares(h, s.blockHash()).size()
+        + pass.notarizationSharesValidated.getOrDefault(s.blockHash(), 0) >= membership.quorum()) {
+      return Verdict.WAIT; // see the note on QUORUM_IN_HAND
+    }
     return verifySigner(signer.getAsInt(), NotarizationShare.signedMessage(h, s.blockHash()), sig.signature());
   }
 
-  private Verdict checkFinalizationShare(ArtifactPool pool, FinalizationShare s) {
+  /*
+   * Note (QUORUM_IN_HAND): a share for a block that already has a quorum of valid shares (in the
+   * pool or validated earlier in this pass) is not checked: it adds nothing to the aggregate the
+   * quorum makes, and once that exists the share is stale and dropped. Checking it cost one
+   * Ed25519 verification per replica per height for each share beyond the quorum. It waits rather
+   * than being rejected, so nothing depends on which shares arrived first.
+   */
+
+  private Verdict checkFinalizationShare(Pass pass, FinalizationShare s) {
+    ArtifactPool pool = pass.pool;
     long h = s.height();
-    if (h <= pool.finalizedHeight()) {
+    if (h <= pool.finalizedHeight() || pass.hasFinalization(h)) {
       return Verdict.invalid("stale: height already finalized");
     }
     NodeSignature sig = s.signature();
@@ -364,6 +385,10 @@ final class Validator {
     }
     if (pool.finalizationShares(h, s.blockHash()).containsKey(sig.signer())) {
       return Verdict.invalid("duplicate share");
+    }
+    if (pool.finalizationShares(h, s.blockHash()).size()
+        + pass.finalizationSharesValidated.getOrDefault(s.blockHash(), 0) >= membership.quorum()) {
+      return Verdict.WAIT; // see the note on QUORUM_IN_HAND
     }
     return verifySigner(signer.getAsInt(), FinalizationShare.signedMessage(h, s.blockHash()), sig.signature());
   }

@@ -12,6 +12,7 @@ import dev.canopy.crypto.BlsSignatureScheme;
 import dev.canopy.crypto.InvalidThresholdInputException;
 import dev.canopy.crypto.ThresholdBls;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +39,11 @@ class ConsensusStepTest {
     }
 
     Driver(TestSubnet subnet, SubnetConfig config, ConsensusParameters parameters) {
-      step = new ConsensusStep(config, parameters, ingress, SignatureVerifier.DIRECT);
+      this(subnet, config, parameters, SignatureVerifier.DIRECT);
+    }
+
+    Driver(TestSubnet subnet, SubnetConfig config, ConsensusParameters parameters, SignatureVerifier verifier) {
+      step = new ConsensusStep(config, parameters, ingress, verifier);
       pool = subnet.newPool(parameters);
     }
 
@@ -177,6 +182,65 @@ class ConsensusStepTest {
 
   private static ThresholdBls.SignatureShare toShare(TestSubnet subnet, RandomBeaconShare s) {
     return new ThresholdBls.SignatureShare(subnet.membership.indexOf(s.signer()).getAsInt() + 1, s.share());
+  }
+
+  @Test
+  void sharesBeyondAQuorumAreNotCheckedAndTheBlockIsStillNotarizedAndFinalized() {
+    TestSubnet subnet = TestSubnet.create(4, 5);
+    List<byte[]> checkedMessages = new ArrayList<>();
+    SignatureVerifier recording = new SignatureVerifier() {
+      @Override
+      public boolean verifyNodeSignature(dev.canopy.crypto.Ed25519PublicKey key, byte[] message, byte[] signature) {
+        checkedMessages.add(message);
+        return SignatureVerifier.DIRECT.verifyNodeSignature(key, message, signature);
+      }
+
+      @Override
+      public boolean verifyBeaconShare(ThresholdBls.PublicKeyShare key, byte[] message, ThresholdBls.SignatureShare share) {
+        return SignatureVerifier.DIRECT.verifyBeaconShare(key, message, share);
+      }
+
+      @Override
+      public boolean verifyBeacon(dev.canopy.crypto.BlsPublicKey key, byte[] message, byte[] signature) {
+        return SignatureVerifier.DIRECT.verifyBeacon(key, message, signature);
+      }
+    };
+    Driver d = new Driver(subnet, subnet.configs.get(0), PARAMETERS, recording);
+    Driver other = new Driver(subnet, 1);
+    d.runAt(0);
+    other.runAt(0);
+    d.receive(other.sent.get(0), 1); // replica 1's beacon share: beacon 1
+    d.runAt(1);
+    Hash beacon1 = d.pool.beaconHash(1).orElseThrow();
+    SubnetConfig leader = subnet.configs.get(new BlockMakerRanking(beacon1, 4).nodeAt(0));
+    Block block = new Block(1, subnet.genesis.hash(), 0, leader.self(), 1, Payload.EMPTY);
+    Hash hash = block.hash();
+    if (!leader.self().equals(subnet.configs.get(0).self())) {
+      d.receive(BlockProposal.sign(block, leader.nodeKey()), 2);
+    }
+    d.runAt(1_000); // past the notary delay: replica 0 supports the block with its own share
+    assertThat(d.sent).anyMatch(a -> a instanceof NotarizationShare n && n.blockHash().equals(hash));
+
+    // All three peers' shares arrive together; a quorum (3 of 4) needs two of them.
+    for (int i = 1; i < 4; i++) {
+      SubnetConfig c = subnet.configs.get(i);
+      d.receive(NotarizationShare.sign(1, hash, c.self(), c.nodeKey()), 1_001);
+    }
+    d.runAt(1_001);
+    assertThat(d.pool.notarizedHeight()).isEqualTo(1);
+    byte[] notarizationMessage = NotarizationShare.signedMessage(1, hash);
+    assertThat(checkedMessages).filteredOn(m -> Arrays.equals(m, notarizationMessage)).hasSize(2);
+
+    for (int i = 1; i < 4; i++) {
+      SubnetConfig c = subnet.configs.get(i);
+      d.receive(Artifact.FinalizationShare.sign(1, hash, c.self(), c.nodeKey()), 1_002);
+    }
+    d.runAt(1_002);
+    assertThat(d.pool.finalizedHeight()).isEqualTo(1);
+    byte[] finalizationMessage = Artifact.FinalizationShare.signedMessage(1, hash);
+    assertThat(checkedMessages).filteredOn(m -> Arrays.equals(m, finalizationMessage)).hasSize(2);
+    // The share left over is dropped as stale, not kept.
+    assertThat(d.pool.unvalidatedCount()).isZero();
   }
 
   @Test
