@@ -108,7 +108,7 @@ public sealed interface Artifact
         new RecentByIdentity<>(8, p -> CborEncoder.encode(p.toCbor()));
 
     private static final RecentByIdentity<BlockProposal, Hash> RECENT_IDS =
-        new RecentByIdentity<>(8, p -> Hash.of(Domains.ARTIFACT, p.toBytes()));
+        new RecentByIdentity<>(8, p -> Hash.of(Domains.ARTIFACT, RECENT_BYTES.get(p)));
 
     @Override
     public byte[] toBytes() {

@@ -357,20 +357,24 @@ final class Validator {
     if (pass.block(h, s.blockHash()).isEmpty()) {
       return Verdict.WAIT; // a share is only useful, and only checked, once we have its block
     }
-    if (pool.notarizationShares(h, s.blockHash()).size()
-        + pass.notarizationSharesValidated.getOrDefault(s.blockHash(), 0) >= membership.quorum()) {
-      return Verdict.WAIT; // see the note on QUORUM_IN_HAND
+    if (quorumInHand(pool.notarizationShares(h, s.blockHash()), pass.notarizationSharesValidated, s.blockHash())) {
+      return Verdict.WAIT;
     }
     return verifySigner(signer.getAsInt(), NotarizationShare.signedMessage(h, s.blockHash()), sig.signature());
   }
 
-  /*
-   * Note (QUORUM_IN_HAND): a share for a block that already has a quorum of valid shares (in the
-   * pool or validated earlier in this pass) is not checked: it adds nothing to the aggregate the
-   * quorum makes, and once that exists the share is stale and dropped. Checking it cost one
-   * Ed25519 verification per replica per height for each share beyond the quorum. It waits rather
-   * than being rejected, so nothing depends on which shares arrived first.
+  /**
+   * Whether a block already has a quorum of valid shares of one kind: in the pool, or validated
+   * earlier in this pass.
+   *
+   * <p>Note: a further share is then not checked: it adds nothing to the aggregate the quorum
+   * makes, and once that exists the share is stale and dropped. Checking it cost one Ed25519
+   * verification per replica per height for each share beyond the quorum. It waits rather than
+   * being rejected, so nothing depends on which shares arrived first.
    */
+  private boolean quorumInHand(Map<NodeId, ?> poolShares, Map<Hash, Integer> validatedThisPass, Hash blockHash) {
+    return poolShares.size() + validatedThisPass.getOrDefault(blockHash, 0) >= membership.quorum();
+  }
 
   private Verdict checkFinalizationShare(Pass pass, FinalizationShare s) {
     ArtifactPool pool = pass.pool;
@@ -386,9 +390,8 @@ final class Validator {
     if (pool.finalizationShares(h, s.blockHash()).containsKey(sig.signer())) {
       return Verdict.invalid("duplicate share");
     }
-    if (pool.finalizationShares(h, s.blockHash()).size()
-        + pass.finalizationSharesValidated.getOrDefault(s.blockHash(), 0) >= membership.quorum()) {
-      return Verdict.WAIT; // see the note on QUORUM_IN_HAND
+    if (quorumInHand(pool.finalizationShares(h, s.blockHash()), pass.finalizationSharesValidated, s.blockHash())) {
+      return Verdict.WAIT;
     }
     return verifySigner(signer.getAsInt(), FinalizationShare.signedMessage(h, s.blockHash()), sig.signature());
   }
