@@ -129,8 +129,9 @@ public final class CertifiedStateTreeBuilder {
   /** The history's own snapshot when it is one (no copy), else a sorted copy. */
   private static SortedMap<RequestId, IngressEntry> immutableStatuses(
       SortedMap<RequestId, IngressEntry> statuses) {
-    if (statuses instanceof PersistentSortedMap<RequestId, IngressEntry> p) {
-      return p;
+    if (statuses instanceof PersistentSortedMap<RequestId, IngressEntry>
+        || statuses instanceof RequestStatusTrie.Entries) {
+      return statuses;
     }
     return Collections.unmodifiableSortedMap(new TreeMap<>(statuses));
   }
@@ -192,18 +193,47 @@ public final class CertifiedStateTreeBuilder {
     return node;
   }
 
+  /**
+   * The {@code status} entry of each status, and the whole subtree of those that have nothing
+   * else ({@code received}, {@code processing}, {@code done}).
+   *
+   * <p>Note: a call's status subtree is made again at each of its changes, on every replica, and
+   * these parts of it are the same for every call: made once here, they are shared (subtrees are
+   * immutable) instead of hashed per call.
+   */
+  private static final Map<String, DigestedTree.Entry> STATUS_ENTRIES = new HashMap<>();
+  private static final Map<String, DigestedTree.Node> STATUS_ONLY_NODES = new HashMap<>();
+
+  static {
+    MessageDigest md = Hashing.sha256Digest();
+    for (String label : List.of(RequestStatus.RECEIVED.label(), RequestStatus.PROCESSING.label(),
+        RequestStatus.DONE.label(), "replied", "rejected")) {
+      DigestedTree.Entry entry = DigestedTree.Entry.of(STATUS, text(label, md), md);
+      STATUS_ENTRIES.put(label, entry);
+      STATUS_ONLY_NODES.put(label, new DigestedTree.Node(List.of(entry), md));
+    }
+  }
+
   /** The status subtree of one request: {@code status}, and {@code reply} or the reject fields. */
   static DigestedTree.Node statusNode(RequestStatus status, MessageDigest md) {
-    TreeMap<Label, DigestedTree> children = new TreeMap<>();
-    children.put(STATUS, text(status.label(), md));
+    TreeMap<Label, DigestedTree.Entry> entries = new TreeMap<>();
     if (status instanceof RequestStatus.Replied r) {
-      children.put(REPLY, new DigestedTree.Leaf(r.rawReply().clone(), md));
+      entries.put(REPLY, DigestedTree.Entry.of(REPLY, new DigestedTree.Leaf(r.rawReply().clone(), md), md));
     } else if (status instanceof RequestStatus.Rejected r) {
-      children.put(REJECT_CODE, nat(r.rejectCode(), md));
-      children.put(REJECT_MESSAGE, text(r.message(), md));
-      r.errorCode().ifPresent(code -> children.put(ERROR_CODE, text(code, md)));
+      entries.put(REJECT_CODE, DigestedTree.Entry.of(REJECT_CODE, nat(r.rejectCode(), md), md));
+      entries.put(REJECT_MESSAGE, DigestedTree.Entry.of(REJECT_MESSAGE, text(r.message(), md), md));
+      r.errorCode().ifPresent(code ->
+          entries.put(ERROR_CODE, DigestedTree.Entry.of(ERROR_CODE, text(code, md), md)));
+    } else {
+      DigestedTree.Node constant = STATUS_ONLY_NODES.get(status.label());
+      if (constant != null) {
+        return constant;
+      }
     }
-    return node(children, md);
+    DigestedTree.Entry statusEntry = STATUS_ENTRIES.get(status.label());
+    entries.put(STATUS, statusEntry != null ? statusEntry
+        : DigestedTree.Entry.of(STATUS, text(status.label(), md), md));
+    return new DigestedTree.Node(new ArrayList<>(entries.values()), md);
   }
 
   private static DigestedTree.Node subnetsNode(

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -24,12 +25,14 @@ import java.util.TreeMap;
  * early, which the spec allows "in case of high load"; {@code received} and {@code processing}
  * calls are never dropped here, because execution still owns them.
  *
- * <p>Note: the entries and the deadline indexes are {@link PersistentSortedMap}s, so {@link
- * #copy()} takes O(1) and a round's changes cost O(log n) each while the state before the round
- * keeps sharing every untouched node with the state after it. Keep it that way: a structure that
- * has to be copied whole per round makes every height cost the whole history. The certified
- * tree's {@link RequestStatusTrie} is kept alongside the entries and changed with them, for the
- * same reason: certifying a height then hashes only what the height changed.
+ * <p>Note: the entries are the certified tree's {@link RequestStatusTrie} and the deadline
+ * indexes are {@link PersistentSortedMap}s, so {@link #copy()} takes O(1) and a round's changes
+ * cost O(log n) each while the state before the round keeps sharing every untouched node with the
+ * state after it. Keep it that way: a structure that has to be copied whole per round makes every
+ * height cost the whole history, and certifying a height hashes only what the height changed.
+ * The trie is the only map of the entries: a second map by id beside it doubled the walks from
+ * the root of a structure of hundreds of thousands of calls, each level a likely cache miss
+ * (bench/RESULTS.md, IngressHistoryBench).
  */
 public final class IngressHistory {
   /** A deadline in batch time for one entry; ordered by time, then request id. */
@@ -42,8 +45,7 @@ public final class IngressHistory {
   }
 
   private final IngressHistorySettings settings;
-  private PersistentSortedMap<RequestId, IngressEntry> entries;
-  /** The same entries as the certified tree's {@code /request_status} trie, changed with them. */
+  /** The entries, as the certified tree's {@code /request_status} trie. */
   private RequestStatusTrie statusTrie;
   /** Replied/rejected entries by the time they become done. */
   private PersistentSortedMap<Due, Boolean> outcomesDue;
@@ -65,7 +67,6 @@ public final class IngressHistory {
 
   public IngressHistory(IngressHistorySettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.entries = PersistentSortedMap.empty();
     this.statusTrie = RequestStatusTrie.empty();
     this.outcomesDue = PersistentSortedMap.empty();
     this.outcomesBySince = PersistentSortedMap.empty();
@@ -95,7 +96,6 @@ public final class IngressHistory {
 
   private IngressHistory(IngressHistory from) {
     this.settings = from.settings;
-    this.entries = from.entries;
     this.statusTrie = from.statusTrie;
     this.outcomesDue = from.outcomesDue;
     this.outcomesBySince = from.outcomesBySince;
@@ -110,15 +110,15 @@ public final class IngressHistory {
   }
 
   public Optional<IngressEntry> get(RequestId requestId) {
-    return Optional.ofNullable(entries.get(requestId));
+    return Optional.ofNullable(statusTrie.get(requestId));
   }
 
   /**
    * Every remembered call, sorted by request id: an immutable snapshot (O(1)) of the history as it
    * is now, which later changes to this history do not affect.
    */
-  public PersistentSortedMap<RequestId, IngressEntry> entries() {
-    return entries;
+  public SortedMap<RequestId, IngressEntry> entries() {
+    return statusTrie.asSortedMap();
   }
 
   /**
@@ -130,7 +130,7 @@ public final class IngressHistory {
   }
 
   public int size() {
-    return entries.size();
+    return statusTrie.size();
   }
 
   /**
@@ -160,7 +160,7 @@ public final class IngressHistory {
    * It is advice, not the rule: calls pooled or in blocks meanwhile still take room first.
    */
   public boolean hasRoomForCallAt(long nowNanos) {
-    return entries.size() < settings.maxEntryCount()
+    return statusTrie.size() < settings.maxEntryCount()
         || (!doneByExpiry.isEmpty() && doneByExpiry.firstKey().atNanos() < nowNanos);
   }
 
@@ -190,17 +190,17 @@ public final class IngressHistory {
       long ingressExpiryNanos,
       long nowNanos) {
     advanceTo(nowNanos);
-    if (entries.containsKey(requestId)) {
+    if (statusTrie.get(requestId) != null) {
       return false;
     }
     IngressEntry entry =
         new IngressEntry(RequestStatus.RECEIVED, sender, effectiveId, ingressExpiryNanos, nowNanos);
     relievePressure(1, entry.sizeBytes(), nowNanos);
-    if (entries.size() + 1 > settings.maxEntryCount()
+    if (statusTrie.size() + 1 > settings.maxEntryCount()
         || sizeBytes + entry.sizeBytes() > settings.maxSizeBytes()) {
       throw new IngressHistoryFullException(
           "the request status history holds "
-              + entries.size()
+              + statusTrie.size()
               + " calls ("
               + sizeBytes
               + " bytes) of at most "
@@ -221,7 +221,7 @@ public final class IngressHistory {
    */
   public void setStatus(RequestId requestId, RequestStatus status, long nowNanos) {
     advanceTo(nowNanos);
-    IngressEntry old = entries.get(requestId);
+    IngressEntry old = statusTrie.get(requestId);
     if (old == null) {
       throw new IllegalStateException("request " + requestId + " is not in the history");
     }
@@ -241,7 +241,7 @@ public final class IngressHistory {
    */
   public boolean setStatusIfAllowed(RequestId requestId, RequestStatus status, long nowNanos) {
     advanceTo(nowNanos);
-    IngressEntry old = entries.get(requestId);
+    IngressEntry old = statusTrie.get(requestId);
     if (old == null || !allowed(old.status(), status)) {
       return false;
     }
@@ -302,17 +302,16 @@ public final class IngressHistory {
   }
 
   private boolean overBound(int extraCount, long extraBytes) {
-    return entries.size() + extraCount > settings.maxEntryCount()
+    return statusTrie.size() + extraCount > settings.maxEntryCount()
         || sizeBytes + extraBytes > settings.maxSizeBytes();
   }
 
   private void forgetOutcome(RequestId requestId, long nowNanos) {
-    IngressEntry old = entries.get(requestId);
+    IngressEntry old = statusTrie.get(requestId);
     replace(requestId, old, old.withStatus(RequestStatus.DONE, nowNanos));
   }
 
   private void insert(RequestId requestId, IngressEntry entry) {
-    entries = entries.with(requestId, entry);
     statusTrie = statusTrie.with(requestId, entry);
     sizeBytes += entry.sizeBytes();
     index(requestId, entry, true);
@@ -324,7 +323,6 @@ public final class IngressHistory {
         && (entry.status().isTerminalWithOutcome() || entry.status() instanceof RequestStatus.Done)) {
       settledSinceCopy.add(requestId);
     }
-    entries = entries.with(requestId, entry);
     statusTrie = statusTrie.with(requestId, entry);
     sizeBytes += entry.sizeBytes() - old.sizeBytes();
     index(requestId, old, false);
@@ -332,8 +330,7 @@ public final class IngressHistory {
   }
 
   private IngressEntry remove(RequestId requestId) {
-    IngressEntry entry = entries.get(requestId);
-    entries = entries.without(requestId);
+    IngressEntry entry = statusTrie.get(requestId);
     statusTrie = statusTrie.without(requestId);
     sizeBytes -= entry.sizeBytes();
     index(requestId, entry, false);

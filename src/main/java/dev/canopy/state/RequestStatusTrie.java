@@ -4,9 +4,19 @@ import dev.canopy.types.RequestId;
 import dev.canopy.types.hashtree.BitTrie;
 import dev.canopy.types.hashtree.Label;
 import java.security.MessageDigest;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The request status history as the certified tree's {@code /request_status} subtree: an immutable
@@ -86,6 +96,15 @@ public final class RequestStatusTrie {
 
   public int size() {
     return size;
+  }
+
+  /**
+   * The entries as an immutable sorted map (O(1), no copy): fixed-length ids in the order of their
+   * bits are ids in their natural (unsigned byte) order, so an in-order walk of the trie is a walk
+   * of the sorted entries.
+   */
+  public SortedMap<RequestId, IngressEntry> asSortedMap() {
+    return new Entries(this);
   }
 
   /** This trie with {@code id} mapped to {@code entry}; this trie itself if it already is. */
@@ -238,5 +257,117 @@ public final class RequestStatusTrie {
     }
     Node l = remove(i.left, key);
     return l == null ? i.right : new Inner(i.bit, l, i.right);
+  }
+
+  /** {@link #asSortedMap()}: a read-only view of an immutable trie, so it never goes stale. */
+  static final class Entries extends AbstractMap<RequestId, IngressEntry>
+      implements SortedMap<RequestId, IngressEntry> {
+    private final RequestStatusTrie trie;
+
+    private Entries(RequestStatusTrie trie) {
+      this.trie = trie;
+    }
+
+    @Override
+    public IngressEntry get(Object key) {
+      return key instanceof RequestId id ? trie.get(id) : null;
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return get(key) != null;
+    }
+
+    @Override
+    public int size() {
+      return trie.size;
+    }
+
+    @Override
+    public boolean isEmpty() {
+      return trie.root == null;
+    }
+
+    @Override
+    public Comparator<? super RequestId> comparator() {
+      return null; // natural order
+    }
+
+    @Override
+    public RequestId firstKey() {
+      if (trie.root == null) {
+        throw new NoSuchElementException();
+      }
+      return lowest(trie.root).id;
+    }
+
+    @Override
+    public RequestId lastKey() {
+      if (trie.root == null) {
+        throw new NoSuchElementException();
+      }
+      return highest(trie.root).id;
+    }
+
+    /** Note: as {@link PersistentSortedMap}'s, the range views copy the range; nothing hot uses them. */
+    @Override
+    public SortedMap<RequestId, IngressEntry> subMap(RequestId fromKey, RequestId toKey) {
+      return Collections.unmodifiableSortedMap(new TreeMap<>(this).subMap(fromKey, toKey));
+    }
+
+    @Override
+    public SortedMap<RequestId, IngressEntry> headMap(RequestId toKey) {
+      return Collections.unmodifiableSortedMap(new TreeMap<>(this).headMap(toKey));
+    }
+
+    @Override
+    public SortedMap<RequestId, IngressEntry> tailMap(RequestId fromKey) {
+      return Collections.unmodifiableSortedMap(new TreeMap<>(this).tailMap(fromKey));
+    }
+
+    @Override
+    public Set<Map.Entry<RequestId, IngressEntry>> entrySet() {
+      return new AbstractSet<>() {
+        @Override
+        public Iterator<Map.Entry<RequestId, IngressEntry>> iterator() {
+          return new InOrder(trie.root);
+        }
+
+        @Override
+        public int size() {
+          return trie.size;
+        }
+      };
+    }
+  }
+
+  /** The leaves left to right, with an explicit stack of right subtrees still to visit. */
+  private static final class InOrder implements Iterator<Map.Entry<RequestId, IngressEntry>> {
+    private final ArrayDeque<Node> pending = new ArrayDeque<>();
+
+    InOrder(Node root) {
+      if (root != null) {
+        pending.push(root);
+      }
+    }
+
+    @Override
+    public boolean hasNext() {
+      return !pending.isEmpty();
+    }
+
+    @Override
+    public Map.Entry<RequestId, IngressEntry> next() {
+      if (pending.isEmpty()) {
+        throw new NoSuchElementException();
+      }
+      Node n = pending.pop();
+      while (n instanceof Inner i) {
+        pending.push(i.right);
+        n = i.left;
+      }
+      Leaf leaf = (Leaf) n;
+      return new AbstractMap.SimpleImmutableEntry<>(leaf.id, leaf.entry);
+    }
   }
 }

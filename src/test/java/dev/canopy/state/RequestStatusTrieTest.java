@@ -144,6 +144,60 @@ class RequestStatusTrieTest {
     }
   }
 
+  /**
+   * The history's only map of its calls is the trie's sorted view: it must be the model's sorted
+   * map exactly (ids that share long prefixes included), and a view taken earlier must not see
+   * later changes.
+   */
+  @Test
+  void theSortedViewIsTheEntriesInIdOrder() {
+    for (long seed = 1; seed <= 30; seed++) {
+      SplittableRandom random = new SplittableRandom(seed);
+      TreeMap<RequestId, IngressEntry> model = new TreeMap<>();
+      RequestStatusTrie trie = RequestStatusTrie.empty();
+      assertThat(trie.asSortedMap()).isEmpty();
+      TreeMap<RequestId, IngressEntry> earlierModel = null;
+      java.util.SortedMap<RequestId, IngressEntry> earlierView = null;
+      int steps = 20 + random.nextInt(200);
+      for (int step = 0; step < steps; step++) {
+        if (random.nextInt(4) > 0 || model.isEmpty()) {
+          RequestId id = randomId(random);
+          IngressEntry e = randomEntry(random);
+          model.put(id, e);
+          trie = trie.with(id, e);
+        } else {
+          RequestId id = new ArrayList<>(model.keySet()).get(random.nextInt(model.size()));
+          model.remove(id);
+          trie = trie.without(id);
+        }
+        if (step == steps / 2) {
+          earlierModel = new TreeMap<>(model);
+          earlierView = trie.asSortedMap();
+        }
+      }
+      java.util.SortedMap<RequestId, IngressEntry> view = trie.asSortedMap();
+      assertThat(new ArrayList<>(view.entrySet())).as("seed %d", seed)
+          .containsExactlyElementsOf(model.entrySet());
+      assertThat(view).as("seed %d", seed).isEqualTo(model).hasSameSizeAs(model);
+      if (!model.isEmpty()) {
+        assertThat(view.firstKey()).as("seed %d", seed).isEqualTo(model.firstKey());
+        assertThat(view.lastKey()).as("seed %d", seed).isEqualTo(model.lastKey());
+        RequestId some = model.keySet().iterator().next();
+        assertThat(view.containsKey(some)).isTrue();
+        assertThat(view.get(some)).isSameAs(model.get(some));
+        assertThat(view.tailMap(some)).as("seed %d", seed).isEqualTo(model.tailMap(some));
+      }
+      RequestId unknown = randomId(random);
+      while (model.containsKey(unknown)) {
+        unknown = randomId(random);
+      }
+      assertThat(view.get(unknown)).as("seed %d", seed).isNull();
+      assertThat(view.containsKey(unknown)).isFalse();
+      assertThat(view.get("not an id")).isNull();
+      assertThat(earlierView).as("seed %d: a view is a snapshot", seed).isEqualTo(earlierModel);
+    }
+  }
+
   private static TreeMap<RequestId, IngressEntry> entriesOf(RequestStatusTrie trie) {
     TreeMap<RequestId, IngressEntry> out = new TreeMap<>();
     collect(trie.root(), out);
