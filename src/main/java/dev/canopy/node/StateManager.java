@@ -140,7 +140,12 @@ public final class StateManager
   public sealed interface Event extends CborSerializable
       permits BatchFinalized, CheckpointStored, CheckpointInstalled {}
 
-  /** The journal's event: a finalized batch in canonical CBOR ({@link BatchRouting#encode}). */
+  /**
+   * The journal's event: a finalized batch in canonical CBOR ({@link BatchRouting#encode}), with
+   * the block proposal and beacon of its height where consensus has them (a subnet of several);
+   * then the batch is journaled without its messages, which the proposal carries ({@link
+   * BatchRouting#encodeWithoutMessages}).
+   */
   public record BatchFinalized(byte[] batch, byte[] blockProposal, byte[] beacon)
       implements Event {}
 
@@ -220,6 +225,7 @@ public final class StateManager
   private byte[] serializedBytes;
   // The event being persisted live and the calls consensus decoded for it (see apply).
   private BatchFinalized persisting;
+  private Batch persistingBatch;
   private List<IngressPayload.Decoded> persistingDecoded = List.of();
   // The state the install command verified and stored, for its CheckpointStored event.
   private ReplicatedState installing;
@@ -302,9 +308,11 @@ public final class StateManager
                 current.state().height());
             return Effect().none();
           }
-          BatchFinalized event = new BatchFinalized(BatchRouting.encode(batch),
+          BatchFinalized event = new BatchFinalized(
+              execute.anchor().isKnown() ? BatchRouting.encodeWithoutMessages(batch) : BatchRouting.encode(batch),
               execute.anchor().blockProposal(), execute.anchor().beacon());
           persisting = event;
+          persistingBatch = batch;
           persistingDecoded = execute.decoded();
           return Effect().persist(event).thenRun(this::certifyAndPublish);
         })
@@ -330,8 +338,9 @@ public final class StateManager
 
   /** The deterministic transition, live and in recovery alike. */
   private Current apply(Current current, BatchFinalized event) {
+    // Live, the batch consensus delivered (what the journaled bytes decode to); in recovery, those bytes.
+    Batch batch = event == persisting ? persistingBatch : BatchRouting.decode(event.batch(), event.blockProposal());
     List<IngressPayload.Decoded> decoded = decodedFor(event);
-    Batch batch = BatchRouting.decode(event.batch());
     if (batch.height() != current.state().height() + 1) {
       return current;
     }
@@ -357,6 +366,7 @@ public final class StateManager
   private List<IngressPayload.Decoded> decodedFor(BatchFinalized event) {
     List<IngressPayload.Decoded> decoded = event == persisting ? persistingDecoded : List.of();
     persisting = null;
+    persistingBatch = null;
     persistingDecoded = List.of();
     return decoded;
   }

@@ -1,5 +1,9 @@
 package dev.canopy.routing;
 
+import dev.canopy.consensus.Artifact;
+import dev.canopy.consensus.ArtifactCodec;
+import dev.canopy.consensus.Block;
+
 import dev.canopy.consensus.DkgPayload;
 import dev.canopy.consensus.Hash;
 import dev.canopy.execution.Batch;
@@ -68,17 +72,34 @@ public final class BatchRouting {
 
   /** Canonical CBOR of a finalized batch: what the state manager journals. */
   public static byte[] encode(dev.canopy.consensus.Batch batch) {
-    List<CborValue> messages = new ArrayList<>();
-    for (dev.canopy.consensus.IngressMessage m : batch.messages()) {
-      messages.add(CborArray.of(new CborValue.ByteString(m.messageId().bytes()),
-          new CborValue.ByteString(m.content())));
-    }
+    return encode(batch, true);
+  }
+
+  /**
+   * Canonical CBOR of a finalized batch without its messages, for a journal that keeps the
+   * batch's block proposal beside it: {@link #decode(byte[], byte[])} takes them from there.
+   *
+   * <p>Note: the proposal's bytes carry every message anyway, so journaling them twice per height
+   * doubled the bytes written and encoded per call.
+   */
+  public static byte[] encodeWithoutMessages(dev.canopy.consensus.Batch batch) {
+    return encode(batch, false);
+  }
+
+  private static byte[] encode(dev.canopy.consensus.Batch batch, boolean withMessages) {
     CborMap.Builder map = CborMap.builder()
         .put("height", CborValue.UnsignedInt.of(batch.height()))
         .put("block_hash", batch.blockHash().bytes())
         .put("time_ms", CborValue.UnsignedInt.of(batch.timeMs()))
-        .put("randomness", batch.randomness())
-        .put("messages", new CborArray(messages));
+        .put("randomness", batch.randomness());
+    if (withMessages) {
+      List<CborValue> messages = new ArrayList<>();
+      for (dev.canopy.consensus.IngressMessage m : batch.messages()) {
+        messages.add(CborArray.of(new CborValue.ByteString(m.messageId().bytes()),
+            new CborValue.ByteString(m.content())));
+      }
+      map.put("messages", new CborArray(messages));
+    }
     // Only batches of a key generation's bootstrap interval have it; others encode as before.
     if (!batch.keyGeneration().isEmpty()) {
       map.put("dkg", batch.keyGeneration().toCbor());
@@ -88,26 +109,58 @@ public final class BatchRouting {
 
   /** The inverse of {@link #encode}; a typed error for bytes it did not write. */
   public static dev.canopy.consensus.Batch decode(byte[] bytes) {
+    return decode(bytes, new byte[0]);
+  }
+
+  /**
+   * The inverse of {@link #encode} and of {@link #encodeWithoutMessages}, whose messages come from
+   * {@code blockProposal}: the canonical bytes of the batch's block proposal, which must be of the
+   * batch's height and hash (empty if the batch carries its messages). A typed error for anything
+   * else.
+   */
+  public static dev.canopy.consensus.Batch decode(byte[] bytes, byte[] blockProposal) {
     try {
       CborMap map = BATCH_DECODER.decodeMap(bytes, "finalized batch");
-      List<dev.canopy.consensus.IngressMessage> messages = new ArrayList<>();
-      for (CborValue item : map.getArray("messages").items()) {
-        CborArray pair = item.asArray("messages");
-        if (pair.size() != 2) {
-          throw new InvalidPayloadException("a message is a pair [id, content]");
+      long height = map.getLong("height");
+      Hash blockHash = new Hash(map.getBytes("block_hash"));
+      List<dev.canopy.consensus.IngressMessage> messages;
+      if (map.has("messages")) {
+        messages = new ArrayList<>();
+        for (CborValue item : map.getArray("messages").items()) {
+          CborArray pair = item.asArray("messages");
+          if (pair.size() != 2) {
+            throw new InvalidPayloadException("a message is a pair [id, content]");
+          }
+          messages.add(new dev.canopy.consensus.IngressMessage(
+              new Hash(pair.get(0).asBytes("message id")), pair.get(1).asBytes("message content")));
         }
-        messages.add(new dev.canopy.consensus.IngressMessage(
-            new Hash(pair.get(0).asBytes("message id")), pair.get(1).asBytes("message content")));
+      } else {
+        messages = messagesOfBlock(blockProposal, height, blockHash);
       }
       DkgPayload keyGeneration = map.findMap("dkg").map(DkgPayload::fromCbor).orElse(DkgPayload.EMPTY);
-      return new dev.canopy.consensus.Batch(map.getLong("height"),
-          new Hash(map.getBytes("block_hash")), map.getLong("time_ms"),
+      return new dev.canopy.consensus.Batch(height, blockHash, map.getLong("time_ms"),
           map.getBytes("randomness"), messages, keyGeneration);
     } catch (InvalidPayloadException e) {
       throw e;
     } catch (InvalidInputException | IllegalArgumentException e) {
       throw new InvalidPayloadException("not a finalized batch: " + e.getMessage(), e);
     }
+  }
+
+  private static List<dev.canopy.consensus.IngressMessage> messagesOfBlock(
+      byte[] blockProposal, long height, Hash blockHash) {
+    if (blockProposal.length == 0) {
+      throw new InvalidPayloadException("a batch without its messages needs its block proposal");
+    }
+    if (!(ArtifactCodec.decode(blockProposal) instanceof Artifact.BlockProposal proposal)) {
+      throw new InvalidPayloadException("the batch's block proposal is another artifact");
+    }
+    Block block = proposal.block();
+    if (block.height() != height || !block.hash().equals(blockHash)) {
+      throw new InvalidPayloadException("the block proposal beside batch " + height
+          + " is not the batch's block");
+    }
+    return block.payload().messages();
   }
 
   private static final CborDecoder BATCH_DECODER =

@@ -311,7 +311,8 @@ class CrashRecoveryTest {
     Map<String, Long> rootHashes = new TreeMap<>();
     Map<Long, String> stateHashes = new TreeMap<>();
     for (EventEnvelope envelope : events) {
-      Batch batch = BatchRouting.decode(((StateManager.BatchFinalized) envelope.event()).batch());
+      StateManager.BatchFinalized event = (StateManager.BatchFinalized) envelope.event();
+      Batch batch = BatchRouting.decode(event.batch(), event.blockProposal());
       assertThat(batch.height()).as("journaled heights are consecutive from genesis")
           .isEqualTo(state.height() + 1);
       state = replica.roundExecutor()

@@ -105,6 +105,38 @@ class BatchRoutingTest {
         .isInstanceOf(InvalidPayloadException.class);
   }
 
+  /**
+   * A subnet of several journals each batch beside its block proposal, which carries the messages:
+   * the batch is journaled without them, and decodes to the same batch only with its own block.
+   */
+  @Test
+  void aBatchJournaledWithoutItsMessagesTakesThemFromItsOwnBlockProposalOnly() {
+    List<IngressMessage> messages = List.of(
+        IngressPayload.encode(anonymousCall("a"), EffectiveId.canister(CANISTER)),
+        IngressPayload.encode(anonymousCall("b"), EffectiveId.canister(CANISTER)));
+    var maker = dev.canopy.crypto.Ed25519SigningKey.generate(DeterministicRandom.fromSeed(4));
+    dev.canopy.types.NodeId makerId = new dev.canopy.types.NodeId(Principal.selfAuthenticating(
+        maker.publicKey().toDer()));
+    dev.canopy.consensus.Block block = new dev.canopy.consensus.Block(7, new Hash(new byte[32]), 0, makerId,
+        1_700_000_000_000L, new dev.canopy.consensus.Payload(messages));
+    dev.canopy.consensus.Block other = new dev.canopy.consensus.Block(7, new Hash(new byte[32]), 1, makerId,
+        1_700_000_000_000L, new dev.canopy.consensus.Payload(messages.subList(0, 1)));
+    byte[] proposal = dev.canopy.consensus.Artifact.BlockProposal.sign(block, maker).toBytes();
+    byte[] otherProposal = dev.canopy.consensus.Artifact.BlockProposal.sign(other, maker).toBytes();
+    Batch b = new Batch(7, block.hash(), 1_700_000_000_000L, batch(List.of()).randomness(), messages);
+
+    byte[] journaled = BatchRouting.encodeWithoutMessages(b);
+    assertThat(journaled.length).isLessThan(BatchRouting.encode(b).length - messages.get(0).sizeBytes());
+    assertThat(BatchRouting.decode(journaled, proposal)).isEqualTo(b);
+    assertThat(BatchRouting.decode(BatchRouting.encode(b), proposal)).isEqualTo(b);
+    assertThatThrownBy(() -> BatchRouting.decode(journaled, otherProposal))
+        .isInstanceOf(InvalidPayloadException.class).hasMessageContaining("not the batch's block");
+    assertThatThrownBy(() -> BatchRouting.decode(journaled))
+        .isInstanceOf(InvalidPayloadException.class).hasMessageContaining("needs its block proposal");
+    assertThatThrownBy(() -> BatchRouting.decode(journaled, new byte[] {1, 2, 3}))
+        .isInstanceOf(InvalidPayloadException.class);
+  }
+
   @Test
   void aDecodedCallIsWhatDecodingItsMessageGivesWhetherItWasEncodedOrDecodedHere() {
     Envelope<CallContent> call = anonymousCall("inc");
