@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Builds the certified state tree of each height from a {@link CertifiedStateView} (spec "The
@@ -194,29 +195,26 @@ public final class CertifiedStateTreeBuilder {
   }
 
   /**
-   * The {@code status} entry of each status, and the whole subtree of those that have nothing
-   * else ({@code received}, {@code processing}, {@code done}).
+   * The {@code status} entry of each status label, and the whole subtree of the statuses that
+   * have nothing else ({@code received}, {@code processing}, {@code done}).
    *
    * <p>Note: a call's status subtree is made again at each of its changes, on every replica, and
-   * these parts of it are the same for every call: made once here, they are shared (subtrees are
+   * these parts of it are the same for every call: made once, they are shared (subtrees are
    * immutable) instead of hashed per call.
    */
-  private static final Map<String, DigestedTree.Entry> STATUS_ENTRIES = new HashMap<>();
-  private static final Map<String, DigestedTree.Node> STATUS_ONLY_NODES = new HashMap<>();
-
-  static {
-    MessageDigest md = Hashing.sha256Digest();
-    for (String label : List.of(RequestStatus.RECEIVED.label(), RequestStatus.PROCESSING.label(),
-        RequestStatus.DONE.label(), "replied", "rejected")) {
-      DigestedTree.Entry entry = DigestedTree.Entry.of(STATUS, text(label, md), md);
-      STATUS_ENTRIES.put(label, entry);
-      STATUS_ONLY_NODES.put(label, new DigestedTree.Node(List.of(entry), md));
-    }
-  }
+  private static final Map<String, DigestedTree.Entry> STATUS_ENTRIES = new ConcurrentHashMap<>();
+  private static final Map<String, DigestedTree.Node> STATUS_ONLY_NODES = new ConcurrentHashMap<>();
 
   /** The status subtree of one request: {@code status}, and {@code reply} or the reject fields. */
   static DigestedTree.Node statusNode(RequestStatus status, MessageDigest md) {
+    DigestedTree.Entry statusEntry = STATUS_ENTRIES.computeIfAbsent(
+        status.label(), label -> DigestedTree.Entry.of(STATUS, text(label, md), md));
+    if (!(status instanceof RequestStatus.Replied) && !(status instanceof RequestStatus.Rejected)) {
+      return STATUS_ONLY_NODES.computeIfAbsent(
+          status.label(), label -> new DigestedTree.Node(List.of(statusEntry), md));
+    }
     TreeMap<Label, DigestedTree.Entry> entries = new TreeMap<>();
+    entries.put(STATUS, statusEntry);
     if (status instanceof RequestStatus.Replied r) {
       entries.put(REPLY, DigestedTree.Entry.of(REPLY, new DigestedTree.Leaf(r.rawReply().clone(), md), md));
     } else if (status instanceof RequestStatus.Rejected r) {
@@ -224,15 +222,7 @@ public final class CertifiedStateTreeBuilder {
       entries.put(REJECT_MESSAGE, DigestedTree.Entry.of(REJECT_MESSAGE, text(r.message(), md), md));
       r.errorCode().ifPresent(code ->
           entries.put(ERROR_CODE, DigestedTree.Entry.of(ERROR_CODE, text(code, md), md)));
-    } else {
-      DigestedTree.Node constant = STATUS_ONLY_NODES.get(status.label());
-      if (constant != null) {
-        return constant;
-      }
     }
-    DigestedTree.Entry statusEntry = STATUS_ENTRIES.get(status.label());
-    entries.put(STATUS, statusEntry != null ? statusEntry
-        : DigestedTree.Entry.of(STATUS, text(status.label(), md), md));
     return new DigestedTree.Node(new ArrayList<>(entries.values()), md);
   }
 
