@@ -32,7 +32,7 @@ import java.util.TreeMap;
  * height cost the whole history, and certifying a height hashes only what the height changed.
  * The trie is the only map of the entries: a second map by id beside it doubled the walks from
  * the root of a structure of hundreds of thousands of calls, each level a likely cache miss
- * (bench/RESULTS.md, IngressHistoryBench).
+ * (bench/RESULTS.md, SubnetBench, sixth session).
  */
 public final class IngressHistory {
   /** A deadline in batch time for one entry; ordered by time, then request id. */

@@ -1,17 +1,11 @@
 package dev.canopy.state;
 
-import java.util.AbstractMap;
-import java.util.AbstractSet;
 import java.util.ArrayDeque;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Set;
 import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * An immutable sorted map whose updates return a new map sharing every node they do not touch
@@ -23,7 +17,7 @@ import java.util.TreeMap;
  * unmodifiable map; use {@link #with} and {@link #without}.
  */
 public final class PersistentSortedMap<K extends Comparable<? super K>, V>
-    extends AbstractMap<K, V> implements SortedMap<K, V> {
+    extends ImmutableSortedMapView<K, V> {
   /** One node; never changed once built, so any number of maps may share it. */
   static final class Node<K, V> {
     final K key;
@@ -88,11 +82,6 @@ public final class PersistentSortedMap<K extends Comparable<? super K>, V>
   }
 
   @Override
-  public boolean containsKey(Object key) {
-    return get(key) != null;
-  }
-
-  @Override
   public int size() {
     return size(root);
   }
@@ -100,11 +89,6 @@ public final class PersistentSortedMap<K extends Comparable<? super K>, V>
   @Override
   public boolean isEmpty() {
     return root == null;
-  }
-
-  @Override
-  public Comparator<? super K> comparator() {
-    return null; // natural order
   }
 
   @Override
@@ -131,38 +115,9 @@ public final class PersistentSortedMap<K extends Comparable<? super K>, V>
     return n.key;
   }
 
-  /**
-   * Note: the range views copy the range (O(k) for k keys in it) into an unmodifiable map; nothing
-   * on a hot path uses them, and a copy cannot go stale.
-   */
   @Override
-  public SortedMap<K, V> subMap(K fromKey, K toKey) {
-    return Collections.unmodifiableSortedMap(new TreeMap<>(this).subMap(fromKey, toKey));
-  }
-
-  @Override
-  public SortedMap<K, V> headMap(K toKey) {
-    return Collections.unmodifiableSortedMap(new TreeMap<>(this).headMap(toKey));
-  }
-
-  @Override
-  public SortedMap<K, V> tailMap(K fromKey) {
-    return Collections.unmodifiableSortedMap(new TreeMap<>(this).tailMap(fromKey));
-  }
-
-  @Override
-  public Set<Map.Entry<K, V>> entrySet() {
-    return new AbstractSet<>() {
-      @Override
-      public Iterator<Map.Entry<K, V>> iterator() {
-        return new InOrder<>(root);
-      }
-
-      @Override
-      public int size() {
-        return PersistentSortedMap.this.size();
-      }
-    };
+  Iterator<Map.Entry<K, V>> inOrder() {
+    return new InOrder<>(root);
   }
 
   Node<K, V> root() {

@@ -5,18 +5,13 @@ import dev.canopy.types.hashtree.BitTrie;
 import dev.canopy.types.hashtree.Label;
 import java.security.MessageDigest;
 import java.util.AbstractMap;
-import java.util.AbstractSet;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Set;
 import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * The request status history as the certified tree's {@code /request_status} subtree: an immutable
@@ -260,8 +255,7 @@ public final class RequestStatusTrie {
   }
 
   /** {@link #asSortedMap()}: a read-only view of an immutable trie, so it never goes stale. */
-  static final class Entries extends AbstractMap<RequestId, IngressEntry>
-      implements SortedMap<RequestId, IngressEntry> {
+  static final class Entries extends ImmutableSortedMapView<RequestId, IngressEntry> {
     private final RequestStatusTrie trie;
 
     private Entries(RequestStatusTrie trie) {
@@ -274,11 +268,6 @@ public final class RequestStatusTrie {
     }
 
     @Override
-    public boolean containsKey(Object key) {
-      return get(key) != null;
-    }
-
-    @Override
     public int size() {
       return trie.size;
     }
@@ -286,11 +275,6 @@ public final class RequestStatusTrie {
     @Override
     public boolean isEmpty() {
       return trie.root == null;
-    }
-
-    @Override
-    public Comparator<? super RequestId> comparator() {
-      return null; // natural order
     }
 
     @Override
@@ -309,35 +293,9 @@ public final class RequestStatusTrie {
       return highest(trie.root).id;
     }
 
-    /** Note: as {@link PersistentSortedMap}'s, the range views copy the range; nothing hot uses them. */
     @Override
-    public SortedMap<RequestId, IngressEntry> subMap(RequestId fromKey, RequestId toKey) {
-      return Collections.unmodifiableSortedMap(new TreeMap<>(this).subMap(fromKey, toKey));
-    }
-
-    @Override
-    public SortedMap<RequestId, IngressEntry> headMap(RequestId toKey) {
-      return Collections.unmodifiableSortedMap(new TreeMap<>(this).headMap(toKey));
-    }
-
-    @Override
-    public SortedMap<RequestId, IngressEntry> tailMap(RequestId fromKey) {
-      return Collections.unmodifiableSortedMap(new TreeMap<>(this).tailMap(fromKey));
-    }
-
-    @Override
-    public Set<Map.Entry<RequestId, IngressEntry>> entrySet() {
-      return new AbstractSet<>() {
-        @Override
-        public Iterator<Map.Entry<RequestId, IngressEntry>> iterator() {
-          return new InOrder(trie.root);
-        }
-
-        @Override
-        public int size() {
-          return trie.size;
-        }
-      };
+    Iterator<Map.Entry<RequestId, IngressEntry>> inOrder() {
+      return new InOrder(trie.root);
     }
   }
 
