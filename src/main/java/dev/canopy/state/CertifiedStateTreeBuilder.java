@@ -130,9 +130,8 @@ public final class CertifiedStateTreeBuilder {
   /** The history's own snapshot when it is one (no copy), else a sorted copy. */
   private static SortedMap<RequestId, IngressEntry> immutableStatuses(
       SortedMap<RequestId, IngressEntry> statuses) {
-    if (statuses instanceof PersistentSortedMap<RequestId, IngressEntry>
-        || statuses instanceof RequestStatusTrie.Entries) {
-      return statuses;
+    if (statuses instanceof ImmutableSortedMapView<RequestId, IngressEntry>) {
+      return statuses; // a snapshot already
     }
     return Collections.unmodifiableSortedMap(new TreeMap<>(statuses));
   }
