@@ -223,10 +223,8 @@ public final class StateManager
   // The last state serialized for a snapshot, so a catch-up package of the same height reuses it.
   private ReplicatedState serializedState;
   private byte[] serializedBytes;
-  // The event being persisted live and the calls consensus decoded for it (see apply).
-  private BatchFinalized persisting;
-  private Batch persistingBatch;
-  private List<IngressPayload.Decoded> persistingDecoded = List.of();
+  // The event being persisted live, with what consensus delivered for it (see apply); null in recovery.
+  private Live persisting;
   // The state the install command verified and stored, for its CheckpointStored event.
   private ReplicatedState installing;
   private Optional<KeyGenerationRecord> installingRecord;
@@ -311,9 +309,7 @@ public final class StateManager
           BatchFinalized event = new BatchFinalized(
               execute.anchor().isKnown() ? BatchRouting.encodeWithoutMessages(batch) : BatchRouting.encode(batch),
               execute.anchor().blockProposal(), execute.anchor().beacon());
-          persisting = event;
-          persistingBatch = batch;
-          persistingDecoded = execute.decoded();
+          persisting = new Live(event, batch, execute.decoded());
           return Effect().persist(event).thenRun(this::certifyAndPublish);
         })
         .onCommand(PeerShare.class, (current, peer) -> {
@@ -336,11 +332,22 @@ public final class StateManager
         .build();
   }
 
+  /**
+   * An event being journaled live and what consensus delivered for it: the batch, and the calls it
+   * decoded for the batch's messages when they arrived.
+   *
+   * <p>Note: they only save decoding again. The batch is what the journaled bytes decode to, and
+   * routing takes a decoded call only for a message of the batch with the same bytes, which
+   * decodes to that call; so live and recovery execute the same batch.
+   */
+  private record Live(BatchFinalized event, Batch batch, List<IngressPayload.Decoded> decoded) {}
+
   /** The deterministic transition, live and in recovery alike. */
   private Current apply(Current current, BatchFinalized event) {
-    // Live, the batch consensus delivered (what the journaled bytes decode to); in recovery, those bytes.
-    Batch batch = event == persisting ? persistingBatch : BatchRouting.decode(event.batch(), event.blockProposal());
-    List<IngressPayload.Decoded> decoded = decodedFor(event);
+    Live live = persisting != null && persisting.event() == event ? persisting : null;
+    persisting = null;
+    Batch batch = live != null ? live.batch() : BatchRouting.decode(event.batch(), event.blockProposal());
+    List<IngressPayload.Decoded> decoded = live != null ? live.decoded() : List.of();
     if (batch.height() != current.state().height() + 1) {
       return current;
     }
@@ -353,22 +360,6 @@ public final class StateManager
     ReplicatedState next = round.state();
     metrics.heightExecuted(next.height(), round.instructionsUsed(), next.canisters().size());
     return new Current(next, batch.blockHash(), anchor, current.keyGeneration());
-  }
-
-  /**
-   * The calls consensus decoded for {@code event}, if it is the event this replica is persisting
-   * live; none in recovery, where routing decodes the journaled bytes.
-   *
-   * <p>Note: this only saves decoding again; routing takes a decoded call only for a message of
-   * the batch with the same bytes, which decodes to that call, so live and recovery execute the
-   * same batch.
-   */
-  private List<IngressPayload.Decoded> decodedFor(BatchFinalized event) {
-    List<IngressPayload.Decoded> decoded = event == persisting ? persistingDecoded : List.of();
-    persisting = null;
-    persistingBatch = null;
-    persistingDecoded = List.of();
-    return decoded;
   }
 
   /**
