@@ -3,7 +3,6 @@ package dev.canopy.routing;
 import dev.canopy.consensus.Artifact;
 import dev.canopy.consensus.ArtifactCodec;
 import dev.canopy.consensus.Block;
-
 import dev.canopy.consensus.DkgPayload;
 import dev.canopy.consensus.Hash;
 import dev.canopy.execution.Batch;
