@@ -19,22 +19,27 @@ import java.util.Map;
  * starts exactly as a new instance restored from its state would, which keeps replicated
  * execution deterministic.
  *
- * <p>Bounded: at most {@code maxIdle} idle instances in all, those of the least recently used
- * module dropped first. Thread-safe.
+ * <p>Bounded: at most {@code maxIdle} idle instances in all, and at most {@code maxIdleHeapBytes}
+ * of heap held by them (each holds its heap's working bytes, see {@link PagedMemory}), those of the
+ * least recently used module dropped first; an instance whose heap alone is over the bound is not
+ * kept. Thread-safe.
  */
 final class InstancePool {
   private final int maxIdle;
+  private final long maxIdleHeapBytes;
   private final LinkedHashMap<LoadedModule, ArrayDeque<InstanceRun>> idle =
       new LinkedHashMap<>(16, 0.75f, true);
   private int idleCount;
+  private long idleHeapBytes;
   private long reused;
   private long returned;
 
-  InstancePool(int maxIdle) {
-    if (maxIdle < 0) {
-      throw new IllegalArgumentException("maxIdle must not be negative");
+  InstancePool(int maxIdle, long maxIdleHeapBytes) {
+    if (maxIdle < 0 || maxIdleHeapBytes < 0) {
+      throw new IllegalArgumentException("maxIdle and maxIdleHeapBytes must not be negative");
     }
     this.maxIdle = maxIdle;
+    this.maxIdleHeapBytes = maxIdleHeapBytes;
   }
 
   /** An idle instance of {@code module}, which the caller must reset, or null. */
@@ -48,6 +53,7 @@ final class InstancePool {
       idle.remove(module);
     }
     idleCount--;
+    idleHeapBytes -= run.heldHeapBytes();
     reused++;
     return run;
   }
@@ -58,15 +64,19 @@ final class InstancePool {
       return;
     }
     run.release();
+    if (run.heldHeapBytes() > maxIdleHeapBytes) {
+      return;
+    }
     synchronized (this) {
       idle.computeIfAbsent(run.loaded(), m -> new ArrayDeque<>()).addLast(run);
       idleCount++;
+      idleHeapBytes += run.heldHeapBytes();
       returned++;
-      while (idleCount > maxIdle) {
+      while (idleCount > maxIdle || idleHeapBytes > maxIdleHeapBytes) {
         Iterator<Map.Entry<LoadedModule, ArrayDeque<InstanceRun>>> eldest =
             idle.entrySet().iterator();
         Map.Entry<LoadedModule, ArrayDeque<InstanceRun>> e = eldest.next();
-        e.getValue().pollFirst();
+        idleHeapBytes -= e.getValue().pollFirst().heldHeapBytes();
         idleCount--;
         if (e.getValue().isEmpty()) {
           eldest.remove();
@@ -77,6 +87,11 @@ final class InstancePool {
 
   synchronized int idleCount() {
     return idleCount;
+  }
+
+  /** Heap bytes the idle instances hold. */
+  synchronized long idleHeapBytes() {
+    return idleHeapBytes;
   }
 
   /** Executions that took an idle instance, and instances given back for reuse. */

@@ -186,6 +186,11 @@ final class InstanceRun {
     return loaded;
   }
 
+  /** The working bytes of this instance's heap (constant while it is idle). */
+  long heldHeapBytes() {
+    return memory == null ? 0 : memory.physicalBytes();
+  }
+
   private Memory newMemory(MemoryLimits lim, PageMap heap, int limitPages) {
     int max = Math.min(lim.maximumPages(), limitPages);
     declaredMaxPages = lim.maximumPages();

@@ -220,57 +220,59 @@ public final class PageMap {
     }
   }
 
-  /** Blocks as a flat array (nulls for zero blocks), for the Wasm heap's fast access path. */
-  byte[][] toFlat(int capacityBlocks) {
-    byte[][] flat = new byte[(int) Math.max(capacityBlocks, blockCount())][];
-    long blocks = blockCount();
-    for (int c = 0; c < chunks.length; c++) {
-      if (chunks[c] != null) {
-        long from = (long) c << CHUNK_SHIFT;
-        int n = (int) Math.min(CHUNK_BLOCKS, blocks - from);
-        if (n > 0) {
-          System.arraycopy(chunks[c], 0, flat, (int) from, n);
+  /**
+   * Bytes up to the end of the last page with a block that holds data (0 when none): everything
+   * beyond reads as zeros.
+   */
+  long extentBytes() {
+    for (int c = chunks.length - 1; c >= 0; c--) {
+      if (chunks[c] == null) {
+        continue;
+      }
+      for (int i = CHUNK_BLOCKS - 1; i >= 0; i--) {
+        long block = ((long) c << CHUNK_SHIFT) + i;
+        if (chunks[c][i] != null && block < blockCount()) {
+          return (block / BLOCKS_PER_PAGE + 1) * PAGE_SIZE;
         }
       }
     }
-    return flat;
+    return 0;
   }
 
   /**
-   * A page map from a flat block array; entries that are null or {@link #ZERO_BLOCK} read as
-   * zeros. Chunks in which {@code unchanged} says no block differs from {@code base} are taken
-   * from {@code base} as they are (null: compare nothing, copy every chunk).
+   * The next version: {@code pageCount} pages (at least this one's), the blocks at {@code
+   * indexes[k]} replaced by {@code blocks[k]} (for {@code k < n}; the arrays become the version's,
+   * all-zero ones are dropped), every other chunk shared with this one.
    */
-  static PageMap fromFlat(byte[][] flat, int pageCount, PageMap base, BitSet changedChunks) {
-    long blocks = (long) pageCount * BLOCKS_PER_PAGE;
-    int nChunks = (int) ((blocks + CHUNK_BLOCKS - 1) >>> CHUNK_SHIFT);
-    byte[][][] chunks = new byte[nChunks][][];
-    boolean sameShape = base != null && base.pageCount == pageCount;
-    for (int c = 0; c < nChunks; c++) {
-      if (sameShape && changedChunks != null && !changedChunks.get(c) && c < base.chunks.length) {
-        chunks[c] = base.chunks[c];
-        continue;
-      }
-      int from = c << CHUNK_SHIFT;
-      int n = (int) Math.min(CHUNK_BLOCKS, blocks - from);
-      byte[][] chunk = null;
-      for (int i = 0; i < n; i++) {
-        byte[] b = flat[from + i];
-        if (b != null && b != ZERO_BLOCK) {
-          if (chunk == null) {
-            chunk = new byte[CHUNK_BLOCKS][];
-          }
-          chunk[i] = b;
-        }
-      }
-      chunks[c] = chunk;
+  PageMap withBlocks(long pageCount, int[] indexes, byte[][] blocks, int n) {
+    if (pageCount < this.pageCount) {
+      throw new IllegalArgumentException("a memory never shrinks: " + pageCount);
     }
-    return new PageMap(chunks, pageCount);
+    int nChunks = (int) ((pageCount * BLOCKS_PER_PAGE + CHUNK_BLOCKS - 1) >>> CHUNK_SHIFT);
+    byte[][][] next = Arrays.copyOf(chunks, nChunks);
+    BitSet copied = new BitSet();
+    for (int k = 0; k < n; k++) {
+      int c = indexes[k] >>> CHUNK_SHIFT;
+      if (!copied.get(c)) {
+        next[c] = next[c] == null ? new byte[CHUNK_BLOCKS][] : next[c].clone();
+        copied.set(c);
+      }
+      next[c][indexes[k] & (CHUNK_BLOCKS - 1)] = isZero(blocks[k]) ? null : blocks[k];
+    }
+    return new PageMap(next, pageCount);
   }
 
-  /** The chunk that holds a block, for {@link #fromFlat}'s changed-chunk set. */
-  static int chunkOf(int blockIndex) {
-    return blockIndex >>> CHUNK_SHIFT;
+  /** Whether the chunk holding block {@code block} is the same array (or absent) in both maps. */
+  static boolean sameChunk(PageMap a, PageMap b, int block) {
+    int c = block >>> CHUNK_SHIFT;
+    byte[][] x = c < a.chunks.length ? a.chunks[c] : null;
+    byte[][] y = c < b.chunks.length ? b.chunks[c] : null;
+    return x == y;
+  }
+
+  /** The block after the last one of {@code block}'s chunk. */
+  static int chunkEndBlock(int block) {
+    return ((block >>> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
   }
 
   /** An editor that starts from this image; the image itself never changes. */

@@ -15,53 +15,45 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The Wasm heap of one execution, copy-on-write over an immutable {@link PageMap}: reads go
- * straight to the shared blocks, the first write to a block (4 KiB, {@link PageMap#BLOCK_SIZE})
- * copies it, and {@link #freeze()} makes the next version from the block references, sharing
- * every chunk of blocks the execution did not change. A trap simply drops this object (or {@link
- * #revert()}s it), so the previous state is untouched without copying the whole memory.
+ * The Wasm heap of one execution: a flat working copy of an immutable {@link PageMap} image, with
+ * the blocks ({@link PageMap#BLOCK_SIZE}, 4 KiB) the execution wrote marked in a table of one byte
+ * per block. {@link #freeze()} makes the next image from the source image and copies of the
+ * written blocks that changed, sharing everything else; {@link #revert()} puts back the source's
+ * bytes of the written blocks. A trap therefore leaves the committed state untouched, and neither
+ * costs more than what the execution wrote.
  *
- * <p>Note: a block this memory owns (copied for writing, so no image holds it) is one byte longer
- * than {@link #BLOCK_SIZE} ({@link #OWNED_LENGTH}); every block of an image is exactly {@link
- * #BLOCK_SIZE}. A write therefore looks up one table, the one reads use, and tells ownership from
- * the array's length, which the access's bounds check loads anyway: a read-modify-write of a word
- * costs one table load instead of two (random access: 1.6x ByteArrayMemory's time before, see
- * bench/RESULTS.md). The price is that {@link #freeze()} gives the image copies of the changed
- * blocks instead of the blocks themselves.
+ * <p>Note: an access is what it is in Chicory's own {@code ByteArrayMemory} minus its page table:
+ * one array access whose bounds check is the Wasm bounds check, and a write also stores one byte
+ * into the written-block table (always, without a test). An earlier design kept the image's blocks
+ * in a table and copied a block on its first write; its ownership test, the table load and the
+ * copies cost 1.3-1.8x {@code ByteArrayMemory}'s time on random access (bench/RESULTS.md). The
+ * price of the flat copy: an instance holds its heap's bytes (bounded in {@link InstancePool}),
+ * and loading another image copies the blocks in which it differs from the one held (by
+ * reference: images share the blocks they did not change, so a canister's next version costs
+ * what the last message wrote, and a fresh instance copies what holds data).
  *
- * <p>Grown pages share one zero block until written, so a {@code memory.grow} bomb allocates
- * nothing; growth past the limit returns -1 (Wasm semantics).
+ * <p>A write of up to 16 bytes marks only the block it starts in; it may end in the next one, so
+ * a block counts as written when it or the block before it is marked ({@link #written}). Bulk
+ * writes mark every block they touch.
  *
- * <p>A memory that is {@link #reset} to the image it was loaded from only puts back the blocks it
- * owns, so a reused instance pays for what its last execution wrote, not for the heap's size.
+ * <p>Physical size: the array covers at most the Wasm memory's size (so its bounds check is the
+ * Wasm one) and grows on demand when an access lands beyond it but inside the memory ({@link
+ * #ensurePhysical}); everything beyond it reads as zeros, in the memory and in its source image.
+ * So a {@code memory.grow} bomb allocates nothing until the pages are used, and growth past the
+ * limit returns -1 (Wasm semantics).
  *
- * <p>Note: {@link #freeze()} makes the memory hold the image it returns as if loaded from it (its
- * {@link #source}), and it keeps the blocks it owns, whose contents equal the image's copies. An
- * instance whose execution was committed therefore starts the canister's next message from that
- * image with no rebuilt table and no copy: {@link #reset} to the same image does nothing, and a
- * block written again is written in place (an {@code inc} of a Motoko counter rewrites the same
- * few blocks every message). A freeze compares each owned block with the source's and gives the
- * image a copy only of those that changed (an unchanged one keeps the source's block, and a
- * message that changed nothing returns the source itself). So that a canister writing new blocks
- * every message does not make every later freeze compare all of them, ownership of a block that
- * has not changed in {@link #KEEP_UNCHANGED_FREEZES} freezes is given up, and at most {@link
- * #MAX_KEPT_BLOCKS} are kept (1 MiB: what an idle instance holds beyond the image). A trap or a
- * discarded result is unaffected: {@link #revert()} of a memory that may have been written since
- * its last freeze ({@link #beginExecution()}) gives up every owned block (the image's block goes
- * back), and a reset to any other image loads it.
+ * <p>Note: {@link #freeze()} makes the memory hold the image it returns as its {@link #source},
+ * so an instance whose execution was committed starts the canister's next message with nothing to
+ * copy ({@link #reset} to that image only puts back what was written since, if anything). A
+ * frozen image that was discarded instead is just another image to reset from: the blocks in which
+ * it differs from the committed one are copied back.
  */
 final class PagedMemory implements Memory {
   private static final int BLOCK_SHIFT = PageMap.BLOCK_SHIFT;
   private static final int BLOCK_SIZE = PageMap.BLOCK_SIZE;
-  private static final int BLOCK_MASK = BLOCK_SIZE - 1;
-  private static final int BLOCKS_PER_PAGE = PageMap.BLOCKS_PER_PAGE;
   private static final byte[] ZERO = PageMap.ZERO_BLOCK;
-  /** The length of a block this memory owns and may write in place (see the class note). */
-  private static final int OWNED_LENGTH = BLOCK_SIZE + 1;
-  /** Freezes in a row in which an owned block did not change before it is given up. */
-  static final int KEEP_UNCHANGED_FREEZES = 4;
-  /** Owned blocks kept past a freeze, at most (see the class note). */
-  static final int MAX_KEPT_BLOCKS = 256;
+  /** Growth on demand adds at least this much, so a memory filled upwards copies little. */
+  static final int MIN_PHYSICAL_GROWTH_BYTES = 1 << 20;
 
   private static final VarHandle SHORT =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
@@ -70,20 +62,14 @@ final class PagedMemory implements Memory {
   private static final VarHandle LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-  /**
-   * The blocks: an image's block or {@link #ZERO} ({@link #BLOCK_SIZE} long, read only), or one
-   * this memory owns ({@link #OWNED_LENGTH} long); null at and beyond {@code nPages} pages.
-   */
-  private byte[][] blocks;
-  /** Indexes of the blocks this memory owns (each once), their arrays, and for each the freezes
-   * in a row it did not change in; blocks not listed are the source's (or {@link #ZERO}). */
-  private int[] owned = new int[16];
-  private byte[][] ownedBlocks = new byte[16][];
-  private int[] unchangedFreezes = new int[16];
-  private int ownedCount;
+  /** The working bytes: a whole number of pages, never more than {@code nPages} of them. */
+  private byte[] flat = new byte[0];
+  /** One entry per block of {@link #flat}: non-zero when written since the source was held. */
+  private byte[] written = new byte[0];
   /**
    * True when the memory holds exactly its source image: after a load, a revert or a freeze, until
-   * a block is owned or {@link #beginExecution()} says that owned blocks may be written.
+   * {@link #beginExecution()} says that it may be written (the host's own writes, such as data
+   * segments at instantiation, are marked and frozen like any other).
    */
   private boolean clean = true;
   private int nPages;
@@ -91,13 +77,12 @@ final class PagedMemory implements Memory {
   private int maxPages;
   /** True when the memory holds a restored image: the instance's data segments must not apply. */
   private final boolean restored;
-  /** The image loaded or frozen last and its page count; blocks not owned are its blocks. */
+  /** The image loaded or frozen last and its page count; unwritten blocks hold its bytes. */
   private PageMap source;
   private int sourcePages;
   /** The module's data segments as instantiated, and as this execution sees them (data.drop). */
   private DataSegment[] instantiatedSegments = new DataSegment[0];
   private DataSegment[] dataSegments = new DataSegment[0];
-  private int dirtyBlocks;
   /**
    * The instance's instruction counter global, for compiled code that {@link
    * CounterGlobalShortcut} rewrote to reach it through the memory ({@link CounterGlobalAccess}).
@@ -126,81 +111,132 @@ final class PagedMemory implements Memory {
   private PagedMemory(PageMap image, int pageCount, int initialPages, int maxPages, boolean restored) {
     this.initialPages = initialPages;
     this.restored = restored;
-    load(image, pageCount, maxPages);
-  }
-
-  private void load(PageMap image, int pageCount, int maxPages) {
     this.maxPages = maxPages;
-    int nBlocks = pageCount * BLOCKS_PER_PAGE;
-    this.blocks = image.toFlat(Math.max(nBlocks, 16 * BLOCKS_PER_PAGE));
-    for (int i = 0; i < nBlocks; i++) {
-      if (blocks[i] == null) {
-        blocks[i] = ZERO;
-      }
-    }
-    dropOwned();
     this.nPages = pageCount;
     this.source = image;
-    this.sourcePages = image == PageMap.EMPTY ? pageCount : (int) image.pageCount();
-    this.dirtyBlocks = 0;
-    this.clean = true;
+    this.sourcePages = pageCount;
+    resizePhysical(image.extentBytes());
+    copyBlocksFrom(image, null, 0, blockCount());
   }
 
-  private void dropOwned() {
-    Arrays.fill(ownedBlocks, 0, ownedCount, null);
-    ownedCount = 0;
+  private int blockCount() {
+    return flat.length >>> BLOCK_SHIFT;
+  }
+
+  /**
+   * A new working array of {@code bytes}, with as much of the old contents as fits; the written
+   * table keeps its marks (the blocks cut off were beyond the memory or are reloaded by the caller).
+   */
+  private void resizePhysical(long bytes) {
+    if (bytes != flat.length) {
+      flat = Arrays.copyOf(flat, (int) bytes);
+      written = Arrays.copyOf(written, (int) (bytes >>> BLOCK_SHIFT));
+    }
+  }
+
+  /**
+   * Copies into blocks {@code [from, to)} the bytes of {@code image} where they may differ from
+   * what the memory holds: a block {@link #isWritten written} since it held {@code held}, or whose
+   * block in {@code image} is another array than in {@code held} (null: copy every block). Clears
+   * the marks, and the memory holds {@code image} from here (within the blocks given).
+   */
+  private void copyBlocksFrom(PageMap image, PageMap held, int from, int to) {
+    int i = from;
+    while (i < to) {
+      int chunkEnd = Math.min(to, PageMap.chunkEndBlock(i));
+      if (held != null && PageMap.sameChunk(image, held, i) && !anyWritten(i, chunkEnd)) {
+        i = chunkEnd; // a shared chunk the memory did not write: it holds these bytes already
+        continue;
+      }
+      for (; i < chunkEnd; i++) {
+        byte[] next = image.blockOrNull(i);
+        if (held == null || isWritten(i) || next != held.blockOrNull(i)) {
+          System.arraycopy(next == null ? ZERO : next, 0, flat, i << BLOCK_SHIFT, BLOCK_SIZE);
+        }
+      }
+    }
+    Arrays.fill(written, (byte) 0);
+  }
+
+  private boolean anyWritten(int from, int to) {
+    for (int k = Math.max(0, from - 1); k < to; k++) {
+      if (written[k] != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether block {@code i} may differ from the source: it or the block before it is marked. */
+  private boolean isWritten(int i) {
+    return written[i] != 0 || (i > 0 && written[i - 1] != 0);
   }
 
   /**
    * Makes a restored memory hold {@code image} as if it had just been restored from it, for
-   * another execution of the same instance: every block this memory wrote is forgotten (a {@link
-   * #freeze()} handed out copies of them), and dropped
-   * data segments come back. From the image it was loaded or frozen into, only the owned blocks are put
-   * back, and nothing when the memory has not been written since it was frozen into {@code
-   * image}.
+   * another execution of the same instance: what this memory wrote is forgotten and dropped data
+   * segments come back. Only the blocks in which the two may differ are copied (see the class
+   * note); nothing when the memory holds {@code image} already.
    */
   void reset(PageMap image, int maxPages) {
     if (!restored) {
       throw new IllegalStateException("only a restored memory can be reset to an image");
     }
+    this.maxPages = maxPages;
     if (image == source && nPages == sourcePages) {
       revert();
-      this.maxPages = maxPages;
     } else {
-      load(image, (int) image.pageCount(), maxPages);
+      switchTo(image);
     }
     this.dataSegments = instantiatedSegments.clone();
   }
 
-  /**
-   * Makes the memory hold its source image again: nothing to do if it still does ({@link #clean});
-   * otherwise every owned block is given up and the source's block put back (the memory never
-   * grew since, or it loads the source).
-   */
-  void revert() {
-    dirtyBlocks = 0;
-    if (clean) {
-      return;
+  private void switchTo(PageMap image) {
+    long size = image.pageCount() * PAGE_SIZE;
+    long extent = image.extentBytes();
+    PageMap held = source;
+    if (flat.length > size) {
+      // The array must not outlast the memory's bounds: start from a new one.
+      flat = new byte[0];
+      written = new byte[0];
+      held = null;
     }
-    if (nPages != sourcePages) {
-      load(source, sourcePages, maxPages);
-      return;
-    }
-    for (int k = 0; k < ownedCount; k++) {
-      blocks[owned[k]] = sourceBlock(owned[k]);
-    }
-    dropOwned();
+    int before = blockCount();
+    resizePhysical(Math.max(flat.length, extent)); // new blocks are zeros, as beyond the old extent
+    this.nPages = (int) image.pageCount();
+    this.source = image;
+    this.sourcePages = nPages;
+    copyBlocksFrom(image, held, 0, before);
+    copyBlocksFrom(image, null, before, blockCount());
     clean = true;
   }
 
-  /** Owned blocks may be written from here on (an execution starts): see {@link #clean}. */
-  void beginExecution() {
-    clean = false;
+  /**
+   * Makes the memory hold its source image again: nothing to do if it still does ({@link #clean});
+   * otherwise the written blocks get the source's bytes back, and a memory that grew its size back.
+   */
+  void revert() {
+    if (clean) {
+      return;
+    }
+    long size = (long) sourcePages * PAGE_SIZE;
+    if (flat.length > size) {
+      resizePhysical(size); // cut what the growth added: beyond the source's size
+    }
+    nPages = sourcePages;
+    for (int m = nextMarked(0); m >= 0; m = nextMarked(m + 1)) {
+      for (int i = m; i <= m + 1 && i < blockCount(); i++) { // the block and the one after it
+        byte[] b = source.blockOrNull(i);
+        System.arraycopy(b == null ? ZERO : b, 0, flat, i << BLOCK_SHIFT, BLOCK_SIZE);
+      }
+    }
+    Arrays.fill(written, (byte) 0);
+    clean = true;
   }
 
-  private byte[] sourceBlock(int index) {
-    byte[] b = source.blockOrNull(index);
-    return b == null ? ZERO : b;
+  /** The memory may be written from here on (an execution starts): see {@link #clean}. */
+  void beginExecution() {
+    clean = false;
   }
 
   boolean isRestored() {
@@ -208,66 +244,77 @@ final class PagedMemory implements Memory {
   }
 
   /**
-   * The next immutable version: this memory's blocks, sharing every block that did not change
-   * (and every chunk of them, when the memory did not grow). The changed blocks go into it as
-   * copies ({@link #BLOCK_SIZE} long), so this memory keeps writing its own in place; from here
-   * the memory holds the version as its source (see the class note).
+   * The next immutable version: the source image with copies of the blocks written since that
+   * changed, sharing every other block (and chunk of blocks); the source itself when nothing
+   * changed. From here the memory holds the version as its source (see the class note).
    */
   PageMap freeze() {
-    boolean sameShape = nPages == sourcePages && source != PageMap.EMPTY;
-    java.util.BitSet changedChunks = sameShape ? new java.util.BitSet() : null;
-    int changed = 0;
-    for (int k = 0; k < ownedCount; k++) {
-      int i = owned[k];
-      byte[] mine = ownedBlocks[k];
-      byte[] before = sourceBlock(i);
-      if (Arrays.equals(mine, 0, BLOCK_SIZE, before, 0, BLOCK_SIZE)) {
-        blocks[i] = before;
-        unchangedFreezes[k]++;
-      } else {
-        blocks[i] = Arrays.copyOf(mine, BLOCK_SIZE);
-        unchangedFreezes[k] = 0;
-        changed++;
-        if (changedChunks != null) {
-          changedChunks.set(PageMap.chunkOf(i));
+    int[] changed = new int[16];
+    byte[][] contents = new byte[16][];
+    int n = 0;
+    for (int m = nextMarked(0); m >= 0; m = nextMarked(m + 1)) {
+      // The marked block, and the one after it unless marked itself (the loop gets to it).
+      int last = m + 1 < blockCount() && written[m + 1] == 0 ? m + 1 : m;
+      for (int i = m; i <= last; i++) {
+        byte[] before = source.blockOrNull(i);
+        int from = i << BLOCK_SHIFT;
+        if (Arrays.equals(flat, from, from + BLOCK_SIZE, before == null ? ZERO : before, 0,
+            BLOCK_SIZE)) {
+          continue;
         }
+        if (n == changed.length) {
+          changed = Arrays.copyOf(changed, 2 * n);
+          contents = Arrays.copyOf(contents, 2 * n);
+        }
+        changed[n] = i;
+        contents[n] = Arrays.copyOfRange(flat, from, from + BLOCK_SIZE);
+        n++;
       }
     }
-    PageMap frozen;
-    if (sameShape && changed == 0) {
-      frozen = source;
-    } else if (sameShape) {
-      frozen = PageMap.fromFlat(blocks, nPages, source, changedChunks);
-    } else {
-      frozen = PageMap.fromFlat(blocks, nPages, null, null);
+    Arrays.fill(written, (byte) 0);
+    if (n > 0 || nPages != source.pageCount()) {
+      source = source.withBlocks(nPages, changed, contents, n);
     }
-    // Keep the blocks that changed lately, within the bound; the others stay the image's.
-    int kept = 0;
-    for (int k = 0; k < ownedCount; k++) {
-      if (unchangedFreezes[k] < KEEP_UNCHANGED_FREEZES && kept < MAX_KEPT_BLOCKS) {
-        blocks[owned[k]] = ownedBlocks[k];
-        owned[kept] = owned[k];
-        ownedBlocks[kept] = ownedBlocks[k];
-        unchangedFreezes[kept] = unchangedFreezes[k];
-        kept++;
-      }
-    }
-    Arrays.fill(ownedBlocks, kept, ownedCount, null);
-    ownedCount = kept;
-    source = frozen;
     sourcePages = nPages;
     clean = true;
-    return frozen;
+    return source;
   }
 
-  /** Blocks this memory owns (writes in place), including those kept past a freeze. */
-  int ownedBlockCount() {
-    return ownedCount;
+  /**
+   * The first marked block at or after {@code from}, or -1: eight marks at a time, so that a
+   * commit or a revert of a large heap costs little more than what the message wrote.
+   */
+  private int nextMarked(int from) {
+    int n = written.length;
+    int i = from;
+    for (; i < n && (i & 7) != 0; i++) {
+      if (written[i] != 0) {
+        return i;
+      }
+    }
+    while (i + 8 <= n && (long) LONG.get(written, i) == 0) {
+      i += 8;
+    }
+    for (; i < n; i++) {
+      if (written[i] != 0) {
+        return i;
+      }
+    }
+    return -1;
   }
 
-  /** Blocks copied for writing since the image was loaded. */
-  int dirtyBlocks() {
-    return dirtyBlocks;
+  /** Blocks marked written since the memory last held its source (a load, revert or freeze). */
+  int writtenBlocks() {
+    int n = 0;
+    for (byte w : written) {
+      n += w == 0 ? 0 : 1;
+    }
+    return n;
+  }
+
+  /** Bytes of the working array: what the memory holds beyond its images. */
+  long physicalBytes() {
+    return flat.length;
   }
 
   @Override
@@ -282,15 +329,7 @@ final class PagedMemory implements Memory {
     if (wanted > maxPages) {
       return -1;
     }
-    int n = (int) wanted;
-    int nBlocks = n * BLOCKS_PER_PAGE;
-    if (nBlocks > blocks.length) {
-      long capacity = Math.min(Math.max((long) blocks.length * 2, nBlocks),
-          (long) maxPages * BLOCKS_PER_PAGE);
-      blocks = Arrays.copyOf(blocks, (int) capacity);
-    }
-    Arrays.fill(blocks, previous * BLOCKS_PER_PAGE, nBlocks, ZERO);
-    nPages = n;
+    nPages = (int) wanted; // the new pages are zeros beyond the array until used
     return previous;
   }
 
@@ -379,52 +418,38 @@ final class PagedMemory implements Memory {
         "out of bounds memory access: attempted to access address: " + addr + " size: " + size);
   }
 
-  private void checkBounds(int addr, int size) {
+  /** The access's unsigned address, after checking it lies inside the memory. */
+  private long checkBounds(int addr, int size) {
     long a = addr & 0xffff_ffffL;
     if (size < 0 || a + size > (long) nPages * PAGE_SIZE) {
       throw oob(a, size);
     }
+    return a;
   }
 
   /**
-   * Block {@code index} to write in place, copied first if not owned yet. Beyond the memory it
-   * throws an IndexOutOfBoundsException or NullPointerException (for {@link #translate}), or
-   * {@link #own} throws the trap.
+   * The slow path of an access the array's bounds check refused: traps outside the memory,
+   * otherwise grows the array to cover it (see the class note).
    */
-  private byte[] writableBlock(int index) {
-    byte[] block = blocks[index];
-    if (block.length == OWNED_LENGTH) {
-      return block;
-    }
-    return own(index);
+  private void ensureAccess(int addr, int size) {
+    ensurePhysical(checkBounds(addr, size) + size);
   }
 
-  private byte[] own(int index) {
-    if (index < 0 || index >= nPages * BLOCKS_PER_PAGE) {
-      throw oob(((long) index & 0xffff_ffffL) << BLOCK_SHIFT, 1);
+  private void ensurePhysical(long end) {
+    if (end <= flat.length) {
+      return;
     }
-    byte[] src = blocks[index];
-    byte[] copy = src == ZERO ? new byte[OWNED_LENGTH] : Arrays.copyOf(src, OWNED_LENGTH);
-    blocks[index] = copy;
-    if (ownedCount == owned.length) {
-      owned = Arrays.copyOf(owned, ownedCount * 2);
-      ownedBlocks = Arrays.copyOf(ownedBlocks, ownedCount * 2);
-      unchangedFreezes = Arrays.copyOf(unchangedFreezes, ownedCount * 2);
-    }
-    owned[ownedCount] = index;
-    ownedBlocks[ownedCount] = copy;
-    unchangedFreezes[ownedCount] = 0;
-    ownedCount++;
-    dirtyBlocks++;
-    clean = false;
-    return copy;
+    long size = (long) nPages * PAGE_SIZE;
+    long wanted = Math.max(end, Math.max(2L * flat.length, flat.length + MIN_PHYSICAL_GROWTH_BYTES));
+    long pages = (Math.min(wanted, size) + PAGE_SIZE - 1) / PAGE_SIZE;
+    resizePhysical(pages * PAGE_SIZE);
   }
 
-  private RuntimeException translate(RuntimeException e, int addr, int size) {
-    if (e instanceof IndexOutOfBoundsException || e instanceof NullPointerException) {
-      return oob(addr & 0xffff_ffffL, size);
+  private void markWritten(long addr, long size) {
+    if (size > 0) {
+      Arrays.fill(written, (int) (addr >>> BLOCK_SHIFT), (int) ((addr + size - 1) >>> BLOCK_SHIFT) + 1,
+          (byte) 1);
     }
-    return e;
   }
 
   @Override
@@ -432,38 +457,29 @@ final class PagedMemory implements Memory {
     if (offset < 0 || size < 0 || offset > data.length - size) {
       throw oob(offset, size);
     }
-    checkBounds(addr, size);
-    while (size > 0) {
-      int off = addr & BLOCK_MASK;
-      int n = Math.min(size, BLOCK_SIZE - off);
-      System.arraycopy(data, offset, writableBlock(addr >>> BLOCK_SHIFT), off, n);
-      addr += n;
-      offset += n;
-      size -= n;
-    }
+    long a = checkBounds(addr, size);
+    ensurePhysical(a + size);
+    System.arraycopy(data, offset, flat, (int) a, size);
+    markWritten(a, size);
   }
 
   @Override
   public byte read(int addr) {
     try {
-      return blocks[addr >>> BLOCK_SHIFT][addr & BLOCK_MASK];
-    } catch (RuntimeException e) {
-      throw translate(e, addr, 1);
+      return flat[addr];
+    } catch (IndexOutOfBoundsException e) {
+      ensureAccess(addr, 1);
+      return flat[addr];
     }
   }
 
   @Override
   public byte[] readBytes(int addr, int len) {
-    checkBounds(addr, len);
+    long a = checkBounds(addr, len);
     byte[] out = new byte[len];
-    int pos = 0;
-    while (len > 0) {
-      int off = addr & BLOCK_MASK;
-      int n = Math.min(len, BLOCK_SIZE - off);
-      System.arraycopy(blocks[addr >>> BLOCK_SHIFT], off, out, pos, n);
-      addr += n;
-      pos += n;
-      len -= n;
+    long present = Math.min(len, flat.length - a); // beyond the array: zeros
+    if (present > 0) {
+      System.arraycopy(flat, (int) a, out, 0, (int) present);
     }
     return out;
   }
@@ -471,40 +487,33 @@ final class PagedMemory implements Memory {
   @Override
   public void writeByte(int addr, byte data) {
     try {
-      writableBlock(addr >>> BLOCK_SHIFT)[addr & BLOCK_MASK] = data;
-    } catch (RuntimeException e) {
-      throw translate(e, addr, 1);
+      flat[addr] = data;
+    } catch (IndexOutOfBoundsException e) {
+      ensureAccess(addr, 1);
+      flat[addr] = data;
     }
+    written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public void writeShort(int addr, short data) {
-    int off = addr & BLOCK_MASK;
-    if (off <= BLOCK_SIZE - 2) {
-      try {
-        SHORT.set(writableBlock(addr >>> BLOCK_SHIFT), off, data);
-      } catch (RuntimeException e) {
-        throw translate(e, addr, 2);
-      }
-    } else {
-      checkBounds(addr, 2);
-      writeByte(addr, (byte) data);
-      writeByte(addr + 1, (byte) (data >>> 8));
+    try {
+      SHORT.set(flat, addr, data);
+    } catch (IndexOutOfBoundsException e) {
+      ensureAccess(addr, 2);
+      SHORT.set(flat, addr, data);
     }
+    written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public short readShort(int addr) {
-    int off = addr & BLOCK_MASK;
-    if (off <= BLOCK_SIZE - 2) {
-      try {
-        return (short) SHORT.get(blocks[addr >>> BLOCK_SHIFT], off);
-      } catch (RuntimeException e) {
-        throw translate(e, addr, 2);
-      }
+    try {
+      return (short) SHORT.get(flat, addr);
+    } catch (IndexOutOfBoundsException e) {
+      ensureAccess(addr, 2);
+      return (short) SHORT.get(flat, addr);
     }
-    checkBounds(addr, 2);
-    return (short) ((read(addr) & 0xff) | ((read(addr + 1) & 0xff) << 8));
   }
 
   @Override
@@ -514,72 +523,44 @@ final class PagedMemory implements Memory {
 
   @Override
   public void writeI32(int addr, int data) {
-    int off = addr & BLOCK_MASK;
-    if (off <= BLOCK_SIZE - 4) {
-      try {
-        INT.set(writableBlock(addr >>> BLOCK_SHIFT), off, data);
-      } catch (RuntimeException e) {
-        throw translate(e, addr, 4);
-      }
-    } else {
-      checkBounds(addr, 4);
-      for (int i = 0; i < 4; i++) {
-        writeByte(addr + i, (byte) (data >>> (8 * i)));
-      }
+    try {
+      INT.set(flat, addr, data);
+    } catch (IndexOutOfBoundsException e) {
+      ensureAccess(addr, 4);
+      INT.set(flat, addr, data);
     }
+    written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public int readInt(int addr) {
-    int off = addr & BLOCK_MASK;
-    if (off <= BLOCK_SIZE - 4) {
-      try {
-        return (int) INT.get(blocks[addr >>> BLOCK_SHIFT], off);
-      } catch (RuntimeException e) {
-        throw translate(e, addr, 4);
-      }
+    try {
+      return (int) INT.get(flat, addr);
+    } catch (IndexOutOfBoundsException e) {
+      ensureAccess(addr, 4);
+      return (int) INT.get(flat, addr);
     }
-    checkBounds(addr, 4);
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-      v |= (read(addr + i) & 0xff) << (8 * i);
-    }
-    return v;
   }
 
   @Override
   public void writeLong(int addr, long data) {
-    int off = addr & BLOCK_MASK;
-    if (off <= BLOCK_SIZE - 8) {
-      try {
-        LONG.set(writableBlock(addr >>> BLOCK_SHIFT), off, data);
-      } catch (RuntimeException e) {
-        throw translate(e, addr, 8);
-      }
-    } else {
-      checkBounds(addr, 8);
-      for (int i = 0; i < 8; i++) {
-        writeByte(addr + i, (byte) (data >>> (8 * i)));
-      }
+    try {
+      LONG.set(flat, addr, data);
+    } catch (IndexOutOfBoundsException e) {
+      ensureAccess(addr, 8);
+      LONG.set(flat, addr, data);
     }
+    written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public long readLong(int addr) {
-    int off = addr & BLOCK_MASK;
-    if (off <= BLOCK_SIZE - 8) {
-      try {
-        return (long) LONG.get(blocks[addr >>> BLOCK_SHIFT], off);
-      } catch (RuntimeException e) {
-        throw translate(e, addr, 8);
-      }
+    try {
+      return (long) LONG.get(flat, addr);
+    } catch (IndexOutOfBoundsException e) {
+      ensureAccess(addr, 8);
+      return (long) LONG.get(flat, addr);
     }
-    checkBounds(addr, 8);
-    long v = 0;
-    for (int i = 0; i < 8; i++) {
-      v |= (read(addr + i) & 0xffL) << (8 * i);
-    }
-    return v;
   }
 
   @Override
@@ -615,51 +596,25 @@ final class PagedMemory implements Memory {
   @Override
   public void fill(byte value, int fromIndex, int toIndex) {
     int size = toIndex - fromIndex;
-    checkBounds(fromIndex, size);
-    int addr = fromIndex;
-    while (size > 0) {
-      int off = addr & BLOCK_MASK;
-      int n = Math.min(size, BLOCK_SIZE - off);
-      int block = addr >>> BLOCK_SHIFT;
-      if (!(value == 0 && blocks[block] == ZERO)) {
-        Arrays.fill(writableBlock(block), off, off + n, value);
-      }
-      addr += n;
-      size -= n;
+    long a = checkBounds(fromIndex, size);
+    long end = a + size;
+    if (value == 0) {
+      end = Math.min(end, flat.length); // beyond the array it is zeros already
+    } else {
+      ensurePhysical(end);
+    }
+    if (end > a) {
+      Arrays.fill(flat, (int) a, (int) end, value);
+      markWritten(a, end - a);
     }
   }
 
   @Override
   public void copy(int dest, int src, int size) {
-    checkBounds(dest, size);
-    checkBounds(src, size);
-    // In chunks through a small buffer, backwards when the ranges overlap with dest after src.
-    byte[] buf = new byte[Math.min(size, PAGE_SIZE)];
-    if (Integer.compareUnsigned(dest, src) <= 0) {
-      for (int done = 0; done < size; ) {
-        int n = Math.min(buf.length, size - done);
-        copyChunk(src + done, dest + done, n, buf);
-        done += n;
-      }
-    } else {
-      for (int left = size; left > 0; ) {
-        int n = Math.min(buf.length, left);
-        left -= n;
-        copyChunk(src + left, dest + left, n, buf);
-      }
-    }
-  }
-
-  private void copyChunk(int src, int dest, int n, byte[] buf) {
-    int pos = 0;
-    int a = src;
-    while (pos < n) {
-      int off = a & BLOCK_MASK;
-      int k = Math.min(n - pos, BLOCK_SIZE - off);
-      System.arraycopy(blocks[a >>> BLOCK_SHIFT], off, buf, pos, k);
-      pos += k;
-      a += k;
-    }
-    write(dest, buf, 0, n);
+    long d = checkBounds(dest, size);
+    long s = checkBounds(src, size);
+    ensurePhysical(Math.max(d, s) + size);
+    System.arraycopy(flat, (int) s, flat, (int) d, size); // as if through a buffer when overlapping
+    markWritten(d, size);
   }
 }

@@ -73,8 +73,8 @@ public final class WasmEngine implements AutoCloseable {
     this.validator = new ModuleValidator(b.moduleLimits);
     this.instrumenter = b.instrumenter;
     this.diskCache = b.moduleCacheDir == null ? null : new CompiledClassCache(b.moduleCacheDir);
-    this.instances = new InstancePool(b.maxIdleInstances);
-    this.replicatedInstances = new InstancePool(b.maxIdleInstances);
+    this.instances = new InstancePool(b.maxIdleInstances, b.maxIdleHeapBytes);
+    this.replicatedInstances = new InstancePool(b.maxIdleInstances, b.maxIdleHeapBytes);
     AtomicInteger n = new AtomicInteger();
     long stack = b.threadStackBytes;
     this.executor = Executors.newFixedThreadPool(b.executionThreads,
@@ -763,6 +763,7 @@ public final class WasmEngine implements AutoCloseable {
     private int executionThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private long threadStackBytes = 256L << 20;
     private int maxIdleInstances = 16;
+    private long maxIdleHeapBytes = 512L << 20;
     private int requestThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private int maxQueuedRequests = 10_000;
 
@@ -777,6 +778,19 @@ public final class WasmEngine implements AutoCloseable {
         throw new IllegalArgumentException("maxIdleInstances must not be negative");
       }
       this.maxIdleInstances = maxIdleInstances;
+      return this;
+    }
+
+    /**
+     * The idle instances of each of the two pools hold at most this many bytes of heap (an idle
+     * instance keeps a working copy of its canister's heap, so that the canister's next message
+     * starts without copying it).
+     */
+    public Builder withMaxIdleHeapBytes(long maxIdleHeapBytes) {
+      if (maxIdleHeapBytes < 0) {
+        throw new IllegalArgumentException("maxIdleHeapBytes must not be negative");
+      }
+      this.maxIdleHeapBytes = maxIdleHeapBytes;
       return this;
     }
 

@@ -181,6 +181,23 @@ class InstanceReuseTest {
   }
 
   @Test
+  void idleInstancesHoldAtMostTheBoundOfHeapBytes() {
+    // After a "poke" an idle instance holds its one-page heap's working bytes: 64 KiB.
+    for (long bound : new long[] {65_535, 65_536}) {
+      try (WasmEngine engine = WasmEngine.builder().withExecutionThreads(1)
+          .withThreadStackBytes(64L << 20).withMaxIdleHeapBytes(bound).build()) {
+        CanisterModule module = engine.load(WasmTestSupport.wasm(WRITER));
+        CanisterState installed = install(engine, module);
+        for (int i = 0; i < 4; i++) {
+          assertThat(ints(reply(query(engine, module, installed, "poke")))).containsExactly(0, 0, 1);
+        }
+        assertThat(engine.stats().instancesReused()).as("bound %d", bound)
+            .isEqualTo(bound < 65_536 ? 0 : 3);
+      }
+    }
+  }
+
+  @Test
   void updatesOnReusedInstancesReachTheStatesAndCountsOfNewInstances() throws Exception {
     byte[] counter;
     try (java.io.InputStream in = getClass().getResourceAsStream("/motoko/counter.wasm")) {

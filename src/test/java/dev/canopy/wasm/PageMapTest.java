@@ -3,6 +3,7 @@ package dev.canopy.wasm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.WasmRuntimeException;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -143,8 +144,8 @@ class PageMapTest {
     writer.writeLong(8, 10L); // the writer keeps its blocks and writes them in place
     a.writeLong(8, 20L);
     a.writeLong(65536 + 4095, 21L);
-    assertThat(writer.dirtyBlocks()).isEqualTo(3);
-    assertThat(a.dirtyBlocks()).isEqualTo(3);
+    assertThat(writer.writtenBlocks()).isEqualTo(1);
+    assertThat(a.writtenBlocks()).as("a write across two blocks marks where it starts").isEqualTo(2);
     assertThat(writer.readLong(8)).isEqualTo(10L);
     assertThat(a.readLong(8)).isEqualTo(20L);
     assertThat(b.readLong(8)).isEqualTo(1L);
@@ -171,12 +172,15 @@ class PageMapTest {
       memory.writeI32(10, 100 + round);
       memory.writeI32(65536, 7);
       memory.writeLong(4094, -1L); // across two blocks
-      assertThat(memory.dirtyBlocks()).isEqualTo(3);
+      assertThat(memory.writtenBlocks()).isEqualTo(2);
       PageMap after = memory.freeze();
+      byte[] spanning = new byte[8];
+      after.read(4094, spanning, 0, 8);
+      assertThat(spanning).as("the block the write ended in").containsOnly((byte) -1);
       memory.beginExecution();
       memory.writeI32(10, 555); // in place: the frozen version has its own copy
       memory.reset(image, 8);
-      assertThat(memory.dirtyBlocks()).isZero();
+      assertThat(memory.writtenBlocks()).isZero();
       int[] values = new int[1];
       byte[] four = new byte[4];
       after.read(10, four, 0, 4);
@@ -217,14 +221,16 @@ class PageMapTest {
     memory.beginExecution();
     memory.writeI32(10, 11);
     memory.writeI32(5 * 4096, 12);
-    assertThat(memory.dirtyBlocks()).isEqualTo(2);
+    assertThat(memory.writtenBlocks()).isEqualTo(2);
     PageMap first = memory.freeze();
+    long physical = memory.physicalBytes();
     memory.reset(first, 8);
-    assertThat(memory.dirtyBlocks()).isZero();
+    assertThat(memory.writtenBlocks()).isZero();
     memory.beginExecution();
     memory.writeI32(10, 21);
     memory.writeI32(5 * 4096, 22);
-    assertThat(memory.dirtyBlocks()).as("blocks kept past the freeze: no copy").isZero();
+    assertThat(memory.writtenBlocks()).isEqualTo(2);
+    assertThat(memory.physicalBytes()).as("written in place: no new array").isEqualTo(physical);
     PageMap second = memory.freeze();
     assertThat(readInt(image, 10)).isEqualTo(1);
     assertThat(readInt(first, 10)).isEqualTo(11);
@@ -265,34 +271,54 @@ class PageMapTest {
   }
 
   @Test
-  void blocksKeptPastAFreezeStayBoundedByWhatRecentMessagesChanged() {
-    PageMap image = imageWith(64, 0, 1);
-    PagedMemory memory = PagedMemory.restore(image, 1, 64);
-    for (int round = 0; round < 200; round++) {
-      memory.reset(image, 64);
-      memory.beginExecution();
-      memory.writeI32(0, round); // the same block every message
-      memory.writeI32((round + 1) * 4096, round + 1); // a new block every message
-      image = memory.freeze();
-      // Block 0, and the new blocks of the messages that have not given them up yet.
-      assertThat(memory.ownedBlockCount()).as("round %d", round)
-          .isLessThanOrEqualTo(1 + PagedMemory.KEEP_UNCHANGED_FREEZES);
-    }
-    assertThat(readInt(image, 0)).isEqualTo(199);
-    assertThat(readInt(image, 200 * 4096)).isEqualTo(200);
-    assertThat(readInt(image, 7 * 4096)).isEqualTo(7);
-    // One message writing many blocks keeps at most the bound of them.
-    memory.reset(image, 64);
+  void aResetCopiesOnlyTheChunksTheImagesDoNotShareOrTheMemoryWrote() {
+    // 130 pages: chunks of 1,024 blocks (64 pages) 0, 1 and 2.
+    PageMap a = imageWith(130, 8, 1, 70 * 65536, 2, 129 * 65536, 3);
+    PagedMemory memory = PagedMemory.restore(a, 1, 130);
     memory.beginExecution();
-    for (int b = 0; b < 1000; b++) {
-      memory.writeI32(b * 4096 + 8, b);
-    }
-    PageMap big = memory.freeze();
-    assertThat(memory.ownedBlockCount()).isEqualTo(PagedMemory.MAX_KEPT_BLOCKS);
-    memory.reset(big, 64);
-    for (int b = 0; b < 1000; b++) {
-      assertThat(memory.readInt(b * 4096 + 8)).isEqualTo(b);
-      assertThat(readInt(big, b * 4096 + 8)).isEqualTo(b);
-    }
+    memory.writeI32(70 * 65536, 20); // chunk 1 only
+    PageMap b = memory.freeze();
+    assertThat(PageMap.sameChunk(a, b, 0)).isTrue();
+    assertThat(PageMap.sameChunk(a, b, 70 * 16)).isFalse();
+    memory.reset(a, 130);
+    assertThat(memory.readInt(70 * 65536)).isEqualTo(2);
+    memory.beginExecution();
+    memory.writeI32(8, 100); // chunk 0, shared by a and b: written, so it must be copied back
+    memory.writeI32(129 * 65536, 300);
+    memory.reset(b, 130);
+    assertThat(memory.readInt(8)).isEqualTo(1);
+    assertThat(memory.readInt(70 * 65536)).isEqualTo(20);
+    assertThat(memory.readInt(129 * 65536)).isEqualTo(3);
+    assertThat(memory.freeze()).as("holds b exactly").isSameAs(b);
+  }
+
+  @Test
+  void aGrowBombAllocatesNothingAndTheArrayCoversOnlyThePagesUsed() {
+    PagedMemory memory = PagedMemory.fresh(1, Memory.RUNTIME_MAX_PAGES);
+    assertThat(memory.physicalBytes()).isZero();
+    assertThat(memory.grow(30_000)).isEqualTo(1);
+    assertThat(memory.physicalBytes()).isZero();
+    assertThat(memory.readBytes(29_999 * 65536, 16)).as("unused pages read as zeros")
+        .containsOnly((byte) 0);
+    memory.writeI32(3 << 20, 42);
+    assertThat(memory.physicalBytes()).isBetween((3L << 20) + 4, 4L << 20);
+    PageMap image = memory.freeze();
+    assertThat(image.pageCount()).isEqualTo(30_001);
+    assertThat(image.materializedPages()).isEqualTo(1);
+    PagedMemory restored = PagedMemory.restore(image, 1, Memory.RUNTIME_MAX_PAGES);
+    assertThat(restored.physicalBytes()).isEqualTo((3L << 20) + 65536);
+    assertThat(restored.readInt(3 << 20)).isEqualTo(42);
+    assertThat(memory.grow(Memory.RUNTIME_MAX_PAGES)).as("past the limit").isEqualTo(-1);
+  }
+
+  @Test
+  void aResetToASmallerImageGivesUpTheLargerArray() {
+    PageMap small = imageWith(2, 100, 7);
+    PagedMemory memory = PagedMemory.restore(imageWith(8, 7 * 65536, 5), 1, 8);
+    assertThat(memory.physicalBytes()).isEqualTo(8 * 65536);
+    memory.reset(small, 8);
+    assertThat(memory.physicalBytes()).isLessThanOrEqualTo(2 * 65536);
+    assertThat(memory.readInt(100)).isEqualTo(7);
+    assertThatThrownBy(() -> memory.readInt(2 * 65536)).isInstanceOf(WasmRuntimeException.class);
   }
 }
