@@ -89,11 +89,6 @@ final class InstancePool {
     return idleCount;
   }
 
-  /** Heap bytes the idle instances hold. */
-  synchronized long idleHeapBytes() {
-    return idleHeapBytes;
-  }
-
   /** Executions that took an idle instance, and instances given back for reuse. */
   synchronized long reused() {
     return reused;
