@@ -225,7 +225,7 @@ final class PagedMemory implements Memory {
     }
     nPages = sourcePages;
     for (int m = nextMarked(0); m >= 0; m = nextMarked(m + 1)) {
-      for (int i = m; i <= m + 1 && i < blockCount(); i++) { // the block and the one after it
+      for (int i = m; i <= lastWrittenFrom(m); i++) {
         byte[] b = source.blockOrNull(i);
         System.arraycopy(b == null ? ZERO : b, 0, flat, i << BLOCK_SHIFT, BLOCK_SIZE);
       }
@@ -253,9 +253,7 @@ final class PagedMemory implements Memory {
     byte[][] contents = new byte[16][];
     int n = 0;
     for (int m = nextMarked(0); m >= 0; m = nextMarked(m + 1)) {
-      // The marked block, and the one after it unless marked itself (the loop gets to it).
-      int last = m + 1 < blockCount() && written[m + 1] == 0 ? m + 1 : m;
-      for (int i = m; i <= last; i++) {
+      for (int i = m; i <= lastWrittenFrom(m); i++) {
         byte[] before = source.blockOrNull(i);
         int from = i << BLOCK_SHIFT;
         if (Arrays.equals(flat, from, from + BLOCK_SIZE, before == null ? ZERO : before, 0,
@@ -278,6 +276,14 @@ final class PagedMemory implements Memory {
     sourcePages = nPages;
     clean = true;
     return source;
+  }
+
+  /**
+   * The last block that marked block {@code m} stands for: the block after it, where a write may
+   * end, unless that one is marked itself (the scan gets to it next) or beyond the array.
+   */
+  private int lastWrittenFrom(int m) {
+    return m + 1 < blockCount() && written[m + 1] == 0 ? m + 1 : m;
   }
 
   /**
