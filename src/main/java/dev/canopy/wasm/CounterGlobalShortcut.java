@@ -79,12 +79,16 @@ final class CounterGlobalShortcut {
     return -1;
   }
 
-  /** A result of {@link #compile}: Chicory's class payload, rewritten, and how many accesses. */
-  record Compiled(byte[] payload, int rewrittenAccesses) {}
+  /**
+   * A result of {@link #compile}: Chicory's class payload, rewritten, how many counter accesses it
+   * rewrote and how many comparisons it fused with their branches ({@link FusedComparisons}).
+   */
+  record Compiled(byte[] payload, int rewrittenAccesses, int fusedComparisons) {}
 
   /**
    * Compiles {@code module} (no interpreter fallback), rewrites the accesses to global {@code
-   * counterGlobal}, and returns the classes in the form Chicory's {@code Cache} takes them.
+   * counterGlobal}, fuses comparisons with the branches they decide ({@link FusedComparisons}),
+   * and returns the classes in the form Chicory's {@code Cache} takes them.
    */
   static Compiled compile(WasmModule module, int counterGlobal) {
     var result = Compiler.builder(module)
@@ -95,16 +99,19 @@ final class CounterGlobalShortcut {
     ClassCollector collector = result.collector();
     Map<String, byte[]> rewritten = new LinkedHashMap<>();
     int count = 0;
+    int fused = 0;
     for (var e : collector.classBytes().entrySet()) {
       ClassReader reader = new ClassReader(e.getValue());
-      // Note: the rewrite only shortens the operand stack, so the recorded maximums stay valid.
-      ClassWriter writer = new ClassWriter(reader, 0);
-      Rewriter rewriter = new Rewriter(writer, counterGlobal);
+      // Note: a fused unsigned comparison needs more operand stack than the call it replaces.
+      ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
+      FusedComparisons fusion = new FusedComparisons(writer);
+      Rewriter rewriter = new Rewriter(fusion, counterGlobal);
       reader.accept(rewriter, 0);
       count += rewriter.count;
-      rewritten.put(e.getKey(), rewriter.count == 0 ? e.getValue() : writer.toByteArray());
+      fused += fusion.count;
+      rewritten.put(e.getKey(), rewriter.count == 0 && fusion.count == 0 ? e.getValue() : writer.toByteArray());
     }
-    return new Compiled(payload(collector.mainClassName(), rewritten), count);
+    return new Compiled(payload(collector.mainClassName(), rewritten), count, fused);
   }
 
   /**
@@ -142,34 +149,35 @@ final class CounterGlobalShortcut {
      * Holds back a constant equal to the counter's index, and an {@code aload} of the instance
      * right after it, until the next instruction shows whether they start a global access.
      */
-    private final class MethodRewriter extends MethodVisitor {
+    private final class MethodRewriter extends PeepholeMethodVisitor {
       private final int memorySlot;
       private final int instanceSlot;
       private boolean heldIndex;
       private boolean heldInstance;
 
       MethodRewriter(MethodVisitor next, int memorySlot) {
-        super(Opcodes.ASM9, next);
+        super(next);
         this.memorySlot = memorySlot;
         this.instanceSlot = memorySlot + 1;
       }
 
-      private void flush() {
+      @Override
+      void flush() {
         if (heldIndex) {
           heldIndex = false;
           if (counterGlobal <= 5) {
-            super.visitInsn(Opcodes.ICONST_0 + counterGlobal);
+            mv.visitInsn(Opcodes.ICONST_0 + counterGlobal);
           } else if (counterGlobal <= Byte.MAX_VALUE) {
-            super.visitIntInsn(Opcodes.BIPUSH, counterGlobal);
+            mv.visitIntInsn(Opcodes.BIPUSH, counterGlobal);
           } else if (counterGlobal <= Short.MAX_VALUE) {
-            super.visitIntInsn(Opcodes.SIPUSH, counterGlobal);
+            mv.visitIntInsn(Opcodes.SIPUSH, counterGlobal);
           } else {
-            super.visitLdcInsn(counterGlobal);
+            mv.visitLdcInsn(counterGlobal);
           }
         }
         if (heldInstance) {
           heldInstance = false;
-          super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+          mv.visitVarInsn(Opcodes.ALOAD, instanceSlot);
         }
       }
 
@@ -224,94 +232,14 @@ final class CounterGlobalShortcut {
         if (heldIndex && heldInstance && opcode == Opcodes.INVOKESTATIC && (read || write)) {
           heldIndex = false;
           heldInstance = false;
-          super.visitVarInsn(Opcodes.ALOAD, memorySlot);
-          super.visitMethodInsn(Opcodes.INVOKESTATIC, ACCESS, read ? "read" : "write",
+          mv.visitVarInsn(Opcodes.ALOAD, memorySlot);
+          mv.visitMethodInsn(Opcodes.INVOKESTATIC, ACCESS, read ? "read" : "write",
               read ? "(L" + MEMORY + ";)J" : "(JL" + MEMORY + ";)V", false);
           count++;
           return;
         }
         flush();
         super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
-      }
-
-      // Every other instruction, label or frame ends a pattern.
-
-      @Override
-      public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
-        flush();
-        super.visitFieldInsn(opcode, owner, name, descriptor);
-      }
-
-      @Override
-      public void visitTypeInsn(int opcode, String type) {
-        flush();
-        super.visitTypeInsn(opcode, type);
-      }
-
-      @Override
-      public void visitJumpInsn(int opcode, Label label) {
-        flush();
-        super.visitJumpInsn(opcode, label);
-      }
-
-      @Override
-      public void visitLabel(Label label) {
-        flush();
-        super.visitLabel(label);
-      }
-
-      @Override
-      public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
-        flush();
-        super.visitFrame(type, numLocal, local, numStack, stack);
-      }
-
-      @Override
-      public void visitIincInsn(int varIndex, int increment) {
-        flush();
-        super.visitIincInsn(varIndex, increment);
-      }
-
-      @Override
-      public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
-        flush();
-        super.visitTableSwitchInsn(min, max, dflt, labels);
-      }
-
-      @Override
-      public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
-        flush();
-        super.visitLookupSwitchInsn(dflt, keys, labels);
-      }
-
-      @Override
-      public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
-        flush();
-        super.visitMultiANewArrayInsn(descriptor, numDimensions);
-      }
-
-      @Override
-      public void visitInvokeDynamicInsn(String name, String descriptor, Handle bootstrap, Object... args) {
-        flush();
-        super.visitInvokeDynamicInsn(name, descriptor, bootstrap, args);
-      }
-
-      @Override
-      public void visitLineNumber(int line, Label start) {
-        flush();
-        super.visitLineNumber(line, start);
-      }
-
-      @Override
-      public void visitTryCatchBlock(Label start, Label end, Label handler, String type) {
-        flush();
-        super.visitTryCatchBlock(start, end, handler, type);
-      }
-
-      @Override
-      public void visitMaxs(int maxStack, int maxLocals) {
-        flush();
-        super.visitMaxs(maxStack, maxLocals);
       }
     }
   }

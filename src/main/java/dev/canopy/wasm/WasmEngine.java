@@ -258,7 +258,8 @@ public final class WasmEngine implements AutoCloseable {
   }
 
   private static String cacheKey(String kind, String rewriter, byte[] digest) {
-    return CompiledClassCache.COMPILER_VERSION + "+" + CounterGlobalShortcut.VERSION + "/" + kind + "/"
+    return CompiledClassCache.COMPILER_VERSION + "+" + CounterGlobalShortcut.VERSION + "+"
+        + FusedComparisons.VERSION + "/" + kind + "/"
         + rewriter + "/"
         + Hex.encode(digest);
   }
