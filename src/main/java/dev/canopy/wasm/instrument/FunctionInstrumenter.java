@@ -35,8 +35,9 @@ import java.util.Arrays;
  * #computeNeeds}).
  *
  * <p>Checkpoints compare the counter with the soft limit and, below it, sync and trap if the
- * counter is negative: at function entry, at loop headers, and at exits ({@code return}, the final
- * end) where the counter leaves from the local. An exit the counter reaches in the global (after a
+ * counter is negative (a slow path that loop headers and exits call in a function added to the
+ * module, see {@link #writeCheckpoint}): at function entry, at loop headers, and at exits ({@code
+ * return}, the final end) where the counter leaves from the local. An exit the counter reaches in the global (after a
  * call, directly or through a join that keeps it there) passes none: a negative counter it hands
  * back is turned into a trap by the next checkpoint, call to the host or table, or the wrapper the
  * host called (it checks after the call). So a run that returns has a counter of at least 0, and
@@ -124,6 +125,8 @@ final class FunctionInstrumenter {
   private final int[] wrapperOf;
   /** For every function index, whether its extended form returns the counter as a result. */
   private final boolean[] returnsCounter;
+  /** The index of the checkpoint's slow path ({@link #writeCheckpointFunction}). */
+  private final int checkpointFunction;
 
   // Per-body scratch, reused across bodies.
   private int[] opcodes = new int[1024];
@@ -161,7 +164,8 @@ final class FunctionInstrumenter {
       int typeCount,
       int importedFunctionCount,
       int[] wrapperOf,
-      boolean[] returnsCounter) {
+      boolean[] returnsCounter,
+      int checkpointFunction) {
     this.costs = costs;
     this.counterGlobal = counterGlobal;
     this.depthGlobal = depthGlobal;
@@ -170,6 +174,7 @@ final class FunctionInstrumenter {
     this.importedFunctionCount = importedFunctionCount;
     this.wrapperOf = wrapperOf;
     this.returnsCounter = returnsCounter;
+    this.checkpointFunction = checkpointFunction;
   }
 
   /**
@@ -214,7 +219,7 @@ final class FunctionInstrumenter {
       if ((flag & BLOCK_START) != 0) {
         if ((flag & LOOP_BODY) != 0 || i == 0) {
           // A loop header is a join: every edge into it brings the counter into the local.
-          writeCheckpoint(body, blockCosts[i], locals);
+          writeCheckpoint(body, blockCosts[i], locals, i > 0);
           state = IN_LOCAL;
         } else if (blockCosts[i] > 0) {
           state = need(body, state, IN_LOCAL, locals);
@@ -680,7 +685,7 @@ final class FunctionInstrumenter {
    */
   private byte exit(ByteSink out, byte state, byte exitNeed, MeterLocals locals) {
     if (exitNeed == IN_GLOBAL && (state & IN_GLOBAL) == 0) {
-      writeCheckpoint(out, 0, locals);
+      writeCheckpoint(out, 0, locals, true);
     }
     return need(out, state, exitNeed, locals);
   }
@@ -741,7 +746,7 @@ final class FunctionInstrumenter {
    */
   private void writeCounterResult(ByteSink out, MeterLocals locals, boolean counterResult) {
     if (counterResult) {
-      writeCheckpoint(out, 0, locals);
+      writeCheckpoint(out, 0, locals, true);
       out.writeByte(OP_LOCAL_GET).writeU32(locals.counter());
     }
   }
@@ -756,9 +761,18 @@ final class FunctionInstrumenter {
 
   /**
    * counter -= cost; if (counter < limit) { sync; trap if counter < 0; limit = max(counter -
-   * interval, 0) }.
+   * interval, 0) }: that slow path written in place at a function's entry, and as a call of the
+   * checkpoint function ({@link #writeCheckpointFunction}) at loop headers and exits.
+   *
+   * <p>Note: where C2 finds the call hot (an inner loop's header) it inlines it, which is as fast
+   * as the slow path written in place; where the call is cold (an outer loop's header, an exit)
+   * it stays a call. Written in place at a cold checkpoint, the slow path's trap branch alone
+   * made C2 compile the stream workload's inner loops about twice as slow (2.0-2.9x plain,
+   * against 1.0x as a call; bench/RESULTS.md, "the checkpoint's slow path out of line"). A
+   * function's entry keeps it in place: fib, whose entries are its only hot checkpoints, ran
+   * 5-10% slower with the call there.
    */
-  private void writeCheckpoint(ByteSink out, long cost, MeterLocals locals) {
+  private void writeCheckpoint(ByteSink out, long cost, MeterLocals locals, boolean outOfLine) {
     int counter = locals.counter();
     int limit = locals.limit();
     out.writeByte(OP_LOCAL_GET).writeU32(counter);
@@ -770,6 +784,21 @@ final class FunctionInstrumenter {
     out.writeByte(OP_LOCAL_GET).writeU32(limit);
     out.writeByte(OP_I64_LT_S);
     out.writeByte(InstructionDecoder.IF).writeByte(BLOCK_TYPE_EMPTY);
+    if (outOfLine) {
+      out.writeByte(OP_LOCAL_GET).writeU32(counter);
+      out.writeByte(OP_LOCAL_GET).writeU32(locals.depth());
+      out.writeByte(InstructionDecoder.CALL).writeU32(checkpointFunction);
+      out.writeByte(OP_LOCAL_SET).writeU32(limit);
+    } else {
+      writeCheckpointSlowPath(out, locals);
+    }
+    out.writeByte(InstructionDecoder.END);
+  }
+
+  /** sync; trap if counter < 0; limit = max(counter - interval, 0). */
+  private void writeCheckpointSlowPath(ByteSink out, MeterLocals locals) {
+    int counter = locals.counter();
+    int limit = locals.limit();
     writeSync(out, counter);
     writeCheck(out, locals);
     out.writeByte(OP_LOCAL_GET).writeU32(counter);
@@ -782,7 +811,22 @@ final class FunctionInstrumenter {
     out.writeByte(OP_I64_GT_S);
     out.writeByte(OP_SELECT);
     out.writeByte(OP_LOCAL_SET).writeU32(limit);
-    out.writeByte(InstructionDecoder.END);
+  }
+
+  /**
+   * Writes the code entry of the checkpoint function, of type (counter i64, depth i32) -> i64: the
+   * slow path of a checkpoint, returning the new soft limit. It charges nothing and calls nothing,
+   * so it adds no frame to the call depth.
+   */
+  void writeCheckpointFunction(ByteSink out) {
+    ByteSink body = new ByteSink(48);
+    MeterLocals params = new MeterLocals(0, 2, 1, -1);
+    body.writeU32(1).writeU32(1).writeByte(I64); // the limit
+    writeCheckpointSlowPath(body, params);
+    body.writeByte(OP_LOCAL_GET).writeU32(params.limit());
+    body.writeByte(InstructionDecoder.END);
+    out.writeU32(body.size());
+    out.writeBytes(body.toByteArray());
   }
 
   /** With the i32 size operand on top: counter -= size * perUnit, sync, trap if negative; size stays. */

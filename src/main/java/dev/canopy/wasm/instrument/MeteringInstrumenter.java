@@ -40,7 +40,9 @@ import java.util.function.IntUnaryOperator;
  * followed by the counter). Exported functions, the start function and functions in tables or
  * named by {@code ref.func} get wrappers with their original types, appended after all functions;
  * exports, element segments and {@code ref.func} name the wrappers, which take the counter and
- * depth from the globals and leave the counter in the global. New types are appended after the
+ * depth from the globals and leave the counter in the global. One more function, after the
+ * wrappers, holds the slow path of the counter's checkpoints (FunctionInstrumenter); nothing
+ * exports it or puts it in a table. New types are appended after the
  * existing ones; the "name" section keeps its function names, with local names moved past the new
  * parameters.
  *
@@ -67,9 +69,9 @@ public final class MeteringInstrumenter {
    * the digest of one instrumented module to this name, so a change of output without a new name
    * fails a test.
    */
-  public static final String SCHEME_VERSION = "call-params-lazy-4";
+  public static final String SCHEME_VERSION = "call-params-lazy-5";
   /** The scheme's name with {@link Builder#withCounterReturnedInGlobal} false. */
-  public static final String EXTRA_RESULT_SCHEME_VERSION = "call-params-result-4";
+  public static final String EXTRA_RESULT_SCHEME_VERSION = "call-params-result-5";
 
   private static final int EXPORT_KIND_FUNCTION = 0x00;
   private static final int EXPORT_KIND_GLOBAL = 0x03;
@@ -144,8 +146,9 @@ public final class MeteringInstrumenter {
       ModuleDecoder.FunctionType type = decoded.types().get(decoded.functionTypeIndices()[imported + i]);
       returnsCounter[imported + i] = returnsCounter(type, counterInGlobal);
     }
-    FunctionInstrumenter functions = new FunctionInstrumenter(
-        costTable, counterGlobal, depthGlobal, maxCallDepth, typeCount, imported, wrapperOf, returnsCounter);
+    int checkpointFunction = imported + defined + wrapperCount;
+    FunctionInstrumenter functions = new FunctionInstrumenter(costTable, counterGlobal, depthGlobal,
+        maxCallDepth, typeCount, imported, wrapperOf, returnsCounter, checkpointFunction);
     if (defined > 0) {
       // New types after the existing ones, in order of first use: each defined function's extended
       // type, then the block types of multi-value results.
@@ -175,10 +178,12 @@ public final class MeteringInstrumenter {
           newTypes.add(encodeType(new byte[0], decoded.types().get(typeIndex).results()));
         }
       }
+      int checkpointType = typeCount + newTypes.size();
+      newTypes.add(CHECKPOINT_TYPE);
       result = result.withSection(WasmModule.TYPE, appendTypes(module.section(WasmModule.TYPE), newTypes));
 
-      ByteSink declarations = new ByteSink(defined * 2 + wrapperCount * 2 + 8);
-      declarations.writeU32((long) defined + wrapperCount);
+      ByteSink declarations = new ByteSink(defined * 2 + wrapperCount * 2 + 12);
+      declarations.writeU32((long) defined + wrapperCount + 1);
       for (int i = 0; i < defined; i++) {
         declarations.writeU32(extendedType.get(decoded.functionTypeIndices()[imported + i]));
       }
@@ -187,12 +192,13 @@ public final class MeteringInstrumenter {
           declarations.writeU32(decoded.functionTypeIndices()[f]);
         }
       }
+      declarations.writeU32(checkpointType);
       result = result.withSection(WasmModule.FUNCTION, declarations.toByteArray());
 
       WasmModule.Section code = module.section(WasmModule.CODE);
       List<ModuleDecoder.CodeEntry> entries = decoded.code();
       ByteSink payload = new ByteSink(code.payloadSizeBytes() * 2 + 16);
-      payload.writeU32((long) defined + wrapperCount);
+      payload.writeU32((long) defined + wrapperCount + 1);
       for (int i = 0; i < defined; i++) {
         int typeIndex = decoded.functionTypeIndices()[imported + i];
         ModuleDecoder.FunctionType type = decoded.types().get(typeIndex);
@@ -206,6 +212,7 @@ public final class MeteringInstrumenter {
           functions.writeWrapper(paramCounts[f - imported], f, payload);
         }
       }
+      functions.writeCheckpointFunction(payload);
       result = result.withSection(WasmModule.CODE, payload.toByteArray());
 
       WasmModule.Section elements = module.section(WasmModule.ELEMENT);
@@ -338,6 +345,11 @@ public final class MeteringInstrumenter {
     }
     return result;
   }
+
+  /** The checkpoint's slow path: (counter i64, depth i32) -> new soft limit i64. */
+  private static final byte[] CHECKPOINT_TYPE = encodeType(
+      new byte[] {(byte) FunctionInstrumenter.I64, (byte) FunctionInstrumenter.I32},
+      new byte[] {(byte) FunctionInstrumenter.I64});
 
   // (global (mut i64) (i64.const 0)) (global (mut i32) (i32.const 0))
   private static final byte[] NEW_GLOBALS = {0x7E, 0x01, 0x42, 0x00, 0x0B, 0x7F, 0x01, 0x41, 0x00, 0x0B};

@@ -62,8 +62,8 @@ class InstrumentedSemanticsTest {
     InstrumentedModule instrumented = MeteringInstrumenter.builder().build().instrument(original);
     // Chicory's parser validates (types, stack heights, lanes) while decoding.
     var module = Parser.parse(instrumented.wasm());
-    // The extended function and the wrapper of its export.
-    assertThat(module.codeSection().functionBodies()).hasSize(2);
+    // The extended function, the wrapper of its export and the checkpoint's slow path.
+    assertThat(module.codeSection().functionBodies()).hasSize(3);
     assertThat(instrumented.originalInstructionCount()).isEqualTo(34);
   }
 }

@@ -257,6 +257,6 @@ class MeteringInstrumenterTest {
   }
 
   private static final String PINNED_OUTPUT =
-      "call-params-lazy-4 "
-      + "0e388ef3ba9dd62bc5a7dabc9b3a054fbceea05508df1dbd0294e116f9023395";
+      "call-params-lazy-5 "
+      + "e8cc3d47d67947bb41fdfa6a22fd5c5a19332a7ddb0109e131683b0744d68482";
 }
