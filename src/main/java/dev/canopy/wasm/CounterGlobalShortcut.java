@@ -87,8 +87,9 @@ final class CounterGlobalShortcut {
 
   /**
    * Compiles {@code module} (no interpreter fallback), rewrites the accesses to global {@code
-   * counterGlobal}, fuses comparisons with the branches they decide ({@link FusedComparisons}),
-   * and returns the classes in the form Chicory's {@code Cache} takes them.
+   * counterGlobal} (none if it is -1: see {@link #counterGlobal}), fuses comparisons with the
+   * branches they decide ({@link FusedComparisons}), and returns the classes in the form Chicory's
+   * {@code Cache} takes them. Every module the engine runs is compiled this way.
    */
   static Compiled compile(WasmModule module, int counterGlobal) {
     var result = Compiler.builder(module)
@@ -134,7 +135,7 @@ final class CounterGlobalShortcut {
       MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
       Type[] args = Type.getArgumentTypes(descriptor);
       int n = args.length;
-      if (n < 2 || args[n - 1].getSort() != Type.OBJECT || args[n - 2].getSort() != Type.OBJECT
+      if (counterGlobal < 0 || n < 2 || args[n - 1].getSort() != Type.OBJECT || args[n - 2].getSort() != Type.OBJECT
           || !args[n - 1].getInternalName().equals(INSTANCE) || !args[n - 2].getInternalName().equals(MEMORY)) {
         return next;
       }

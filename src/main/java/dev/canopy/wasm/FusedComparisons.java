@@ -18,8 +18,8 @@ import org.objectweb.asm.Opcodes;
  * comparison of that kind. A metered loop's checkpoint, whose comparisons are almost never true,
  * thereby taught C2 that {@code i64.lt_s} is never true in any code it inlined it into. Fused, each
  * branch has its own profile, in its own method. The semantics are the helpers' exactly. It runs
- * with the counter rewrite ({@link CounterGlobalShortcut#compile}), so on every module the engine
- * meters.
+ * with the counter rewrite ({@link CounterGlobalShortcut#compile}) on every module the engine
+ * compiles.
  */
 final class FusedComparisons extends ClassVisitor {
   /** Names the rewrite; part of the disk cache's key (with {@link CounterGlobalShortcut#VERSION}). */

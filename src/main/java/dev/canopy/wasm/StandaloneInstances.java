@@ -10,9 +10,9 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 
 /**
- * Modules without imports compiled and instantiated as the engine does (Chicory's compiler, the
- * engine's {@link PagedMemory}, and for an instrumented module the {@link CounterGlobalShortcut}),
- * for benchmarks and tests that run Wasm outside a canister.
+ * Modules without imports compiled and instantiated as the engine does (Chicory's compiler with
+ * the engine's rewrites of its code, {@link CounterGlobalShortcut#compile}, and the engine's {@link
+ * PagedMemory}), for benchmarks and tests that run Wasm outside a canister.
  */
 public final class StandaloneInstances {
   private StandaloneInstances() {}
@@ -32,21 +32,20 @@ public final class StandaloneInstances {
   public static Instance of(byte[] wasm, boolean counterThroughMemory) {
     WasmModule module = Parser.parse(wasm);
     int counterGlobal = counterThroughMemory ? CounterGlobalShortcut.counterGlobal(module) : -1;
-    var compiler = MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.FAIL);
-    if (counterGlobal >= 0) {
-      byte[] payload = CounterGlobalShortcut.compile(module, counterGlobal).payload();
-      compiler.withCache(new Cache() {
-        @Override
-        public byte[] get(String key) {
-          return payload;
-        }
+    byte[] payload = CounterGlobalShortcut.compile(module, counterGlobal).payload();
+    var compiler = MachineFactoryCompiler.builder(module)
+        .withInterpreterFallback(InterpreterFallback.FAIL)
+        .withCache(new Cache() {
+          @Override
+          public byte[] get(String key) {
+            return payload;
+          }
 
-        @Override
-        public void putIfAbsent(String key, byte[] value) {
-          throw new IllegalStateException("the rewritten classes were not used");
-        }
-      });
-    }
+          @Override
+          public void putIfAbsent(String key, byte[] value) {
+            throw new IllegalStateException("the rewritten classes were not used");
+          }
+        });
     PagedMemory[] memory = new PagedMemory[1];
     Instance instance = Instance.builder(module)
         .withMachineFactory(compiler.compile())

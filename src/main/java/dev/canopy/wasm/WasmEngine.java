@@ -208,27 +208,18 @@ public final class WasmEngine implements AutoCloseable {
     }
     WasmModule parsed;
     Function<Instance, Machine> factory;
-    CapturedClasses classes = new CapturedClasses();
+    byte[] payload;
     try {
       parsed = Parser.parse(runnable);
-      int counterGlobal = CounterGlobalShortcut.counterGlobal(parsed);
-      if (counterGlobal >= 0) {
-        // Compiled, rewritten, then loaded from the rewritten classes as from the disk cache.
-        byte[] payload = CounterGlobalShortcut.compile(parsed, counterGlobal).payload();
-        StoredClasses stored = new StoredClasses(payload);
-        factory = MachineFactoryCompiler.builder(parsed)
-            .withInterpreterFallback(InterpreterFallback.FAIL)
-            .withCache(stored)
-            .compile();
-        if (!stored.used) {
-          throw new IllegalStateException("the rewritten classes were not used");
-        }
-        classes.payload = payload;
-      } else {
-        factory = MachineFactoryCompiler.builder(parsed)
-            .withInterpreterFallback(InterpreterFallback.FAIL)
-            .withCache(classes)
-            .compile();
+      // Compiled, rewritten, then loaded from the rewritten classes as from the disk cache.
+      payload = CounterGlobalShortcut.compile(parsed, CounterGlobalShortcut.counterGlobal(parsed)).payload();
+      StoredClasses stored = new StoredClasses(payload);
+      factory = MachineFactoryCompiler.builder(parsed)
+          .withInterpreterFallback(InterpreterFallback.FAIL)
+          .withCache(stored)
+          .compile();
+      if (!stored.used) {
+        throw new IllegalStateException("the rewritten classes were not used");
       }
       compilations.incrementAndGet();
     } catch (RuntimeException e) {
@@ -250,9 +241,9 @@ public final class WasmEngine implements AutoCloseable {
         }
       }
     }
-    if (diskCache != null && classes.payload != null) {
+    if (diskCache != null) {
       storeInDiskCache(key, start, WasmBinary.read(runnable).withStubFunctionBodies(),
-          classes.payload);
+          payload);
     }
     return new LoadedModule(module, parsed, factory, start);
   }
@@ -322,21 +313,6 @@ public final class WasmEngine implements AutoCloseable {
         // the entry is rewritten after the compilation anyway
       }
       return null;
-    }
-  }
-
-  /** Keeps the classes Chicory hands its cache after compiling; never answers a lookup. */
-  private static final class CapturedClasses implements Cache {
-    byte[] payload;
-
-    @Override
-    public byte[] get(String key) {
-      return null;
-    }
-
-    @Override
-    public void putIfAbsent(String key, byte[] payload) {
-      this.payload = payload;
     }
   }
 

@@ -90,6 +90,10 @@ class CounterGlobalShortcutTest {
     assertThat(compiled.rewrittenAccesses()).isGreaterThan(5);
     var unrewritten = CounterGlobalShortcut.compile(module, Integer.MAX_VALUE);
     assertThat(unrewritten.rewrittenAccesses()).isZero();
+    // -1: a module whose counter is not reached through the memory; only comparisons are fused.
+    var noCounter = CounterGlobalShortcut.compile(module, -1);
+    assertThat(noCounter.rewrittenAccesses()).isZero();
+    assertThat(noCounter.fusedComparisons()).isEqualTo(compiled.fusedComparisons());
   }
 
   @Test
