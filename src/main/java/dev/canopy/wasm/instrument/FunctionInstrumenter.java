@@ -37,10 +37,10 @@ import java.util.Arrays;
  * <p>Checkpoints compare the counter with the soft limit and, below it, sync and trap if the
  * counter is negative (a slow path that loop headers and exits call in a function added to the
  * module, see {@link #writeCheckpoint}): at function entry, at loop headers, and at exits ({@code
- * return}, the final end) where the counter leaves from the local. An exit the counter reaches in the global (after a
- * call, directly or through a join that keeps it there) passes none: a negative counter it hands
- * back is turned into a trap by the next checkpoint, call to the host or table, or the wrapper the
- * host called (it checks after the call). So a run that returns has a counter of at least 0, and
+ * return}, the final end) where the counter leaves from the local. An exit the counter reaches in
+ * the global (after a call, directly or through a join that keeps it there) passes none: a
+ * negative counter it hands back is turned into a trap by the next checkpoint, call to the host or
+ * table, or the wrapper the host called (it checks after the call). So a run that returns has a counter of at least 0, and
  * a budget one instruction short traps. Every exit leaves the global exact (it was written after
  * the last charge) or within the interval (a checkpoint), so a trap after a chain of returns
  * finds it behind by at most the interval plus the straight-line code since.

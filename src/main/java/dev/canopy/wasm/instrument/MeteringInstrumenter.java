@@ -42,9 +42,8 @@ import java.util.function.IntUnaryOperator;
  * exports, element segments and {@code ref.func} name the wrappers, which take the counter and
  * depth from the globals and leave the counter in the global. One more function, after the
  * wrappers, holds the slow path of the counter's checkpoints (FunctionInstrumenter); nothing
- * exports it or puts it in a table. New types are appended after the
- * existing ones; the "name" section keeps its function names, with local names moved past the new
- * parameters.
+ * exports it or puts it in a table. New types are appended after the existing ones; the "name"
+ * section keeps its function names, with local names moved past the new parameters.
  *
  * <p>Both start at 0. A start function would therefore trap at instantiation, so, as on the IC, the
  * start section is removed and its function exported as {@value #START_FUNCTION_EXPORT}: the engine
