@@ -97,6 +97,8 @@ final class FusedComparisons extends ClassVisitor {
   private final class MethodFusion extends PeepholeMethodVisitor {
     private String heldName;
     private Comparison held;
+    /** Operand stack slots the fused code needs beyond what the calls it replaced needed. */
+    private int extraStack;
 
     MethodFusion(MethodVisitor next) {
       super(next);
@@ -124,6 +126,12 @@ final class FusedComparisons extends ClassVisitor {
     }
 
     @Override
+    public void visitMaxs(int maxStack, int maxLocals) {
+      flush();
+      mv.visitMaxs(maxStack + extraStack, maxLocals);
+    }
+
+    @Override
     public void visitJumpInsn(int opcode, Label label) {
       if (held == null || (opcode != Opcodes.IFEQ && opcode != Opcodes.IFNE)) {
         flush();
@@ -139,12 +147,14 @@ final class FusedComparisons extends ClassVisitor {
       if (c.descriptor().equals("(I)I")) {
         mv.visitJumpInsn(Opcodes.IFEQ + condition, label); // a == 0 is a compared with 0
       } else if (c.descriptor().equals("(J)I")) {
+        extraStack = Math.max(extraStack, 2);
         mv.visitInsn(Opcodes.LCONST_0);
         mv.visitInsn(Opcodes.LCMP);
         mv.visitJumpInsn(Opcodes.IFEQ + condition, label);
       } else if (!c.wide()) {
         if (c.unsigned()) {
           // Unsigned order is signed order with both sign bits flipped.
+          extraStack = Math.max(extraStack, 1);
           mv.visitLdcInsn(Integer.MIN_VALUE);
           mv.visitInsn(Opcodes.IXOR);
           mv.visitInsn(Opcodes.SWAP);
@@ -156,6 +166,7 @@ final class FusedComparisons extends ClassVisitor {
       } else {
         if (c.unsigned()) {
           // (a, b) -> (b ^ MIN, a ^ MIN): lcmp then compares them the other way round.
+          extraStack = Math.max(extraStack, 2);
           mv.visitLdcInsn(Long.MIN_VALUE);
           mv.visitInsn(Opcodes.LXOR);
           mv.visitInsn(Opcodes.DUP2_X2);

@@ -100,6 +100,28 @@ class FusedComparisonsTest {
     }
   }
 
+  /**
+   * Unmetered, each function's deepest operand stack is the comparison's own operands, so the
+   * fused code's extra slots (the flipped sign bits, the zero) must be declared, or the JVM's
+   * verifier refuses the class.
+   */
+  @Test
+  void fusedCodeDeclaresTheOperandStackItNeeds() {
+    Instance instance = StandaloneInstances.of(Wat2Wasm.parse("""
+        (module
+          (func (export "lt_u64") (param $a i64) (param $b i64) (result i32)
+            (if (result i32) (i64.lt_u (local.get $a) (local.get $b)) (then (i32.const 1)) (else (i32.const 0))))
+          (func (export "lt_u32") (param $a i32) (param $b i32) (result i32)
+            (if (result i32) (i32.lt_u (local.get $a) (local.get $b)) (then (i32.const 1)) (else (i32.const 0))))
+          (func (export "eqz64") (param $a i64) (result i32)
+            (if (result i32) (i64.eqz (local.get $a)) (then (i32.const 1)) (else (i32.const 0)))))
+        """));
+    assertThat(instance.export("lt_u64").apply(-1L, 1L)[0]).isZero();
+    assertThat(instance.export("lt_u64").apply(1L, -1L)[0]).isEqualTo(1);
+    assertThat(instance.export("lt_u32").apply(0xFFFF_FFFFL, 1L)[0]).isZero();
+    assertThat(instance.export("eqz64").apply(0L)[0]).isEqualTo(1);
+  }
+
   @Test
   void everyComparisonThatOnlyBranchesIsFused() {
     var module = Parser.parse(instrumented());
