@@ -196,7 +196,6 @@ final class CounterGlobalShortcut {
         if (opcode >= Opcodes.ICONST_M1 && opcode <= Opcodes.ICONST_5 && hold(opcode - Opcodes.ICONST_0)) {
           return;
         }
-        flush();
         super.visitInsn(opcode);
       }
 
@@ -205,7 +204,6 @@ final class CounterGlobalShortcut {
         if ((opcode == Opcodes.BIPUSH || opcode == Opcodes.SIPUSH) && hold(operand)) {
           return;
         }
-        flush();
         super.visitIntInsn(opcode, operand);
       }
 
@@ -214,7 +212,6 @@ final class CounterGlobalShortcut {
         if (value instanceof Integer i && hold(i)) {
           return;
         }
-        flush();
         super.visitLdcInsn(value);
       }
 
@@ -224,7 +221,6 @@ final class CounterGlobalShortcut {
           heldInstance = true;
           return;
         }
-        flush();
         super.visitVarInsn(opcode, varIndex);
       }
 
@@ -241,7 +237,6 @@ final class CounterGlobalShortcut {
           count++;
           return;
         }
-        flush();
         super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
       }
     }

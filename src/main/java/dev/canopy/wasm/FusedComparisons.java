@@ -1,6 +1,8 @@
 package dev.canopy.wasm;
 
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
@@ -29,8 +31,8 @@ final class FusedComparisons extends ClassVisitor {
   private static final String I32_PAIR = "(II)I";
   private static final String I64_PAIR = "(JJ)I";
 
-  /** A comparison: what it compares, and when it is true, as the JVM's EQ..LE branch offset. */
-  private record Comparison(String descriptor, boolean wide, boolean unsigned, int condition) {}
+  /** A comparison: its helper, and when it is true, as the JVM's EQ..LE branch offset. */
+  private record Comparison(String name, String descriptor, boolean unsigned, int condition) {}
 
   // Conditions in the order of the JVM's ifeq, ifne, iflt, ifge, ifgt, ifle (and if_icmpXX).
   private static final int EQ = 0;
@@ -40,29 +42,30 @@ final class FusedComparisons extends ClassVisitor {
   private static final int GT = 4;
   private static final int LE = 5;
 
-  private static final Map<String, Comparison> COMPARISONS = Map.ofEntries(
-      Map.entry("I32_EQZ", new Comparison("(I)I", false, false, EQ)),
-      Map.entry("I32_EQ", new Comparison(I32_PAIR, false, false, EQ)),
-      Map.entry("I32_NE", new Comparison(I32_PAIR, false, false, NE)),
-      Map.entry("I32_LT_S", new Comparison(I32_PAIR, false, false, LT)),
-      Map.entry("I32_LT_U", new Comparison(I32_PAIR, false, true, LT)),
-      Map.entry("I32_GT_S", new Comparison(I32_PAIR, false, false, GT)),
-      Map.entry("I32_GT_U", new Comparison(I32_PAIR, false, true, GT)),
-      Map.entry("I32_LE_S", new Comparison(I32_PAIR, false, false, LE)),
-      Map.entry("I32_LE_U", new Comparison(I32_PAIR, false, true, LE)),
-      Map.entry("I32_GE_S", new Comparison(I32_PAIR, false, false, GE)),
-      Map.entry("I32_GE_U", new Comparison(I32_PAIR, false, true, GE)),
-      Map.entry("I64_EQZ", new Comparison("(J)I", true, false, EQ)),
-      Map.entry("I64_EQ", new Comparison(I64_PAIR, true, false, EQ)),
-      Map.entry("I64_NE", new Comparison(I64_PAIR, true, false, NE)),
-      Map.entry("I64_LT_S", new Comparison(I64_PAIR, true, false, LT)),
-      Map.entry("I64_LT_U", new Comparison(I64_PAIR, true, true, LT)),
-      Map.entry("I64_GT_S", new Comparison(I64_PAIR, true, false, GT)),
-      Map.entry("I64_GT_U", new Comparison(I64_PAIR, true, true, GT)),
-      Map.entry("I64_LE_S", new Comparison(I64_PAIR, true, false, LE)),
-      Map.entry("I64_LE_U", new Comparison(I64_PAIR, true, true, LE)),
-      Map.entry("I64_GE_S", new Comparison(I64_PAIR, true, false, GE)),
-      Map.entry("I64_GE_U", new Comparison(I64_PAIR, true, true, GE)));
+  private static final Map<String, Comparison> COMPARISONS = Stream.of(
+      new Comparison("I32_EQZ", "(I)I", false, EQ),
+      new Comparison("I32_EQ", I32_PAIR, false, EQ),
+      new Comparison("I32_NE", I32_PAIR, false, NE),
+      new Comparison("I32_LT_S", I32_PAIR, false, LT),
+      new Comparison("I32_LT_U", I32_PAIR, true, LT),
+      new Comparison("I32_GT_S", I32_PAIR, false, GT),
+      new Comparison("I32_GT_U", I32_PAIR, true, GT),
+      new Comparison("I32_LE_S", I32_PAIR, false, LE),
+      new Comparison("I32_LE_U", I32_PAIR, true, LE),
+      new Comparison("I32_GE_S", I32_PAIR, false, GE),
+      new Comparison("I32_GE_U", I32_PAIR, true, GE),
+      new Comparison("I64_EQZ", "(J)I", false, EQ),
+      new Comparison("I64_EQ", I64_PAIR, false, EQ),
+      new Comparison("I64_NE", I64_PAIR, false, NE),
+      new Comparison("I64_LT_S", I64_PAIR, false, LT),
+      new Comparison("I64_LT_U", I64_PAIR, true, LT),
+      new Comparison("I64_GT_S", I64_PAIR, false, GT),
+      new Comparison("I64_GT_U", I64_PAIR, true, GT),
+      new Comparison("I64_LE_S", I64_PAIR, false, LE),
+      new Comparison("I64_LE_U", I64_PAIR, true, LE),
+      new Comparison("I64_GE_S", I64_PAIR, false, GE),
+      new Comparison("I64_GE_U", I64_PAIR, true, GE))
+      .collect(Collectors.toUnmodifiableMap(Comparison::name, c -> c));
 
   /** Comparisons fused so far, over all methods visited. */
   int count;
@@ -95,7 +98,6 @@ final class FusedComparisons extends ClassVisitor {
 
   /** Holds back a comparison's call until the next instruction shows whether it only branches. */
   private final class MethodFusion extends PeepholeMethodVisitor {
-    private String heldName;
     private Comparison held;
     /** Operand stack slots the fused code needs beyond what the calls it replaced needed. */
     private int extraStack;
@@ -107,9 +109,8 @@ final class FusedComparisons extends ClassVisitor {
     @Override
     void flush() {
       if (held != null) {
-        mv.visitMethodInsn(Opcodes.INVOKESTATIC, OPCODES, heldName, held.descriptor(), false);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, OPCODES, held.name(), held.descriptor(), false);
         held = null;
-        heldName = null;
       }
     }
 
@@ -119,7 +120,6 @@ final class FusedComparisons extends ClassVisitor {
       Comparison c = opcode == Opcodes.INVOKESTATIC && owner.equals(OPCODES) ? COMPARISONS.get(name) : null;
       if (c != null && c.descriptor().equals(descriptor)) {
         held = c;
-        heldName = name;
         return;
       }
       mv.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
@@ -141,7 +141,6 @@ final class FusedComparisons extends ClassVisitor {
       // ifne jumps when the comparison holds, ifeq when it does not.
       Comparison c = held;
       held = null;
-      heldName = null;
       int condition = opcode == Opcodes.IFNE ? c.condition() : negated(c.condition());
       count++;
       if (c.descriptor().equals("(I)I")) {
@@ -151,7 +150,7 @@ final class FusedComparisons extends ClassVisitor {
         mv.visitInsn(Opcodes.LCONST_0);
         mv.visitInsn(Opcodes.LCMP);
         mv.visitJumpInsn(Opcodes.IFEQ + condition, label);
-      } else if (!c.wide()) {
+      } else if (c.descriptor().equals(I32_PAIR)) {
         if (c.unsigned()) {
           // Unsigned order is signed order with both sign bits flipped.
           extraStack = Math.max(extraStack, 1);
