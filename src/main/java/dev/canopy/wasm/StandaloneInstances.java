@@ -1,8 +1,5 @@
 package dev.canopy.wasm;
 
-import com.dylibso.chicory.compiler.Cache;
-import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
@@ -32,23 +29,10 @@ public final class StandaloneInstances {
   public static Instance of(byte[] wasm, boolean counterThroughMemory) {
     WasmModule module = Parser.parse(wasm);
     int counterGlobal = counterThroughMemory ? CounterGlobalShortcut.counterGlobal(module) : -1;
-    byte[] payload = CounterGlobalShortcut.compile(module, counterGlobal).payload();
-    var compiler = MachineFactoryCompiler.builder(module)
-        .withInterpreterFallback(InterpreterFallback.FAIL)
-        .withCache(new Cache() {
-          @Override
-          public byte[] get(String key) {
-            return payload;
-          }
-
-          @Override
-          public void putIfAbsent(String key, byte[] value) {
-            throw new IllegalStateException("the rewritten classes were not used");
-          }
-        });
+    var factory = StoredClasses.load(module, CounterGlobalShortcut.compile(module, counterGlobal).payload());
     PagedMemory[] memory = new PagedMemory[1];
     Instance instance = Instance.builder(module)
-        .withMachineFactory(compiler.compile())
+        .withMachineFactory(factory)
         .withMemoryFactory(limits -> memory[0] = PagedMemory.fresh(limits.initialPages(),
             Math.min(limits.maximumPages(), Memory.RUNTIME_MAX_PAGES)))
         .build();

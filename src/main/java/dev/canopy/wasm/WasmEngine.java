@@ -1,8 +1,5 @@
 package dev.canopy.wasm;
 
-import com.dylibso.chicory.compiler.Cache;
-import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.Parser;
@@ -213,14 +210,7 @@ public final class WasmEngine implements AutoCloseable {
       parsed = Parser.parse(runnable);
       // Compiled, rewritten, then loaded from the rewritten classes as from the disk cache.
       payload = CounterGlobalShortcut.compile(parsed, CounterGlobalShortcut.counterGlobal(parsed)).payload();
-      StoredClasses stored = new StoredClasses(payload);
-      factory = MachineFactoryCompiler.builder(parsed)
-          .withInterpreterFallback(InterpreterFallback.FAIL)
-          .withCache(stored)
-          .compile();
-      if (!stored.used) {
-        throw new IllegalStateException("the rewritten classes were not used");
-      }
+      factory = StoredClasses.load(parsed, payload);
       compilations.incrementAndGet();
     } catch (RuntimeException e) {
       throw new InvalidModuleException(Reason.MALFORMED,
@@ -297,15 +287,7 @@ public final class WasmEngine implements AutoCloseable {
       in.get(classes);
       WasmModule parsed = Parser.builder().withValidation(false).build()
           .parse(() -> new ByteArrayInputStream(stub));
-      StoredClasses stored = new StoredClasses(classes);
-      Function<Instance, Machine> factory = MachineFactoryCompiler.builder(parsed)
-          .withInterpreterFallback(InterpreterFallback.FAIL)
-          .withCache(stored)
-          .compile();
-      if (!stored.used) {
-        throw new IllegalStateException("the stored classes were not used");
-      }
-      return new LoadedModule(module, parsed, factory, start);
+      return new LoadedModule(module, parsed, StoredClasses.load(parsed, classes), start);
     } catch (RuntimeException | LinkageError | StackOverflowError e) {
       try {
         diskCache.discard(key);
@@ -313,31 +295,6 @@ public final class WasmEngine implements AutoCloseable {
         // the entry is rewritten after the compilation anyway
       }
       return null;
-    }
-  }
-
-  /**
-   * Answers Chicory's lookup with classes from a cache entry. Chicory keys it by the digest of the
-   * module it is given, here the stub; the entry's own key already names the real module.
-   */
-  private static final class StoredClasses implements Cache {
-    private final byte[] payload;
-    boolean used;
-
-    StoredClasses(byte[] payload) {
-      this.payload = payload;
-    }
-
-    @Override
-    public byte[] get(String key) {
-      used = true;
-      return payload;
-    }
-
-    @Override
-    public void putIfAbsent(String key, byte[] payload) {
-      // Reached only if Chicory compiled the stub, which fromDiskCache refuses.
-      used = false;
     }
   }
 
