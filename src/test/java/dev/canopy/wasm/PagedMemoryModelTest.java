@@ -89,10 +89,23 @@ class PagedMemoryModelTest {
         memory.write(a, data, 0, data.length);
         System.arraycopy(data, 0, model, a, data.length);
       } else if (op < 72) {
-        int a = model.length - rnd.nextInt(8);
+        // Past the end, or negative: Chicory hands an unsigned address of 2 GiB or more on to the
+        // memory as a negative int, which must trap like any other address past the end.
+        int a = switch (rnd.nextInt(3)) {
+          case 0 -> model.length - rnd.nextInt(8);
+          case 1 -> -1 - rnd.nextInt(160);
+          default -> Integer.MIN_VALUE + rnd.nextInt(160);
+        };
         assertThatThrownBy(() -> memory.writeLong(a, -1L)).as(at)
             .isInstanceOf(WasmRuntimeException.class);
         assertThatThrownBy(() -> memory.readLong(a)).as(at)
+            .isInstanceOf(WasmRuntimeException.class);
+        int narrow = a >= 0 ? model.length : a; // out of bounds for one byte too
+        assertThatThrownBy(() -> memory.writeByte(narrow, (byte) -1)).as(at)
+            .isInstanceOf(WasmRuntimeException.class);
+        assertThatThrownBy(() -> memory.writeI32(narrow, -1)).as(at)
+            .isInstanceOf(WasmRuntimeException.class);
+        assertThatThrownBy(() -> memory.read(narrow)).as(at)
             .isInstanceOf(WasmRuntimeException.class);
       } else if (op < 75) {
         int delta = rnd.nextInt(2);
