@@ -125,9 +125,12 @@ public final class ConsensusActor {
   /** A consensus artifact from a peer, as canonical CBOR. */
   public record ArtifactBytes(byte[] bytes) implements Command, CborSerializable {}
 
-  /** A peer asks for what it lacks above {@code filterHeight}; the answer goes to {@code replyTo}. */
-  public record RetransmitRequest(byte[] requester, long filterHeight, ActorRef<Command> replyTo)
-      implements Command, CborSerializable {}
+  /**
+   * A peer asks for what it lacks: artifacts above {@code filterHeight}, and a certification above
+   * its {@code certifiedHeight} (-1: none yet); the answer goes to {@code replyTo}.
+   */
+  public record RetransmitRequest(byte[] requester, long filterHeight, long certifiedHeight,
+      ActorRef<Command> replyTo) implements Command, CborSerializable {}
 
   /** A call a peer accepted ({@link IngressPayload#encode} form); validated again on arrival. */
   public record GossipedIngress(byte[] messageId, byte[] content)
@@ -141,6 +144,14 @@ public final class ConsensusActor {
 
   /** A replica's share of the signature of its state root of {@code height}. */
   public record CertificationShare(long height, byte[] rootHash, int signerIndex, byte[] signature)
+      implements Command, CborSerializable {}
+
+  /**
+   * The subnet's certification of a replica's state of {@code height} (the combined signature of
+   * its root), sent to a peer certified below it; verified under the subnet key on arrival ({@link
+   * dev.canopy.state.CertificationPool#adoptCertification}).
+   */
+  public record Certification(long height, byte[] rootHash, byte[] signature)
       implements Command, CborSerializable {}
 
   /** From the local state manager: send this share to every peer. */
@@ -518,7 +529,7 @@ public final class ConsensusActor {
           .onMessage(RetransmitTick.class, t -> {
             RetransmissionRequest request = step.retransmissionRequest(pool, nextBatchHeight);
             peers.tellAll(new RetransmitRequest(request.requester().principal().toBytes(),
-                request.filterHeight(), context.getSelf()));
+                request.filterHeight(), certifiedHeight(), context.getSelf()));
             return Behaviors.same();
           })
           .onMessage(RetransmitRequest.class, this::onRetransmitRequest)
@@ -536,6 +547,10 @@ public final class ConsensusActor {
           })
           .onMessage(CertificationShare.class, share -> {
             stateManager.tell(new StateManager.PeerShare(share));
+            return Behaviors.same();
+          })
+          .onMessage(Certification.class, certification -> {
+            stateManager.tell(new StateManager.PeerCertification(certification));
             return Behaviors.same();
           })
           .onMessage(CatchUpInstalled.class, this::onCatchUpInstalled)
@@ -640,7 +655,18 @@ public final class ConsensusActor {
           new RetransmissionRequest(requester, request.filterHeight()))) {
         peers.tell(request.replyTo(), new ArtifactBytes(a.toBytes()));
       }
+      // Shares are sent once: a peer that missed one it needed gets the certification instead.
+      replica.publisher().latest()
+          .filter(latest -> latest.height() > request.certifiedHeight())
+          .map(latest -> latest.certified().certification())
+          .ifPresent(c -> peers.tell(request.replyTo(),
+              new Certification(c.height(), c.rootHash(), c.signature())));
       return Behaviors.same();
+    }
+
+    /** The height of this replica's latest certified state, or -1. */
+    private long certifiedHeight() {
+      return replica.publisher().latest().map(PublishedState::height).orElse(-1L);
     }
 
     /**
@@ -760,8 +786,8 @@ public final class ConsensusActor {
      * up; once n − f notaries wait, so does the subnet. It moves times only, never safety.
      */
     private boolean mayHurry() {
-      long certified = replica.publisher().latest().map(PublishedState::height).orElse(-1L);
-      return pool.notarizedHeight() - certified <= replica.settings().busyRounds().maxUncertifiedHeights();
+      return pool.notarizedHeight() - certifiedHeight()
+          <= replica.settings().busyRounds().maxUncertifiedHeights();
     }
 
     /** The call {@code message} carries as {@code validator} accepts it at {@code nowNs}, or null. */

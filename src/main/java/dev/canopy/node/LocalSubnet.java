@@ -61,6 +61,17 @@ public final class LocalSubnet implements AutoCloseable {
    * @throws NodeStartupException if a replica cannot start; the others are stopped again
    */
   public static LocalSubnet start(NodeConfig base, int replicas, RandomGenerator random) {
+    return start(base, replicas, random, index -> replica -> PeerMessages.HONEST);
+  }
+
+  /**
+   * As {@link #start(NodeConfig, int, RandomGenerator)}, with replica {@code i} sending to its
+   * peers through what {@code peerMessages.apply(i)} makes for it (see {@link
+   * Node#start(NodeConfig, RandomGenerator, java.util.function.Function)}); only the tests pass
+   * anything but honest replicas. A replica {@link #restart restarted} later is honest.
+   */
+  public static LocalSubnet start(NodeConfig base, int replicas, RandomGenerator random,
+      java.util.function.IntFunction<java.util.function.Function<Replica, PeerMessages>> peerMessages) {
     if (replicas < 2 || replicas > MAX_REPLICAS) {
       throw new NodeConfigException("--replicas", "must be between 2 and " + MAX_REPLICAS
           + " for a local subnet, got " + replicas);
@@ -76,8 +87,11 @@ public final class LocalSubnet implements AutoCloseable {
     });
     List<CompletableFuture<Node>> starting = new ArrayList<>();
     try {
-      for (NodeConfig config : configs) {
-        starting.add(CompletableFuture.supplyAsync(() -> Node.start(config, random), starter));
+      for (int i = 0; i < replicas; i++) {
+        NodeConfig config = configs.get(i);
+        var messages = peerMessages.apply(i);
+        starting.add(CompletableFuture.supplyAsync(() -> Node.start(config, random, messages),
+            starter));
       }
       List<Node> started = new ArrayList<>();
       RuntimeException failure = null;

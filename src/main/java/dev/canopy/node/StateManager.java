@@ -16,6 +16,7 @@ import dev.canopy.state.CertifiedState;
 import dev.canopy.state.CertifiedStateTree;
 import dev.canopy.state.CertifiedStateTreeBuilder;
 import dev.canopy.state.StateCertification;
+import dev.canopy.crypto.BlsSignatureScheme;
 import dev.canopy.crypto.ThresholdBls;
 import dev.canopy.state.CertificationPool;
 import dev.canopy.statesync.StateSyncManifest;
@@ -127,6 +128,9 @@ public final class StateManager
 
   /** A peer's certification share, forwarded by the consensus actor. */
   public record PeerShare(ConsensusActor.CertificationShare share) implements Command {}
+
+  /** A peer's certification of a height, forwarded by the consensus actor. */
+  public record PeerCertification(ConsensusActor.Certification certification) implements Command {}
 
   /**
    * From the catch-up actor: the state of a checkpoint fetched from peers for a verified catch-up
@@ -314,6 +318,10 @@ public final class StateManager
         })
         .onCommand(PeerShare.class, (current, peer) -> {
           onPeerShare(peer.share());
+          return Effect().none();
+        })
+        .onCommand(PeerCertification.class, (current, peer) -> {
+          onPeerCertification(peer.certification());
           return Effect().none();
         })
         .onCommand(Sync.class, (current, sync) -> Effect().none()
@@ -551,6 +559,29 @@ public final class StateManager
     if (certificationPool.addPeerShare(share.height(), share.rootHash(), signature)
         == CertificationPool.Admission.ADDED) {
       tryCertify(share.height());
+    }
+  }
+
+  /**
+   * A certification a peer combined for a height this replica has not certified: adopted if it
+   * verifies, and the height published if it signs this replica's root (see {@link
+   * CertificationPool#adoptCertification}).
+   */
+  private void onPeerCertification(ConsensusActor.Certification message) {
+    if (replica.subnetKeys().isEmpty() || certificationPool() == null
+        || message.height() <= publishedHeight) {
+      return;
+    }
+    if (message.rootHash() == null || message.signature() == null
+        || message.rootHash().length != 32
+        || message.signature().length != BlsSignatureScheme.SIGNATURE_BYTES) {
+      return;
+    }
+    StateCertification certification =
+        new StateCertification(message.height(), message.rootHash(), message.signature());
+    if (certificationPool.adoptCertification(certification)
+        == CertificationPool.Adoption.ADOPTED) {
+      tryCertify(message.height());
     }
   }
 

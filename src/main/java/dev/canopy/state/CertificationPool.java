@@ -4,6 +4,7 @@ import dev.canopy.crypto.InvalidSignatureException;
 import dev.canopy.crypto.ThresholdBls;
 import dev.canopy.types.Hex;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,6 +30,9 @@ public final class CertificationPool {
   /** What became of a peer's share. */
   public enum Admission { ADDED, DUPLICATE, OUT_OF_RANGE, UNKNOWN_SIGNER }
 
+  /** What became of a peer's certification. */
+  public enum Adoption { ADOPTED, KNOWN, OUT_OF_RANGE, INVALID }
+
   private final Certifier certifier;
   private final ThresholdBls.Parameters parameters;
   private final List<ThresholdBls.PublicKeyShare> publicKeyShares;
@@ -43,6 +47,8 @@ public final class CertificationPool {
     final Map<String, TreeMap<Integer, ThresholdBls.SignatureShare>> sharesByRoot = new TreeMap<>();
     final Map<Integer, String> rootOfSigner = new TreeMap<>();
     StateCertification certification;
+    /** A valid certification a peer sent, for whichever root; ours once our root is the same. */
+    StateCertification peerCertification;
   }
 
   /**
@@ -94,8 +100,36 @@ public final class CertificationPool {
   }
 
   /**
+   * A certification of the subnet's that a peer combined, kept once it verifies under the subnet
+   * key (before this replica has executed the height, too, within the window of {@link
+   * #addPeerShare}); it certifies this replica's root of the height if it signs the same one.
+   *
+   * <p>Note: a replica only combines shares itself, and each share is sent once; one that missed
+   * a share it needed (a peer stopped right after sending the others theirs) would never certify
+   * that height, nor any other while too few replicas run. Its peers therefore hand on their
+   * latest certification to a replica certified below it, as the Internet Computer gossips
+   * certifications, and this is where it arrives.
+   */
+  public Adoption adoptCertification(StateCertification certification) {
+    long height = certification.height();
+    if (height < Math.max(1, purgedBelowHeight) || height > ownHeight + maxHeightsAhead) {
+      return Adoption.OUT_OF_RANGE;
+    }
+    Height h = heights.get(height);
+    if (h != null && (h.certification != null || h.peerCertification != null)) {
+      return Adoption.KNOWN;
+    }
+    if (!certifier.verify(certification)) {
+      return Adoption.INVALID;
+    }
+    heights.computeIfAbsent(height, k -> new Height()).peerCertification = certification;
+    return Adoption.ADOPTED;
+  }
+
+  /**
    * The subnet's certification of {@code height} if {@code t} valid shares sign this replica's own
-   * root of it; invalid shares found on the way are dropped.
+   * root of it, or a peer's certification does ({@link #adoptCertification}); invalid shares found
+   * on the way are dropped.
    */
   public Optional<StateCertification> certification(long height) {
     Height h = heights.get(height);
@@ -103,6 +137,10 @@ public final class CertificationPool {
       return Optional.empty();
     }
     if (h.certification != null) {
+      return Optional.of(h.certification);
+    }
+    if (h.peerCertification != null && Arrays.equals(h.peerCertification.rootHash(), h.ownRoot)) {
+      h.certification = h.peerCertification;
       return Optional.of(h.certification);
     }
     TreeMap<Integer, ThresholdBls.SignatureShare> shares = h.sharesByRoot.get(Hex.encode(h.ownRoot));
@@ -119,13 +157,16 @@ public final class CertificationPool {
   }
 
   /**
-   * A root other than this replica's own that {@code t} valid shares sign at {@code height}: the
-   * subnet's state differs from this replica's.
+   * A root other than this replica's own that {@code t} valid shares, or a peer's certification,
+   * sign at {@code height}: the subnet's state differs from this replica's.
    */
   public Optional<byte[]> divergence(long height) {
     Height h = heights.get(height);
     if (h == null || h.ownRoot == null) {
       return Optional.empty();
+    }
+    if (h.peerCertification != null && !Arrays.equals(h.peerCertification.rootHash(), h.ownRoot)) {
+      return Optional.of(h.peerCertification.rootHash());
     }
     String own = Hex.encode(h.ownRoot);
     for (Map.Entry<String, TreeMap<Integer, ThresholdBls.SignatureShare>> e :

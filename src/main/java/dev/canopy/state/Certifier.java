@@ -89,6 +89,15 @@ public final class Certifier {
     return new StateCertification(height, rootHash, signature);
   }
 
+  /**
+   * Whether {@code certification} is the subnet's signature of its root: a certification a peer
+   * combined, which this replica may adopt for the same root without the shares.
+   */
+  public boolean verify(StateCertification certification) {
+    return verified.isValid(subnetPublicKey, messageOf.apply(certification.rootHash()),
+        certification.signature());
+  }
+
   /** The certification by a subnet of one replica ({@code t = n = 1}) holding {@code share}. */
   public StateCertification certifyAlone(
       long height, byte[] rootHash, ThresholdBls.SecretKeyShare share) {

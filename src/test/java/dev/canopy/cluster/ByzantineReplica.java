@@ -217,6 +217,10 @@ public final class ByzantineReplica {
         badSignatures.incrementAndGet();
         return new CertificationShare(s.height(), s.rootHash(), s.signerIndex(), flip(s.signature()));
       }
+      if (message instanceof ConsensusActor.Certification c) {
+        badSignatures.incrementAndGet();
+        return new ConsensusActor.Certification(c.height(), c.rootHash(), flip(c.signature()));
+      }
       Artifact a = decode(message);
       if (a == null) {
         return message; // gossiped calls carry their senders' signatures, not this replica's

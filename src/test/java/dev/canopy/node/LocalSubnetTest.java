@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -36,9 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
  * keys and generate the subnet's threshold keys through consensus; a canister installed through
  * one replica is called through another and queried through a third; every replica serves
  * certificates signed by the generated key, which /api/v2/status serves as the root key; no
- * replica's files hold another's share or a whole secret; a restarted replica loads its shares;
- * with one replica stopped updates still complete; with two stopped the subnet halts without a
- * fork. The tests run in order on one subnet.
+ * replica's files hold another's share or a whole secret; replicas that never get enough shares
+ * certify with the certifications their peers hand on; a restarted replica loads its shares; with
+ * one replica stopped updates still complete; with two stopped the subnet halts without a fork,
+ * both survivors at the same certified height. The tests run in order on one subnet.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalSubnetTest {
@@ -61,11 +64,25 @@ class LocalSubnetTest {
         "canopy.replica.round-interval-ms", 100,
         "canopy.replica.consensus-tick-ms", 10,
         "canopy.replica.sync-call-timeout-ms", 50_000));
-    subnet = LocalSubnet.start(base, REPLICAS, new SplittableRandom(20261121L));
+    subnet = LocalSubnet.start(base, REPLICAS, new SplittableRandom(20261121L),
+        i -> i == 1 || i == 3 ? replica -> LocalSubnetTest::unlessSharesWithheld
+            : replica -> PeerMessages.HONEST);
     for (int i = 0; i < REPLICAS; i++) {
       clients.add(new IcTestClient(subnet.node(i).httpUri(), 100 + i));
       seenRoots.add(new TreeMap<>());
     }
+  }
+
+  /** Replicas 1 and 3 send no certification share while this is set. */
+  static final AtomicBoolean withholdShares = new AtomicBoolean();
+  static final AtomicLong withheld = new AtomicLong();
+
+  static List<ConsensusActor.Command> unlessSharesWithheld(ConsensusActor.Command message, int peer) {
+    if (withholdShares.get() && message instanceof ConsensusActor.CertificationShare) {
+      withheld.incrementAndGet();
+      return List.of();
+    }
+    return List.of(message);
   }
 
   @AfterAll
@@ -265,6 +282,29 @@ class LocalSubnetTest {
 
   @Test
   @Order(6)
+  void aReplicaThatNeverGetsEnoughSharesCertifiesWithItsPeersCertifications() {
+    // Replicas 1 and 3 stop sending their shares: 0 and 2 then hold two of the three shares each
+    // height needs (their own and each other's), while 1 and 3 still combine three. Only the
+    // certifications their peers hand on certify 0 and 2 from here.
+    withholdShares.set(true);
+    try {
+      long from = 0;
+      for (int i = 0; i < REPLICAS; i++) {
+        from = Math.max(from, certifiedHeight(i)); // shares sent before the switch count no more
+      }
+      for (int i = 0; i < REPLICAS; i++) {
+        awaitCertifiedHeight(i, from + 5);
+      }
+      sample(List.of(0, 1, 2, 3));
+      assertNoTwoRootsAtAHeight();
+      assertThat(withheld.get()).as("shares withheld").isPositive();
+    } finally {
+      withholdShares.set(false);
+    }
+  }
+
+  @Test
+  @Order(7)
   void aRestartedReplicaLoadsItsSharesRejoinsAndCatchesUpFromItsJournalAndItsPeers() throws Exception {
     long before = certifiedHeight(1);
     byte[] rootKey = clients.get(0).rootKey();
@@ -324,7 +364,7 @@ class LocalSubnetTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void withOneReplicaStoppedUpdatesStillComplete() {
     subnet.node(3).close();
     awaitCertifiedHeight(1, certifiedHeight(2));
@@ -337,7 +377,7 @@ class LocalSubnetTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void withTwoReplicasStoppedTheSubnetHaltsWithoutAFork() throws Exception {
     subnet.node(2).close();
     // Heights already signed by three replicas may still certify on the last two (shares in
@@ -345,6 +385,8 @@ class LocalSubnetTest {
     awaitNoCertificationFor(List.of(0, 1), 1_000, 20_000);
     long height0 = seenRoots.get(0).lastKey();
     long height1 = seenRoots.get(1).lastKey();
+    // A height one survivor certified, the other takes over (its peer hands on the certification).
+    assertThat(height0).as("certified heights of the two survivors").isEqualTo(height1);
     IcTestClient.Signed call = clients.get(0).callRequest(counter, "inc", noArgs());
     assertThat(clients.get(0).post("/api/v2/canister/" + counter + "/call", call.body()).status())
         .isEqualTo(202);

@@ -116,6 +116,73 @@ class CertificationPoolTest {
     assertThat(pool.size()).isEqualTo(1);
   }
 
+  /** The subnet's certification of {@code root} at {@code height}, as a peer combines it. */
+  StateCertification combined(long height, byte[] root) {
+    return certifier.combine(height, root, List.of(share(1, root), share(2, root), share(3, root)));
+  }
+
+  @Test
+  void aPeersCertificationOfTheOwnRootCertifiesTheHeightWithoutTheShares() {
+    pool.addOwn(5, ROOT, share(0, ROOT));
+    pool.addPeerShare(5, ROOT, share(1, ROOT)); // one share short of t: the others never came
+    assertThat(pool.certification(5)).isEmpty();
+
+    StateCertification peers = combined(5, ROOT);
+    assertThat(pool.adoptCertification(peers)).isEqualTo(CertificationPool.Adoption.ADOPTED);
+
+    assertThat(pool.certification(5)).contains(peers);
+    assertThat(pool.adoptCertification(peers)).isEqualTo(CertificationPool.Adoption.KNOWN);
+  }
+
+  @Test
+  void aCertificationThatDoesNotVerifyIsRefusedAndAValidOneStillCounts() {
+    pool.addOwn(5, ROOT, share(0, ROOT));
+    byte[] otherRootsSignature = combined(5, OTHER_ROOT).signature();
+    byte[] garbage = new byte[BlsSignatureScheme.SIGNATURE_BYTES];
+    garbage[0] = (byte) 0x80;
+    assertThat(pool.adoptCertification(new StateCertification(5, ROOT, otherRootsSignature)))
+        .isEqualTo(CertificationPool.Adoption.INVALID);
+    assertThat(pool.adoptCertification(new StateCertification(5, ROOT, garbage)))
+        .isEqualTo(CertificationPool.Adoption.INVALID);
+    // Signed by a key of another subnet, over the right root.
+    ThresholdBls.Dealing other = ThresholdBls.deal(PARAMETERS, new SplittableRandom(7));
+    Certifier otherCertifier = new Certifier(PARAMETERS, other.groupPublicKey());
+    StateCertification foreign = otherCertifier.combine(5, ROOT, List.of(
+        otherCertifier.signShare(other.secretKeyShares().get(0), ROOT),
+        otherCertifier.signShare(other.secretKeyShares().get(1), ROOT),
+        otherCertifier.signShare(other.secretKeyShares().get(2), ROOT)));
+    assertThat(pool.adoptCertification(foreign)).isEqualTo(CertificationPool.Adoption.INVALID);
+    assertThat(pool.certification(5)).isEmpty();
+
+    assertThat(pool.adoptCertification(combined(5, ROOT)))
+        .isEqualTo(CertificationPool.Adoption.ADOPTED);
+    assertThat(pool.certification(5)).isPresent();
+  }
+
+  @Test
+  void aCertificationThatArrivesBeforeTheHeightIsExecutedCountsOnceItIs() {
+    pool.addOwn(1, ROOT, share(0, ROOT));
+    assertThat(pool.adoptCertification(combined(2, ROOT)))
+        .isEqualTo(CertificationPool.Adoption.ADOPTED);
+    assertThat(pool.certification(2)).isEmpty();
+    pool.addOwn(2, ROOT, share(0, ROOT));
+    assertThat(pool.certification(2)).isPresent();
+    assertThat(pool.adoptCertification(combined(2 + 17, ROOT))) // past the window of 16
+        .isEqualTo(CertificationPool.Adoption.OUT_OF_RANGE);
+    pool.purgeBelow(2);
+    assertThat(pool.adoptCertification(combined(1, ROOT)))
+        .isEqualTo(CertificationPool.Adoption.OUT_OF_RANGE);
+  }
+
+  @Test
+  void aPeersCertificationOfAnotherRootSaysTheStateDiverged() {
+    pool.addOwn(7, OTHER_ROOT, share(0, OTHER_ROOT));
+    assertThat(pool.adoptCertification(combined(7, ROOT)))
+        .isEqualTo(CertificationPool.Adoption.ADOPTED);
+    assertThat(pool.certification(7)).isEmpty();
+    assertThat(pool.divergence(7)).hasValueSatisfying(r -> assertThat(r).isEqualTo(ROOT));
+  }
+
   @Test
   void publicSharesMustCoverEveryReplica() {
     List<ThresholdBls.PublicKeyShare> three = dealing.publicKeyShares().subList(0, 3);
