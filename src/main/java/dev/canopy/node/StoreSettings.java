@@ -34,7 +34,12 @@ public sealed interface StoreSettings {
       // WRITE_DELAY=0: H2 otherwise writes committed transactions to the file up to 500 ms later,
       // so a killed process would lose batches whose certified replies clients already hold
       // (CrashRecoveryTest).
-      return "jdbc:h2:file:" + databaseDir.resolve("canopy") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+      // retry: H2's file system that opens the file again when an interrupt closed it under a
+      // statement (Java closes a FileChannel on its thread's interrupt). On the plain one that
+      // write fails and the whole database closes, and the file may not open again; and threads
+      // that run statements do get interrupted: Slick stops its own with shutdownNow, and a
+      // Pekko dispatcher's threads carry whatever interrupt a task left (StoreShutdown).
+      return "jdbc:h2:retry:" + databaseDir.resolve("canopy") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
     }
 
     @Override

@@ -22,6 +22,10 @@ import slick.jdbc.hikaricp.HikariCPJdbcDataSource;
  * embedded mode ... the application may not interrupt these threads"), and a restarted replica
  * once found its file corrupted. So the pool is closed first, here, after its last statement: H2
  * then closes the database on this thread, and Slick's interrupt later meets only idle threads.
+ * The idle check cannot see a statement still queued in Slick's executor, which may take a
+ * connection just after it; so the embedded store also runs on H2's {@code retry:} file system
+ * ({@link StoreSettings.H2#jdbcUrl}), which opens the file again after an interrupt instead of
+ * failing the write and closing the database.
  */
 final class StoreShutdown {
   private static final Logger log = LoggerFactory.getLogger(StoreShutdown.class);

@@ -32,7 +32,7 @@ class NodeConfigTest {
     assertThat(config.dataDir().getFileName()).isEqualTo(Path.of("data"));
     assertThat(config.store()).isInstanceOf(StoreSettings.H2.class);
     assertThat(config.store().jdbcUrl())
-        .startsWith("jdbc:h2:file:" + config.dataDir().resolve("db").resolve("canopy"));
+        .startsWith("jdbc:h2:retry:" + config.dataDir().resolve("db").resolve("canopy"));
   }
 
   @Test
