@@ -6,7 +6,8 @@ import com.dylibso.chicory.runtime.Memory;
  * The instruction counter global as the compiled code of an instrumented module reads and writes
  * it after {@link CounterGlobalShortcut} has rewritten that code: through the instance's memory,
  * which every compiled function receives as an argument, instead of through {@code
- * Instance.global(i)}. Both name the same {@code GlobalInstance}, so the host sees no difference.
+ * Instance.global(i)}. The value is the memory's field, which the instance's counter global
+ * ({@link CounterGlobal}) shows to the host, so the host sees no difference.
  * Public only because the generated classes live in another package; nothing else calls these.
  */
 public final class CounterGlobalAccess {
@@ -14,11 +15,11 @@ public final class CounterGlobalAccess {
 
   /** {@code global.get} of the counter. */
   public static long read(Memory memory) {
-    return ((PagedMemory) memory).counterGlobal().getValue();
+    return ((PagedMemory) memory).instructionsLeft;
   }
 
   /** {@code global.set} of the counter. */
   public static void write(long value, Memory memory) {
-    ((PagedMemory) memory).counterGlobal().setValue(value);
+    ((PagedMemory) memory).instructionsLeft = value;
   }
 }

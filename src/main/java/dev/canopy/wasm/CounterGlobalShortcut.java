@@ -29,16 +29,17 @@ import org.objectweb.asm.Type;
 /**
  * Compiles an instrumented module with Chicory and rewrites the generated classes so that every
  * access to the instruction counter global goes through the instance's memory ({@link
- * CounterGlobalAccess}): one field load from an argument every compiled function has in a register,
- * then the global's value, instead of Chicory's {@code Instance.global(i)} (after inlining, about
- * seven dependent loads and three compare-and-branches, which the JIT must redo after every call).
+ * CounterGlobalAccess}): one field of an argument every compiled function has in a register, where
+ * the counter's value lives ({@link CounterGlobal}), instead of Chicory's {@code Instance.global(i)}
+ * (after inlining, about seven dependent loads and three compare-and-branches, which the JIT must
+ * redo after every call).
  *
  * <p>Note: this is what makes metering a call-heavy workload affordable on Chicory 1.7.5: every
  * call hands the counter back through that global (see the instrumenter's FunctionInstrumenter),
  * and on a recursive fib the global's accesses were more than half of the metered time (bench/
- * RESULTS.md, "the counter global through the memory"). Both ways reach the same {@code
- * GlobalInstance}, so a call the rewrite does not match still works and the host reads the
- * counter as before; the rewrite depends only on the shape of Chicory's generated code ({@code
+ * RESULTS.md, "the counter global through the memory"). Both ways reach the same value (the
+ * instance's counter global is a {@link CounterGlobal} on the memory's field), so a call the
+ * rewrite does not match still works and the host reads the counter as before; the rewrite depends only on the shape of Chicory's generated code ({@code
  * iconst i; aload instance; invokestatic readGlobal/writeGlobal}), pinned by {@link
  * CompiledClassCache#COMPILER_VERSION} and checked by {@code CounterGlobalShortcutTest}.
  */

@@ -74,6 +74,9 @@ final class InstanceRun {
           .withImportValues(ImportValues.builder().withFunctions(host).build())
           .withMachineFactory(loaded.machineFactory)
           .withMemoryFactory(lim -> newMemory(lim, heap, limitPages))
+          .withGlobalFactory(loaded.counterViaMemory
+              ? CounterGlobal.factory(loaded.counterGlobal, () -> memory)
+              : GlobalInstance::new)
           .withStart(false)
           .build();
     } catch (CanisterTrap t) {
@@ -95,9 +98,6 @@ final class InstanceRun {
     }
     this.counterGlobal = counter;
     this.depthGlobal = depth;
-    if (loaded.counterViaMemory) {
-      memory.bindCounterGlobal(counter);
-    }
     meter.bind(counter);
     this.tableRefs = new int[instance.tableCount()][];
     for (int t = 0; t < tableRefs.length; t++) {

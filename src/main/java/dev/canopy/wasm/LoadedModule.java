@@ -32,6 +32,8 @@ final class LoadedModule {
   final boolean instrumented;
   /** Whether the compiled code reaches the counter global through the memory ({@link CounterGlobalShortcut}). */
   final boolean counterViaMemory;
+  /** The counter global's index when {@link #counterViaMemory}, -1 otherwise. */
+  final int counterGlobal;
 
   LoadedModule(
       CanisterModule module,
@@ -65,7 +67,8 @@ final class LoadedModule {
     Integer counter = globals.get(INSTRUCTIONS_GLOBAL);
     Integer depth = globals.get(CALL_DEPTH_GLOBAL);
     this.instrumented = counter != null;
-    this.counterViaMemory = CounterGlobalShortcut.counterGlobal(runnable) >= 0;
+    this.counterGlobal = CounterGlobalShortcut.counterGlobal(runnable);
+    this.counterViaMemory = counterGlobal >= 0;
     List<Integer> mutable = new ArrayList<>();
     var all = runnable.globalSection().globals();
     for (int i = 0; i < all.length; i++) {

@@ -84,19 +84,11 @@ final class PagedMemory implements Memory {
   private DataSegment[] instantiatedSegments = new DataSegment[0];
   private DataSegment[] dataSegments = new DataSegment[0];
   /**
-   * The instance's instruction counter global, for compiled code that {@link
-   * CounterGlobalShortcut} rewrote to reach it through the memory ({@link CounterGlobalAccess}).
+   * The value of the instance's instruction counter global, when that global is a {@link
+   * CounterGlobal}: for compiled code that {@link CounterGlobalShortcut} rewrote to reach it
+   * through the memory ({@link CounterGlobalAccess}).
    */
-  private GlobalInstance counterGlobal;
-
-  /** Binds the counter global, before any of the instance's code runs. */
-  void bindCounterGlobal(GlobalInstance global) {
-    this.counterGlobal = global;
-  }
-
-  GlobalInstance counterGlobal() {
-    return counterGlobal;
-  }
+  long instructionsLeft;
 
   /** A fresh memory of {@code initialPages} zero pages. */
   static PagedMemory fresh(int initialPages, int maxPages) {

@@ -35,11 +35,10 @@ public final class StandaloneInstances {
         .withMachineFactory(factory)
         .withMemoryFactory(limits -> memory[0] = PagedMemory.fresh(limits.initialPages(),
             Math.min(limits.maximumPages(), Memory.RUNTIME_MAX_PAGES)))
+        .withGlobalFactory(counterGlobal >= 0
+            ? CounterGlobal.factory(counterGlobal, () -> memory[0])
+            : GlobalInstance::new)
         .build();
-    if (counterGlobal >= 0) {
-      GlobalInstance counter = instance.global(counterGlobal);
-      memory[0].bindCounterGlobal(counter);
-    }
     return instance;
   }
 }

@@ -97,6 +97,24 @@ class CounterGlobalShortcutTest {
   }
 
   @Test
+  void theCounterGlobalIsTheMemorysFieldForTheHostAndTheCompiledCodeAlike() {
+    Instance shortcut = StandaloneInstances.of(instrumented());
+    var global = shortcut.exports().global(COUNTER);
+    PagedMemory memory = (PagedMemory) shortcut.memory();
+    assertThat(global).isInstanceOf(CounterGlobal.class);
+    global.setValue(12_345);
+    assertThat(memory.instructionsLeft).isEqualTo(12_345);
+    global.setValue(com.dylibso.chicory.wasm.types.Value.i64(99));
+    assertThat(memory.instructionsLeft).isEqualTo(99);
+    memory.instructionsLeft = 777; // as the compiled code writes it
+    assertThat(global.getValue()).isEqualTo(777);
+    assertThat(global.getValueLow()).isEqualTo(777);
+    assertThat(global.getValueHigh()).isZero();
+    // The instrumentation's other global, the call depth, stays an ordinary one.
+    assertThat(shortcut.exports().global(DEPTH)).isNotInstanceOf(CounterGlobal.class);
+  }
+
+  @Test
   void countsTrapsAndResultsAreThoseOfChicorysOwnCode() {
     byte[] wasm = instrumented();
     Instance own = chicoryOwn(wasm);
