@@ -78,15 +78,15 @@ public final class Certifier {
    */
   public StateCertification combine(
       long height, byte[] rootHash, List<ThresholdBls.SignatureShare> shares) {
-    byte[] message = messageOf.apply(rootHash);
-    byte[] signature = ThresholdBls.combineSignatures(parameters, shares);
-    if (!verified.isValid(subnetPublicKey, message, signature)) {
+    StateCertification combined = new StateCertification(height, rootHash,
+        ThresholdBls.combineSignatures(parameters, shares));
+    if (!verify(combined)) {
       throw new InvalidSignatureException(
           InvalidSignatureException.Reason.DOES_NOT_VERIFY,
           "the combined signature of height " + height + " (root " + Hex.encode(rootHash)
               + ") does not verify under the subnet key; some share is invalid");
     }
-    return new StateCertification(height, rootHash, signature);
+    return combined;
   }
 
   /**

@@ -33,7 +33,8 @@ final class CounterGlobal extends GlobalInstance {
    * Chicory's global factory for an instance of a module whose global {@code counterGlobal} is the
    * counter (a module without imported globals, see {@link CounterGlobalShortcut#counterGlobal}):
    * that global becomes a {@code CounterGlobal} on the memory {@code memory} supplies by then (the
-   * instance makes its memory before its globals), every other one an ordinary global.
+   * instance makes its memory before its globals), every other one an ordinary global. With -1
+   * (compiled code that reaches the counter as Chicory compiles it) every global is ordinary.
    */
   static GlobalFactory factory(int counterGlobal, Supplier<PagedMemory> memory) {
     int[] next = {0}; // Chicory makes the module's globals once each, in order

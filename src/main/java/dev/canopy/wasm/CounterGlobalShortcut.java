@@ -39,8 +39,9 @@ import org.objectweb.asm.Type;
  * and on a recursive fib the global's accesses were more than half of the metered time (bench/
  * RESULTS.md, "the counter global through the memory"). Both ways reach the same value (the
  * instance's counter global is a {@link CounterGlobal} on the memory's field), so a call the
- * rewrite does not match still works and the host reads the counter as before; the rewrite depends only on the shape of Chicory's generated code ({@code
- * iconst i; aload instance; invokestatic readGlobal/writeGlobal}), pinned by {@link
+ * rewrite does not match still works and the host reads the counter as before; the rewrite
+ * depends only on the shape of Chicory's generated code ({@code iconst i; aload instance;
+ * invokestatic readGlobal/writeGlobal}), pinned by {@link
  * CompiledClassCache#COMPILER_VERSION} and checked by {@code CounterGlobalShortcutTest}.
  */
 final class CounterGlobalShortcut {

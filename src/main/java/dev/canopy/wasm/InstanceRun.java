@@ -74,9 +74,7 @@ final class InstanceRun {
           .withImportValues(ImportValues.builder().withFunctions(host).build())
           .withMachineFactory(loaded.machineFactory)
           .withMemoryFactory(lim -> newMemory(lim, heap, limitPages))
-          .withGlobalFactory(loaded.counterViaMemory
-              ? CounterGlobal.factory(loaded.counterGlobal, () -> memory)
-              : GlobalInstance::new)
+          .withGlobalFactory(CounterGlobal.factory(loaded.counterGlobal, () -> memory))
           .withStart(false)
           .build();
     } catch (CanisterTrap t) {

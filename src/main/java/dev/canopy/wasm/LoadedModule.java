@@ -30,9 +30,10 @@ final class LoadedModule {
   /** Mutable globals that belong to the canister (not the instrumentation's). */
   final int[] stateGlobals;
   final boolean instrumented;
-  /** Whether the compiled code reaches the counter global through the memory ({@link CounterGlobalShortcut}). */
-  final boolean counterViaMemory;
-  /** The counter global's index when {@link #counterViaMemory}, -1 otherwise. */
+  /**
+   * The counter global's index if the compiled code reaches it through the memory ({@link
+   * CounterGlobalShortcut}), -1 otherwise.
+   */
   final int counterGlobal;
 
   LoadedModule(
@@ -68,7 +69,6 @@ final class LoadedModule {
     Integer depth = globals.get(CALL_DEPTH_GLOBAL);
     this.instrumented = counter != null;
     this.counterGlobal = CounterGlobalShortcut.counterGlobal(runnable);
-    this.counterViaMemory = counterGlobal >= 0;
     List<Integer> mutable = new ArrayList<>();
     var all = runnable.globalSection().globals();
     for (int i = 0; i < all.length; i++) {

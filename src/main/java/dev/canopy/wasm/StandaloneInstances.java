@@ -1,6 +1,5 @@
 package dev.canopy.wasm;
 
-import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
@@ -35,9 +34,7 @@ public final class StandaloneInstances {
         .withMachineFactory(factory)
         .withMemoryFactory(limits -> memory[0] = PagedMemory.fresh(limits.initialPages(),
             Math.min(limits.maximumPages(), Memory.RUNTIME_MAX_PAGES)))
-        .withGlobalFactory(counterGlobal >= 0
-            ? CounterGlobal.factory(counterGlobal, () -> memory[0])
-            : GlobalInstance::new)
+        .withGlobalFactory(CounterGlobal.factory(counterGlobal, () -> memory[0]))
         .build();
     return instance;
   }

@@ -40,10 +40,11 @@ import java.util.Arrays;
  * return}, the final end) where the counter leaves from the local. An exit the counter reaches in
  * the global (after a call, directly or through a join that keeps it there) passes none: a
  * negative counter it hands back is turned into a trap by the next checkpoint, call to the host or
- * table, or the wrapper the host called (it checks after the call). So a run that returns has a counter of at least 0, and
- * a budget one instruction short traps. Every exit leaves the global exact (it was written after
- * the last charge) or within the interval (a checkpoint), so a trap after a chain of returns
- * finds it behind by at most the interval plus the straight-line code since.
+ * table, or the wrapper the host called (it checks after the call). So a run that returns has a
+ * counter of at least 0, and a budget one instruction short traps. Every exit leaves the global
+ * exact (it was written after the last charge) or within the interval (a checkpoint), so a trap
+ * after a chain of returns finds it behind by at most the interval plus the straight-line code
+ * since.
  *
  * <p>Note: a multi-value result comes back from Chicory's compiled code as a newly allocated
  * {@code long[]} anyway, so the counter as one more result costs it nothing; a function without
