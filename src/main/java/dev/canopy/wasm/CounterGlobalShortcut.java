@@ -83,15 +83,17 @@ final class CounterGlobalShortcut {
 
   /**
    * A result of {@link #compile}: Chicory's class payload, rewritten, how many counter accesses it
-   * rewrote and how many comparisons it fused with their branches ({@link FusedComparisons}).
+   * rewrote, how many comparisons it fused with their branches ({@link FusedComparisons}) and how
+   * many interruption checks it removed ({@link InterruptionChecks}).
    */
-  record Compiled(byte[] payload, int rewrittenAccesses, int fusedComparisons) {}
+  record Compiled(byte[] payload, int rewrittenAccesses, int fusedComparisons, int removedInterruptionChecks) {}
 
   /**
    * Compiles {@code module} (no interpreter fallback), rewrites the accesses to global {@code
    * counterGlobal} (none if it is -1: see {@link #counterGlobal}), fuses comparisons with the
-   * branches they decide ({@link FusedComparisons}), and returns the classes in the form Chicory's
-   * {@code Cache} takes them. Every module the engine runs is compiled this way.
+   * branches they decide ({@link FusedComparisons}), removes Chicory's interruption checks ({@link
+   * InterruptionChecks}), and returns the classes in the form Chicory's {@code Cache} takes them.
+   * Every module the engine runs is compiled this way.
    */
   static Compiled compile(WasmModule module, int counterGlobal) {
     var result = Compiler.builder(module)
@@ -103,6 +105,7 @@ final class CounterGlobalShortcut {
     Map<String, byte[]> rewritten = new LinkedHashMap<>();
     int count = 0;
     int fused = 0;
+    int removed = 0;
     for (var e : collector.classBytes().entrySet()) {
       ClassReader reader = new ClassReader(e.getValue());
       // Note: no recomputed maximums (they cost a tenth of a cold compile): the counter rewrite
@@ -111,12 +114,15 @@ final class CounterGlobalShortcut {
       ClassWriter writer = new ClassWriter(reader, 0);
       FusedComparisons fusion = new FusedComparisons(writer);
       Rewriter rewriter = new Rewriter(fusion, counterGlobal);
-      reader.accept(rewriter, 0);
+      InterruptionChecks checks = new InterruptionChecks(rewriter);
+      reader.accept(checks, 0);
       count += rewriter.count;
       fused += fusion.count;
-      rewritten.put(e.getKey(), rewriter.count == 0 && fusion.count == 0 ? e.getValue() : writer.toByteArray());
+      removed += checks.count;
+      boolean unchanged = rewriter.count == 0 && fusion.count == 0 && checks.count == 0;
+      rewritten.put(e.getKey(), unchanged ? e.getValue() : writer.toByteArray());
     }
-    return new Compiled(payload(collector.mainClassName(), rewritten), count, fused);
+    return new Compiled(payload(collector.mainClassName(), rewritten), count, fused, removed);
   }
 
   /**

@@ -240,7 +240,7 @@ public final class WasmEngine implements AutoCloseable {
 
   private static String cacheKey(String kind, String rewriter, byte[] digest) {
     return CompiledClassCache.COMPILER_VERSION + "+" + CounterGlobalShortcut.VERSION + "+"
-        + FusedComparisons.VERSION + "/" + kind + "/"
+        + FusedComparisons.VERSION + "+" + InterruptionChecks.VERSION + "/" + kind + "/"
         + rewriter + "/"
         + Hex.encode(digest);
   }
