@@ -25,13 +25,14 @@ import java.util.regex.Pattern;
 /**
  * The same Wasm workloads (bench/wasm/*.wat) run four ways: metered (instrumented, Chicory
  * compiler, compiled and instantiated as the engine does: its paged memory, the counter global
- * reached through it), plain Chicory compiler on the engine's memory, plain stock Chicory (its
- * compiler and its default {@code ByteArrayMemory}), and V8 through {@code node
- * bench/wasm/run.mjs}; then the cost of instrumenting, compiling and loading a module.
+ * reached through it), plain Chicory compiler as the engine uses it (its memory, its rewrites of
+ * the generated code but the counter's), plain stock Chicory (its compiler and its default {@code
+ * ByteArrayMemory}), and V8 through {@code node bench/wasm/run.mjs}; then the cost of
+ * instrumenting, compiling and loading a module.
  *
  * <p>Targets: metered at least 0.5x V8's speed on the compute-bound workloads; metering overhead
  * at most 30% over plain Chicory. The overhead is given against both plain forms: against the
- * engine's memory it is the metering alone, against stock Chicory the engine's whole cost.
+ * engine's form it is the metering alone, against stock Chicory the engine's whole cost.
  *
  * <p>Usage: {@code bench/run WasmBench [run] [workload...]} ({@code run}: only the workloads'
  * table; default all four workloads), {@code bench/run WasmBench load} (only the engine's module
@@ -79,8 +80,8 @@ public final class WasmBench {
     for (String w : workloads) {
       runChild(w);
     }
-    System.out.println("metered and plain, eng.mem: Chicory's compiler on the engine's memory (metered as the"
-        + " engine runs it); plain chicory: stock Chicory (ByteArrayMemory).");
+    System.out.println("metered and plain, eng.mem: Chicory's compiler as the engine uses it (its memory and"
+        + " rewrites; metered as the engine runs it); plain chicory: stock Chicory (ByteArrayMemory).");
     System.out.println("meter/V8: V8's CPU time / metered CPU time (1.0 = V8's speed); overhead: metered /"
         + " plain - 1 by CPU time (wall: by wall time), median over rounds [their range]");
     if (workloadsOnly) {
