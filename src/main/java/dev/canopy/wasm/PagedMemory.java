@@ -23,7 +23,7 @@ import java.util.Arrays;
  * costs more than what the execution wrote.
  *
  * <p>Note: an access is what it is in Chicory's own {@code ByteArrayMemory} minus its page table:
- * one array access whose bounds check is the Wasm bounds check, and a write also stores one byte
+ * one array access, tested against the array's length first (see below), and a write also stores one byte
  * into the written-block table (always, without a test). An earlier design kept the image's blocks
  * in a table and copied a block on its first write; its ownership test, the table load and the
  * copies cost 1.3-1.8x {@code ByteArrayMemory}'s time on random access (bench/RESULTS.md). The
@@ -41,6 +41,14 @@ import java.util.Arrays;
  * #ensurePhysical}); everything beyond it reads as zeros, in the memory and in its source image.
  * So a {@code memory.grow} bomb allocates nothing until the pages are used, and growth past the
  * limit returns -1 (Wasm semantics).
+ *
+ * <p>Note: each access tests the address against the array itself and takes the slow path (the
+ * Wasm bounds check, growth) before touching it, rather than catching the array's {@code
+ * IndexOutOfBoundsException}. The JIT compiles the byte-array view's bounds check as an intrinsic
+ * that assumes it never fails; the first time it does in compiled code, the JVM records it against
+ * that method for good and compiles every later caller, in every canister, with a plain check:
+ * the metered hash workload then ran at about twice its time (bench/RESULTS.md, "growth without
+ * an exception"). A fresh instance's growth did that within a few instances.
  *
  * <p>Note: {@link #freeze()} makes the memory hold the image it returns as its {@link #source},
  * so an instance whose execution was committed starts the canister's next message with nothing to
@@ -426,11 +434,13 @@ final class PagedMemory implements Memory {
   }
 
   /**
-   * The slow path of an access the array's bounds check refused: traps outside the memory,
-   * otherwise grows the array to cover it (see the class note).
+   * The slow path of an access of {@code size} bytes at {@code addr} beyond the working array:
+   * the Wasm bounds check (a trap outside the memory), then the array grown to cover it; returns
+   * the array to access.
    */
-  private void ensureAccess(int addr, int size) {
+  private byte[] ensureAccess(int addr, int size) {
     ensurePhysical(checkBounds(addr, size) + size);
+    return flat;
   }
 
   private void ensurePhysical(long end) {
@@ -463,12 +473,11 @@ final class PagedMemory implements Memory {
 
   @Override
   public byte read(int addr) {
-    try {
-      return flat[addr];
-    } catch (IndexOutOfBoundsException e) {
-      ensureAccess(addr, 1);
-      return flat[addr];
+    byte[] f = flat;
+    if (addr < 0 || addr >= f.length) {
+      f = ensureAccess(addr, 1);
     }
+    return f[addr];
   }
 
   @Override
@@ -484,34 +493,31 @@ final class PagedMemory implements Memory {
 
   @Override
   public void writeByte(int addr, byte data) {
-    try {
-      flat[addr] = data;
-    } catch (IndexOutOfBoundsException e) {
-      ensureAccess(addr, 1);
-      flat[addr] = data;
+    byte[] f = flat;
+    if (addr < 0 || addr >= f.length) {
+      f = ensureAccess(addr, 1);
     }
+    f[addr] = data;
     written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public void writeShort(int addr, short data) {
-    try {
-      SHORT.set(flat, addr, data);
-    } catch (IndexOutOfBoundsException e) {
-      ensureAccess(addr, 2);
-      SHORT.set(flat, addr, data);
+    byte[] f = flat;
+    if (addr < 0 || addr > f.length - 2) {
+      f = ensureAccess(addr, 2);
     }
+    SHORT.set(f, addr, data);
     written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public short readShort(int addr) {
-    try {
-      return (short) SHORT.get(flat, addr);
-    } catch (IndexOutOfBoundsException e) {
-      ensureAccess(addr, 2);
-      return (short) SHORT.get(flat, addr);
+    byte[] f = flat;
+    if (addr < 0 || addr > f.length - 2) {
+      f = ensureAccess(addr, 2);
     }
+    return (short) SHORT.get(f, addr);
   }
 
   @Override
@@ -521,44 +527,40 @@ final class PagedMemory implements Memory {
 
   @Override
   public void writeI32(int addr, int data) {
-    try {
-      INT.set(flat, addr, data);
-    } catch (IndexOutOfBoundsException e) {
-      ensureAccess(addr, 4);
-      INT.set(flat, addr, data);
+    byte[] f = flat;
+    if (addr < 0 || addr > f.length - 4) {
+      f = ensureAccess(addr, 4);
     }
+    INT.set(f, addr, data);
     written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public int readInt(int addr) {
-    try {
-      return (int) INT.get(flat, addr);
-    } catch (IndexOutOfBoundsException e) {
-      ensureAccess(addr, 4);
-      return (int) INT.get(flat, addr);
+    byte[] f = flat;
+    if (addr < 0 || addr > f.length - 4) {
+      f = ensureAccess(addr, 4);
     }
+    return (int) INT.get(f, addr);
   }
 
   @Override
   public void writeLong(int addr, long data) {
-    try {
-      LONG.set(flat, addr, data);
-    } catch (IndexOutOfBoundsException e) {
-      ensureAccess(addr, 8);
-      LONG.set(flat, addr, data);
+    byte[] f = flat;
+    if (addr < 0 || addr > f.length - 8) {
+      f = ensureAccess(addr, 8);
     }
+    LONG.set(f, addr, data);
     written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public long readLong(int addr) {
-    try {
-      return (long) LONG.get(flat, addr);
-    } catch (IndexOutOfBoundsException e) {
-      ensureAccess(addr, 8);
-      return (long) LONG.get(flat, addr);
+    byte[] f = flat;
+    if (addr < 0 || addr > f.length - 8) {
+      f = ensureAccess(addr, 8);
     }
+    return (long) LONG.get(f, addr);
   }
 
   @Override
