@@ -23,14 +23,14 @@ import java.util.Arrays;
  * costs more than what the execution wrote.
  *
  * <p>Note: an access is what it is in Chicory's own {@code ByteArrayMemory} minus its page table:
- * one array access, tested against the array's length first (see below), and a write also stores one byte
- * into the written-block table (always, without a test). An earlier design kept the image's blocks
- * in a table and copied a block on its first write; its ownership test, the table load and the
- * copies cost 1.3-1.8x {@code ByteArrayMemory}'s time on random access (bench/RESULTS.md). The
- * price of the flat copy: an instance holds its heap's bytes (bounded in {@link InstancePool}),
- * and loading another image copies the blocks in which it differs from the one held (by
- * reference: images share the blocks they did not change, so a canister's next version costs
- * what the last message wrote, and a fresh instance copies what holds data).
+ * one array access, tested against the array's length first (see below), and a write also
+ * stores one byte into the written-block table (always, without a test). An earlier design kept
+ * the image's blocks in a table and copied a block on its first write; its ownership test, the
+ * table load and the copies cost 1.3-1.8x {@code ByteArrayMemory}'s time on random access
+ * (bench/RESULTS.md). The price of the flat copy: an instance holds its heap's bytes (bounded in
+ * {@link InstancePool}), and loading another image copies the blocks in which it differs from the
+ * one held (by reference: images share the blocks they did not change, so a canister's next
+ * version costs what the last message wrote, and a fresh instance copies what holds data).
  *
  * <p>A write of up to 16 bytes marks only the block it starts in; it may end in the next one, so
  * a block counts as written when it or the block before it is marked ({@link #written}). Bulk
