@@ -83,16 +83,19 @@ final class CounterGlobalShortcut {
 
   /**
    * A result of {@link #compile}: Chicory's class payload, rewritten, how many counter accesses it
-   * rewrote, how many comparisons it fused with their branches ({@link FusedComparisons}) and how
-   * many interruption checks it removed ({@link InterruptionChecks}).
+   * rewrote, how many comparisons it fused with their branches ({@link FusedComparisons}), how
+   * many interruption checks it removed ({@link InterruptionChecks}) and how many functions it
+   * gave the exact memory type ({@link ExactMemoryType}).
    */
-  record Compiled(byte[] payload, int rewrittenAccesses, int fusedComparisons, int removedInterruptionChecks) {}
+  record Compiled(
+      byte[] payload, int rewrittenAccesses, int fusedComparisons, int removedInterruptionChecks, int retypedFunctions) {}
 
   /**
    * Compiles {@code module} (no interpreter fallback), rewrites the accesses to global {@code
    * counterGlobal} (none if it is -1: see {@link #counterGlobal}), fuses comparisons with the
    * branches they decide ({@link FusedComparisons}), removes Chicory's interruption checks ({@link
-   * InterruptionChecks}), and returns the classes in the form Chicory's {@code Cache} takes them.
+   * InterruptionChecks}), gives the functions' memory parameter its exact type ({@link
+   * ExactMemoryType}), and returns the classes in the form Chicory's {@code Cache} takes them.
    * Every module the engine runs is compiled this way.
    */
   static Compiled compile(WasmModule module, int counterGlobal) {
@@ -106,6 +109,7 @@ final class CounterGlobalShortcut {
     int count = 0;
     int fused = 0;
     int removed = 0;
+    int retyped = 0;
     for (var e : collector.classBytes().entrySet()) {
       ClassReader reader = new ClassReader(e.getValue());
       // Note: no recomputed maximums (they cost a tenth of a cold compile): the counter rewrite
@@ -113,16 +117,18 @@ final class CounterGlobalShortcut {
       // fused comparisons need beyond the calls they replace.
       ClassWriter writer = new ClassWriter(reader, 0);
       FusedComparisons fusion = new FusedComparisons(writer);
-      Rewriter rewriter = new Rewriter(fusion, counterGlobal);
+      ExactMemoryType exact = new ExactMemoryType(fusion);
+      // Before the retyping: it matches the functions by Chicory's own descriptors.
+      Rewriter rewriter = new Rewriter(exact, counterGlobal);
       InterruptionChecks checks = new InterruptionChecks(rewriter);
       reader.accept(checks, 0);
       count += rewriter.count;
       fused += fusion.count;
       removed += checks.count;
-      boolean unchanged = rewriter.count == 0 && fusion.count == 0 && checks.count == 0;
-      rewritten.put(e.getKey(), unchanged ? e.getValue() : writer.toByteArray());
+      retyped += exact.count;
+      rewritten.put(e.getKey(), writer.toByteArray());
     }
-    return new Compiled(payload(collector.mainClassName(), rewritten), count, fused, removed);
+    return new Compiled(payload(collector.mainClassName(), rewritten), count, fused, removed, retyped);
   }
 
   /**

@@ -55,8 +55,11 @@ import java.util.Arrays;
  * copy ({@link #reset} to that image only puts back what was written since, if anything). A
  * frozen image that was discarded instead is just another image to reset from: the blocks in which
  * it differs from the committed one are copied back.
+ *
+ * <p>Public only because the compiled code names it as its functions' memory type ({@link
+ * ExactMemoryType}); its members are the package's.
  */
-final class PagedMemory implements Memory {
+public final class PagedMemory implements Memory {
   private static final int BLOCK_SHIFT = PageMap.BLOCK_SHIFT;
   private static final int BLOCK_SIZE = PageMap.BLOCK_SIZE;
   private static final byte[] ZERO = PageMap.ZERO_BLOCK;

@@ -97,6 +97,37 @@ class CounterGlobalShortcutTest {
   }
 
   @Test
+  void everyCompiledFunctionTakesTheEnginesMemoryClassAndEveryCallPassesIt() {
+    var module = Parser.parse(instrumented());
+    var compiled = CounterGlobalShortcut.compile(module, CounterGlobalShortcut.counterGlobal(module));
+    String chicorys = "Lcom/dylibso/chicory/runtime/Memory;Lcom/dylibso/chicory/runtime/Instance;)";
+    String engines = "L" + PagedMemory.class.getName().replace('.', '/') + ";";
+    var functions = GeneratedClasses.declared(compiled.payload()).stream()
+        .filter(m -> m.name().matches("func_[0-9]+")).toList();
+    // The module's functions, the instrumenter's wrappers and its checkpoint function.
+    assertThat(functions).hasSizeGreaterThan(5);
+    assertThat(compiled.retypedFunctions()).isEqualTo(functions.size());
+    assertThat(functions).allSatisfy(m -> assertThat(m.descriptor()).contains(engines).doesNotContain(chicorys));
+    assertThat(GeneratedClasses.called(compiled.payload()))
+        .filteredOn(m -> m.name().matches("func_[0-9]+")).isNotEmpty()
+        .allSatisfy(m -> assertThat(m.descriptor()).contains(engines).doesNotContain(chicorys));
+  }
+
+  @Test
+  void aModuleWithoutAMemoryRunsWithTheRetypedFunctions() {
+    // Chicory passes no memory (null) to its functions; the cast before each call lets it through.
+    Instance instance = StandaloneInstances.of(Wat2Wasm.parse("""
+        (module
+          (func $down (param $n i32) (result i32)
+            (if (result i32) (local.get $n)
+              (then (i32.add (call $down (i32.sub (local.get $n) (i32.const 1))) (i32.const 2)))
+              (else (i32.const 0))))
+          (func (export "run") (param $n i32) (result i32) (call $down (local.get $n))))
+        """));
+    assertThat(instance.export("run").apply(21)[0]).isEqualTo(42);
+  }
+
+  @Test
   void theCounterGlobalIsTheMemorysFieldForTheHostAndTheCompiledCodeAlike() {
     Instance shortcut = StandaloneInstances.of(instrumented());
     var global = shortcut.exports().global(COUNTER);

@@ -10,18 +10,8 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wabt.Wat2Wasm;
 import com.dylibso.chicory.wasm.Parser;
 import dev.canopy.wasm.instrument.MeteringInstrumenter;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.jar.JarEntry;
-import java.util.jar.JarInputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassVisitor;
-import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Opcodes;
 
 /**
  * The code the engine runs ends only where its instructions end, the same on every replica: an
@@ -62,13 +52,14 @@ class InterruptionChecksTest {
   }
 
   @Test
-  void theEnginesCompiledCodeHasNoInterruptionCheckLeft() throws IOException {
+  void theEnginesCompiledCodeHasNoInterruptionCheckLeft() {
     for (byte[] wasm : new byte[][] {Wat2Wasm.parse(MODULE), instrumented()}) {
       var module = Parser.parse(wasm);
       var compiled = CounterGlobalShortcut.compile(module, CounterGlobalShortcut.counterGlobal(module));
       // At least one before each call (direct and indirect) and one at the loop's back edge.
       assertThat(compiled.removedInterruptionChecks()).isGreaterThanOrEqualTo(3);
-      assertThat(calledMethods(compiled.payload())).isNotEmpty().doesNotContain("checkInterruption");
+      assertThat(GeneratedClasses.called(compiled.payload())).isNotEmpty()
+          .extracting(GeneratedClasses.Method::name).doesNotContain("checkInterruption");
     }
   }
 
@@ -102,29 +93,5 @@ class InterruptionChecksTest {
     instance.exports().global(DEPTH).setValue(0);
     long result = instance.export("run").apply(n)[0];
     return new long[] {result, instance.exports().global(COUNTER).getValue()};
-  }
-
-  /** The names of every method the classes in {@code payload} (Chicory's cache jar) call. */
-  private static List<String> calledMethods(byte[] payload) throws IOException {
-    List<String> names = new ArrayList<>();
-    try (JarInputStream jar = new JarInputStream(new ByteArrayInputStream(payload))) {
-      for (JarEntry e = jar.getNextJarEntry(); e != null; e = jar.getNextJarEntry()) {
-        if (!e.getName().endsWith(".class")) {
-          continue;
-        }
-        new ClassReader(jar.readAllBytes()).accept(new ClassVisitor(Opcodes.ASM9) {
-          @Override
-          public MethodVisitor visitMethod(int access, String name, String desc, String sig, String[] ex) {
-            return new MethodVisitor(Opcodes.ASM9) {
-              @Override
-              public void visitMethodInsn(int op, String owner, String method, String d, boolean itf) {
-                names.add(method);
-              }
-            };
-          }
-        }, 0);
-      }
-    }
-    return names;
   }
 }

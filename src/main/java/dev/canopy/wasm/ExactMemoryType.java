@@ -1,0 +1,75 @@
+package dev.canopy.wasm;
+
+import java.util.regex.Pattern;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * Gives every compiled Wasm function in Chicory's generated code ({@code func_N(..., Memory,
+ * Instance)}) the engine's memory class, {@link PagedMemory}, as the type of its memory parameter,
+ * and casts the memory once where a call passes it on (a cast the JIT drops where the argument is
+ * such a parameter already). Counts the functions it retyped.
+ *
+ * <p>Note: the memory reaches a function as Chicory's {@code Memory} interface, so the JIT checks
+ * its class wherever the code uses it as a {@code PagedMemory}: every access to the instruction
+ * counter ({@link CounterGlobalAccess}) after a call, and the guard of each inlined memory access.
+ * On the recursive fib workload those checks were about a fourteenth of the metered time
+ * (bench/RESULTS.md). With the exact, final class in the signature they go. Every instance the
+ * engine makes has a {@code PagedMemory} ({@link InstanceRun}, {@link StandaloneInstances}); a
+ * module without a memory passes null, which the cast lets through. It runs with the counter
+ * rewrite ({@link CounterGlobalShortcut#compile}) on every module the engine compiles.
+ */
+final class ExactMemoryType extends ClassVisitor {
+  /** Names the rewrite; part of the disk cache's key (with {@link CounterGlobalShortcut#VERSION}). */
+  static final String VERSION = "exact-memory-type-1";
+
+  private static final Pattern FUNCTION = Pattern.compile("func_[0-9]+");
+  private static final String GENERATED = "com/dylibso/chicory/$gen/";
+  private static final String MEMORY_INSTANCE =
+      "Lcom/dylibso/chicory/runtime/Memory;Lcom/dylibso/chicory/runtime/Instance;)";
+  private static final String PAGED_MEMORY = Type.getInternalName(PagedMemory.class);
+  private static final String PAGED_INSTANCE =
+      "L" + PAGED_MEMORY + ";Lcom/dylibso/chicory/runtime/Instance;)";
+
+  /** How many function signatures this visitor has retyped. */
+  int count;
+
+  ExactMemoryType(ClassVisitor next) {
+    super(Opcodes.ASM9, next);
+  }
+
+  /** A compiled Wasm function's descriptor with the memory retyped, or null if it is not one. */
+  private static String retyped(String name, String descriptor) {
+    if (!FUNCTION.matcher(name).matches() || !descriptor.contains(MEMORY_INSTANCE)) {
+      return null;
+    }
+    return descriptor.replace(MEMORY_INSTANCE, PAGED_INSTANCE);
+  }
+
+  @Override
+  public MethodVisitor visitMethod(
+      int access, String name, String descriptor, String signature, String[] exceptions) {
+    String exact = (access & Opcodes.ACC_STATIC) != 0 ? retyped(name, descriptor) : null;
+    if (exact != null) {
+      count++;
+    }
+    MethodVisitor next = super.visitMethod(access, name, exact != null ? exact : descriptor, signature, exceptions);
+    return new MethodVisitor(Opcodes.ASM9, next) {
+      @Override
+      public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean isInterface) {
+        String callee = opcode == Opcodes.INVOKESTATIC && owner.startsWith(GENERATED) ? retyped(method, desc) : null;
+        if (callee == null) {
+          super.visitMethodInsn(opcode, owner, method, desc, isInterface);
+          return;
+        }
+        // The memory is under the instance, the last argument: cast it in place.
+        super.visitInsn(Opcodes.SWAP);
+        super.visitTypeInsn(Opcodes.CHECKCAST, PAGED_MEMORY);
+        super.visitInsn(Opcodes.SWAP);
+        super.visitMethodInsn(opcode, owner, method, callee, isInterface);
+      }
+    };
+  }
+}
