@@ -15,8 +15,8 @@ import org.objectweb.asm.Type;
  * <p>Note: the memory reaches a function as Chicory's {@code Memory} interface, so the JIT checks
  * its class wherever the code uses it as a {@code PagedMemory}: every access to the instruction
  * counter ({@link CounterGlobalAccess}) after a call, and the guard of each inlined memory access.
- * On the recursive fib workload those checks were about a fourteenth of the metered time
- * (bench/RESULTS.md). With the exact, final class in the signature they go. Every instance the
+ * On the recursive fib workload they were about a twentieth of the metered time (bench/
+ * RESULTS.md). With the exact, final class in the signature they go. Every instance the
  * engine makes has a {@code PagedMemory} ({@link InstanceRun}, {@link StandaloneInstances}); a
  * module without a memory passes null, which the cast lets through. It runs with the counter
  * rewrite ({@link CounterGlobalShortcut#compile}) on every module the engine compiles.
