@@ -113,8 +113,9 @@ final class CounterGlobalShortcut {
     for (var e : collector.classBytes().entrySet()) {
       ClassReader reader = new ClassReader(e.getValue());
       // Note: no recomputed maximums (they cost a tenth of a cold compile): the counter rewrite
-      // only shortens the operand stack, and the fusion raises each method's maximum by what its
-      // fused comparisons need beyond the calls they replace.
+      // and the removed interruption checks only shorten the operand stack, the retyping's cast
+      // (swap, checkcast, swap) never deepens it, and the fusion raises each method's maximum by
+      // what its fused comparisons need beyond the calls they replace.
       ClassWriter writer = new ClassWriter(reader, 0);
       FusedComparisons fusion = new FusedComparisons(writer);
       ExactMemoryType exact = new ExactMemoryType(fusion);
