@@ -437,11 +437,19 @@ public final class PagedMemory implements Memory {
   }
 
   /**
-   * The slow path of an access of {@code size} bytes at {@code addr} beyond the working array:
-   * the Wasm bounds check (a trap outside the memory), then the array grown to cover it; returns
-   * the array to access.
+   * The working array, covering the {@code size} bytes at {@code addr}: tested against its length
+   * first (see the class note), and beyond it {@link #grownFor}.
    */
-  private byte[] ensureAccess(int addr, int size) {
+  private byte[] covering(int addr, int size) {
+    byte[] f = flat;
+    return addr >= 0 && addr <= f.length - size ? f : grownFor(addr, size);
+  }
+
+  /**
+   * The slow path of an access beyond the working array, out of line: the Wasm bounds check (a
+   * trap outside the memory), then the array grown to cover it.
+   */
+  private byte[] grownFor(int addr, int size) {
     ensurePhysical(checkBounds(addr, size) + size);
     return flat;
   }
@@ -476,11 +484,7 @@ public final class PagedMemory implements Memory {
 
   @Override
   public byte read(int addr) {
-    byte[] f = flat;
-    if (addr < 0 || addr >= f.length) {
-      f = ensureAccess(addr, 1);
-    }
-    return f[addr];
+    return covering(addr, 1)[addr];
   }
 
   @Override
@@ -496,31 +500,19 @@ public final class PagedMemory implements Memory {
 
   @Override
   public void writeByte(int addr, byte data) {
-    byte[] f = flat;
-    if (addr < 0 || addr >= f.length) {
-      f = ensureAccess(addr, 1);
-    }
-    f[addr] = data;
+    covering(addr, 1)[addr] = data;
     written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public void writeShort(int addr, short data) {
-    byte[] f = flat;
-    if (addr < 0 || addr > f.length - 2) {
-      f = ensureAccess(addr, 2);
-    }
-    SHORT.set(f, addr, data);
+    SHORT.set(covering(addr, 2), addr, data);
     written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public short readShort(int addr) {
-    byte[] f = flat;
-    if (addr < 0 || addr > f.length - 2) {
-      f = ensureAccess(addr, 2);
-    }
-    return (short) SHORT.get(f, addr);
+    return (short) SHORT.get(covering(addr, 2), addr);
   }
 
   @Override
@@ -530,40 +522,24 @@ public final class PagedMemory implements Memory {
 
   @Override
   public void writeI32(int addr, int data) {
-    byte[] f = flat;
-    if (addr < 0 || addr > f.length - 4) {
-      f = ensureAccess(addr, 4);
-    }
-    INT.set(f, addr, data);
+    INT.set(covering(addr, 4), addr, data);
     written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public int readInt(int addr) {
-    byte[] f = flat;
-    if (addr < 0 || addr > f.length - 4) {
-      f = ensureAccess(addr, 4);
-    }
-    return (int) INT.get(f, addr);
+    return (int) INT.get(covering(addr, 4), addr);
   }
 
   @Override
   public void writeLong(int addr, long data) {
-    byte[] f = flat;
-    if (addr < 0 || addr > f.length - 8) {
-      f = ensureAccess(addr, 8);
-    }
-    LONG.set(f, addr, data);
+    LONG.set(covering(addr, 8), addr, data);
     written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public long readLong(int addr) {
-    byte[] f = flat;
-    if (addr < 0 || addr > f.length - 8) {
-      f = ensureAccess(addr, 8);
-    }
-    return (long) LONG.get(f, addr);
+    return (long) LONG.get(covering(addr, 8), addr);
   }
 
   @Override
