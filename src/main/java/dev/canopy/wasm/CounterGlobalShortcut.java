@@ -127,7 +127,9 @@ final class CounterGlobalShortcut {
       fused += fusion.count;
       removed += checks.count;
       retyped += exact.count;
-      rewritten.put(e.getKey(), writer.toByteArray());
+      boolean unchanged = rewriter.count == 0 && fusion.count == 0 && checks.count == 0
+          && exact.count == 0 && exact.calls == 0;
+      rewritten.put(e.getKey(), unchanged ? e.getValue() : writer.toByteArray());
     }
     return new Compiled(payload(collector.mainClassName(), rewritten), count, fused, removed, retyped);
   }

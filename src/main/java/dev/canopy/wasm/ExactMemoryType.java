@@ -35,6 +35,8 @@ final class ExactMemoryType extends ClassVisitor {
 
   /** How many function signatures this visitor has retyped. */
   int count;
+  /** How many calls of such functions it has rewritten (with the cast). */
+  int calls;
 
   ExactMemoryType(ClassVisitor next) {
     super(Opcodes.ASM9, next);
@@ -65,6 +67,7 @@ final class ExactMemoryType extends ClassVisitor {
           return;
         }
         // The memory is under the instance, the last argument: cast it in place.
+        calls++;
         super.visitInsn(Opcodes.SWAP);
         super.visitTypeInsn(Opcodes.CHECKCAST, PAGED_MEMORY);
         super.visitInsn(Opcodes.SWAP);
