@@ -66,10 +66,8 @@ public final class PagedMemory implements Memory {
   /** Growth on demand adds at least this much, so a memory filled upwards copies little. */
   static final int MIN_PHYSICAL_GROWTH_BYTES = 1 << 20;
 
-  private static final VarHandle SHORT =
-      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle INT =
-      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  /** The Wasm loads and stores of 2-8 bytes, after {@link #covering}'s test (and only then). */
+  private static final ByteArrayWords WORDS = ByteArrayWords.CHOSEN;
   private static final VarHandle LONG =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -438,7 +436,8 @@ public final class PagedMemory implements Memory {
 
   /**
    * The working array, covering the {@code size} bytes at {@code addr}: tested against its length
-   * first (see the class note), and beyond it {@link #grownFor}.
+   * first (see the class note), and beyond it {@link #grownFor}. This test is the only one before
+   * {@link ByteArrayWords}' raw access: an array it returns holds all {@code size} bytes.
    */
   private byte[] covering(int addr, int size) {
     byte[] f = flat;
@@ -450,7 +449,11 @@ public final class PagedMemory implements Memory {
    * trap outside the memory), then the array grown to cover it.
    */
   private byte[] grownFor(int addr, int size) {
-    ensurePhysical(checkBounds(addr, size) + size);
+    long end = checkBounds(addr, size) + size;
+    ensurePhysical(end);
+    if (end > flat.length) { // never (ensurePhysical grows to cover it); the raw access relies on it
+      throw new IllegalStateException("working array of " + flat.length + " bytes, access ends at " + end);
+    }
     return flat;
   }
 
@@ -506,13 +509,13 @@ public final class PagedMemory implements Memory {
 
   @Override
   public void writeShort(int addr, short data) {
-    SHORT.set(covering(addr, 2), addr, data);
+    WORDS.putShort(covering(addr, 2), addr, data);
     written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public short readShort(int addr) {
-    return (short) SHORT.get(covering(addr, 2), addr);
+    return WORDS.getShort(covering(addr, 2), addr);
   }
 
   @Override
@@ -522,24 +525,24 @@ public final class PagedMemory implements Memory {
 
   @Override
   public void writeI32(int addr, int data) {
-    INT.set(covering(addr, 4), addr, data);
+    WORDS.putInt(covering(addr, 4), addr, data);
     written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public int readInt(int addr) {
-    return (int) INT.get(covering(addr, 4), addr);
+    return WORDS.getInt(covering(addr, 4), addr);
   }
 
   @Override
   public void writeLong(int addr, long data) {
-    LONG.set(covering(addr, 8), addr, data);
+    WORDS.putLong(covering(addr, 8), addr, data);
     written[addr >>> BLOCK_SHIFT] = 1;
   }
 
   @Override
   public long readLong(int addr) {
-    return (long) LONG.get(covering(addr, 8), addr);
+    return WORDS.getLong(covering(addr, 8), addr);
   }
 
   @Override
