@@ -23,8 +23,9 @@ import java.util.Arrays;
  * costs more than what the execution wrote.
  *
  * <p>Note: an access is what it is in Chicory's own {@code ByteArrayMemory} minus its page table:
- * one array access, tested against the array's length first (see below), and a write also
- * stores one byte into the written-block table (always, without a test). An earlier design kept
+ * one array access, tested against the array's length first (see below; that test is the only
+ * one, words go through {@link ByteArrayWords}), and a write also stores one byte into the
+ * written-block table (always, without a test). An earlier design kept
  * the image's blocks in a table and copied a block on its first write; its ownership test, the
  * table load and the copies cost 1.3-1.8x {@code ByteArrayMemory}'s time on random access
  * (bench/RESULTS.md). The price of the flat copy: an instance holds its heap's bytes (bounded in
