@@ -39,7 +39,13 @@ public sealed interface StoreSettings {
       // write fails and the whole database closes, and the file may not open again; and threads
       // that run statements do get interrupted: Slick stops its own with shutdownNow, and a
       // Pekko dispatcher's threads carry whatever interrupt a task left (StoreShutdown).
-      return "jdbc:h2:retry:" + databaseDir.resolve("canopy") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+      // MAX_COMPACT_TIME=0: no compaction when the database closes. H2 2.3.232 compacts (moves
+      // chunks) after its last commit on close, and the file may then not open again: a replica
+      // restarted after a catch-up install found "File corrupted ... Double mark" (overlapping
+      // chunks). H2 fixed that order in 2.4.240 (h2database issue 4247). Without it the file does
+      // not shrink on close; H2 still reuses freed space while it runs.
+      return "jdbc:h2:retry:" + databaseDir.resolve("canopy")
+          + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;MAX_COMPACT_TIME=0";
     }
 
     @Override
