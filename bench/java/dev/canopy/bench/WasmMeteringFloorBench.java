@@ -11,8 +11,8 @@ import java.util.Locale;
  * What metering a call-heavy workload costs at the least, on Chicory's compiler: bench/wasm/fib.wat
  * (fib(30), 2.69 million calls) plain, then hand-written variants that each do part of what
  * metering must do (bench/wasm/floor/*.wat: the extra parameters alone; passing and checking the
- * counter and depth without handing the counter back; the cheapest correct count, without depth
- * or soft limit, handing the counter back through a global or as a second result), then as {@link
+ * counter and depth without handing the counter back; the cheapest correct count, without depth,
+ * handing the counter back through a global or as a second result), then as {@link
  * MeteringInstrumenter} rewrites it, on Chicory's own code and as the engine runs it (the counter
  * global reached through the memory); then the same recursion in a function without results, which
  * the metered code hands the counter back from as its plain JVM return value. Each round

@@ -84,18 +84,26 @@ final class CounterGlobalShortcut {
   /**
    * A result of {@link #compile}: Chicory's class payload, rewritten, how many counter accesses it
    * rewrote, how many comparisons it fused with their branches ({@link FusedComparisons}), how
-   * many interruption checks it removed ({@link InterruptionChecks}) and how many functions it
-   * gave the exact memory type ({@link ExactMemoryType}).
+   * many interruption checks it removed ({@link InterruptionChecks}), how many functions it
+   * gave the exact memory type ({@link ExactMemoryType}) and how many the trap handler that keeps
+   * the counter exact ({@link TrapCounterSync}).
    */
   record Compiled(
-      byte[] payload, int rewrittenAccesses, int fusedComparisons, int removedInterruptionChecks, int retypedFunctions) {}
+      byte[] payload,
+      int rewrittenAccesses,
+      int fusedComparisons,
+      int removedInterruptionChecks,
+      int retypedFunctions,
+      int trapHandlers) {}
 
   /**
    * Compiles {@code module} (no interpreter fallback), rewrites the accesses to global {@code
    * counterGlobal} (none if it is -1: see {@link #counterGlobal}), fuses comparisons with the
    * branches they decide ({@link FusedComparisons}), removes Chicory's interruption checks ({@link
    * InterruptionChecks}), gives the functions' memory parameter its exact type ({@link
-   * ExactMemoryType}), and returns the classes in the form Chicory's {@code Cache} takes them.
+   * ExactMemoryType}), gives an instrumented module's functions the handler that keeps the counter
+   * exact on a trap ({@link TrapCounterSync}), and returns the classes in the form Chicory's {@code
+   * Cache} takes them.
    * Every module the engine runs is compiled this way.
    */
   static Compiled compile(WasmModule module, int counterGlobal) {
@@ -110,6 +118,8 @@ final class CounterGlobalShortcut {
     int fused = 0;
     int removed = 0;
     int retyped = 0;
+    int handled = 0;
+    TrapCounterSync.Metering metering = TrapCounterSync.Metering.of(module);
     for (var e : collector.classBytes().entrySet()) {
       ClassReader reader = new ClassReader(e.getValue());
       // Note: no recomputed maximums (they cost a tenth of a cold compile): the counter rewrite
@@ -117,7 +127,9 @@ final class CounterGlobalShortcut {
       // (swap, checkcast, swap) never deepens it, and the fusion raises each method's maximum by
       // what its fused comparisons need beyond the calls they replace.
       ClassWriter writer = new ClassWriter(reader, 0);
-      FusedComparisons fusion = new FusedComparisons(writer);
+      // Last: its handler's frame names the parameters as the retyping left them.
+      TrapCounterSync trapSync = new TrapCounterSync(writer, metering);
+      FusedComparisons fusion = new FusedComparisons(trapSync);
       ExactMemoryType exact = new ExactMemoryType(fusion);
       // Before the retyping: it matches the functions by Chicory's own descriptors.
       Rewriter rewriter = new Rewriter(exact, counterGlobal);
@@ -127,11 +139,12 @@ final class CounterGlobalShortcut {
       fused += fusion.count;
       removed += checks.count;
       retyped += exact.count;
+      handled += trapSync.count;
       boolean unchanged = rewriter.count == 0 && fusion.count == 0 && checks.count == 0
-          && exact.count == 0 && exact.calls == 0;
+          && exact.count == 0 && exact.calls == 0 && trapSync.count == 0;
       rewritten.put(e.getKey(), unchanged ? e.getValue() : writer.toByteArray());
     }
-    return new Compiled(payload(collector.mainClassName(), rewritten), count, fused, removed, retyped);
+    return new Compiled(payload(collector.mainClassName(), rewritten), count, fused, removed, retyped, handled);
   }
 
   /**

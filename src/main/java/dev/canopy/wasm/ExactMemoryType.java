@@ -23,10 +23,11 @@ import org.objectweb.asm.Type;
  */
 final class ExactMemoryType extends ClassVisitor {
   /** Names the rewrite; part of the disk cache's key (with {@link CounterGlobalShortcut#VERSION}). */
-  static final String VERSION = "exact-memory-type-1";
+  static final String VERSION = "exact-memory-type-2";
 
   private static final Pattern FUNCTION = Pattern.compile("func_[0-9]+");
   private static final String GENERATED = "com/dylibso/chicory/$gen/";
+  private static final String MEMORY = "com/dylibso/chicory/runtime/Memory";
   private static final String MEMORY_INSTANCE =
       "Lcom/dylibso/chicory/runtime/Memory;Lcom/dylibso/chicory/runtime/Instance;)";
   private static final String PAGED_MEMORY = Type.getInternalName(PagedMemory.class);
@@ -58,7 +59,24 @@ final class ExactMemoryType extends ClassVisitor {
       count++;
     }
     MethodVisitor next = super.visitMethod(access, name, exact != null ? exact : descriptor, signature, exceptions);
+    int memoryEntry = Type.getArgumentTypes(descriptor).length - 2;
     return new MethodVisitor(Opcodes.ASM9, next) {
+      /**
+       * Chicory's full frames name the memory parameter's type as it was; its compressed frames
+       * take it from the descriptor, now the exact type. The two must agree where control flow
+       * joins (a loop header after a full frame), so full frames get the exact type too. Chicory
+       * never stores another memory into that parameter.
+       */
+      @Override
+      public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
+        if (exact != null && (type == Opcodes.F_FULL || type == Opcodes.F_NEW) && numLocal > memoryEntry
+            && MEMORY.equals(local[memoryEntry])) {
+          local = local.clone();
+          local[memoryEntry] = PAGED_MEMORY;
+        }
+        super.visitFrame(type, numLocal, local, numStack, stack);
+      }
+
       @Override
       public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean isInterface) {
         String callee = opcode == Opcodes.INVOKESTATIC && owner.startsWith(GENERATED) ? retyped(method, desc) : null;

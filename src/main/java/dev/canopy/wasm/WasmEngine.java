@@ -241,6 +241,7 @@ public final class WasmEngine implements AutoCloseable {
   private static String cacheKey(String kind, String rewriter, byte[] digest) {
     return CompiledClassCache.COMPILER_VERSION + "+" + CounterGlobalShortcut.VERSION + "+"
         + FusedComparisons.VERSION + "+" + InterruptionChecks.VERSION + "+" + ExactMemoryType.VERSION
+        + "+" + TrapCounterSync.VERSION
         + "/" + kind + "/"
         + rewriter + "/"
         + Hex.encode(digest);

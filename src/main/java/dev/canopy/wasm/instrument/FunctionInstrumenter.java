@@ -8,9 +8,8 @@ import java.util.Arrays;
  * local indices (shifted past the new parameters) and {@code ref.func} (pointed at the wrapper);
  * only the injected ones are encoded.
  *
- * <p>Every defined function takes three more parameters after its own: the instruction counter
- * (i64), the soft limit (i64, see {@link #SYNC_INTERVAL_INSTRUCTIONS}) and the caller's call depth
- * (i32). It hands its final counter back one of two ways (its "channel"): a function with exactly
+ * <p>Every defined function takes two more parameters after its own: the instruction counter
+ * (i64) and the caller's call depth (i32). It hands its final counter back one of two ways (its "channel"): a function with exactly
  * one result writes it to the counter global, which its caller reads; any other function returns
  * it as one more result after its own (see the Note below). The body is wrapped in a block of the
  * function's result type, so every way out through the function's label (its end, br, br_if,
@@ -34,17 +33,24 @@ import java.util.Arrays;
  * place: the one the first need after the join asks for, found by a backward pass ({@link
  * #computeNeeds}).
  *
- * <p>Checkpoints compare the counter with the soft limit and, below it, sync and trap if the
- * counter is negative (a slow path that loop headers and exits call in a function added to the
- * module, see {@link #writeCheckpoint}): at function entry, at loop headers, and at exits ({@code
- * return}, the final end) where the counter leaves from the local. An exit the counter reaches in
- * the global (after a call, directly or through a join that keeps it there) passes none: a
- * negative counter it hands back is turned into a trap by the next checkpoint, call to the host or
- * table, or the wrapper the host called (it checks after the call). So a run that returns has a
- * counter of at least 0, and a budget one instruction short traps. Every exit leaves the global
- * exact (it was written after the last charge) or within the interval (a checkpoint), so a trap
- * after a chain of returns finds it behind by at most the interval plus the straight-line code
- * since.
+ * <p>Checkpoints trap, with the counter synced, if the counter is negative (a slow path that loop
+ * headers and exits call in a function added to the module, see {@link #writeCheckpoint}): at
+ * function entry, at loop headers, and at exits ({@code return}, the final end) where the counter
+ * leaves from the local. An exit the counter reaches in the global (after a call, directly or
+ * through a join that keeps it there) passes none: a negative counter it hands back is turned into
+ * a trap by the next checkpoint, call to the host or table, or the wrapper the host called (it
+ * checks after the call). So a run that returns has a counter of at least 0, and a budget one
+ * instruction short traps.
+ *
+ * <p>Note: nothing here writes the counter to the global periodically. At every point the counter
+ * is valid in the local or the global (or both), and it only falls, so the smaller of the two is
+ * always the count; a trap the program causes itself (division by zero, an out-of-bounds access)
+ * leaves the global behind by whatever the frames on the stack charged since they last synced,
+ * and the engine's compiled code puts that right as the trap passes each function
+ * (dev.canopy.wasm.TrapCounterSync: the global becomes the smaller of it and the frame's local).
+ * An earlier scheme synced at least every 1,000 instructions through a soft limit passed to every
+ * call instead; its slow path, taken every few hundred instructions, cost recursive code about 20
+ * points (bench/RESULTS.md, "where fib's metering goes").
  *
  * <p>Note: a multi-value result comes back from Chicory's compiled code as a newly allocated
  * {@code long[]} anyway, so the counter as one more result costs it nothing; a function without
@@ -57,25 +63,9 @@ import java.util.Arrays;
  * every function, kept to compare the two.
  */
 final class FunctionInstrumenter {
-  /**
-   * Note: each checkpoint (function entry, loop header, exit) compares the counter with the soft
-   * limit; only when the counter falls below it (so at most every this many instructions in each
-   * frame, and at the first checkpoint of a function the host or a table called) does it write the
-   * counter back to the global, trap if the counter is negative, and set the limit to max(counter -
-   * interval, 0). The limit is passed to callees but not back, so a caller's limit may be stale
-   * (higher than its callee's): that only makes it sync sooner. Every limit is at most the last
-   * synced value minus the interval, so a checkpoint that does not sync has a counter within the
-   * interval of the global. This bounds what a trap the program causes itself (division by zero,
-   * out-of-bounds access) leaves uncharged in the global to this interval plus the straight-line
-   * code since the last checkpoint or call. It depends only on the counter's values, so it is the
-   * same on every replica; the counts themselves are exact whatever the interval.
-   */
-  static final long SYNC_INTERVAL_INSTRUCTIONS = 1_000;
+  /** Parameters every defined function gets after its own: counter, call depth. */
+  static final int EXTRA_PARAMS = 2;
 
-  /** Parameters every defined function gets after its own: counter, soft limit, call depth. */
-  static final int EXTRA_PARAMS = 3;
-
-  private static final int OP_SELECT = 0x1B;
   private static final int OP_LOCAL_GET = 0x20;
   private static final int OP_LOCAL_SET = 0x21;
   private static final int OP_LOCAL_TEE = 0x22;
@@ -85,7 +75,6 @@ final class FunctionInstrumenter {
   private static final int OP_I64_CONST = 0x42;
   private static final int OP_I32_GT_U = 0x4B;
   private static final int OP_I64_LT_S = 0x53;
-  private static final int OP_I64_GT_S = 0x55;
   private static final int OP_I32_ADD = 0x6A;
   private static final int OP_I32_SUB = 0x6B;
   private static final int OP_I64_SUB = 0x7D;
@@ -179,10 +168,10 @@ final class FunctionInstrumenter {
   }
 
   /**
-   * The locals of one extended function: the three new parameters, and a scratch i32 after the
+   * The locals of one extended function: the two new parameters, and a scratch i32 after the
    * declared locals (or -1).
    */
-  private record MeterLocals(int counter, int limit, int depth, int scratch) {}
+  private record MeterLocals(int counter, int depth, int scratch) {}
 
   /**
    * Writes the extended code entry (size, locals, expression) for {@code entry}, defined function
@@ -200,7 +189,7 @@ final class FunctionInstrumenter {
       throw new InvalidWasmException("a function has too many locals to add the metering locals");
     }
     MeterLocals locals =
-        new MeterLocals(paramCount, paramCount + 1, paramCount + 2, hasBulk ? (int) firstNewLocal : -1);
+        new MeterLocals(paramCount, paramCount + 1, hasBulk ? (int) firstNewLocal : -1);
 
     ByteSink body = new ByteSink(entry.bodyEnd() - entry.bodyStart() + count * 6 + 64);
     ByteReader declared = new ByteReader(source, entry.bodyStart(), entry.localsEnd());
@@ -387,10 +376,8 @@ final class FunctionInstrumenter {
     for (int p = 0; p < paramCount; p++) {
       body.writeByte(OP_LOCAL_GET).writeU32(p);
     }
-    // The soft limit starts at the counter: the first checkpoint syncs.
     body.writeByte(OP_GLOBAL_GET).writeU32(counterGlobal);
     body.writeByte(OP_LOCAL_TEE).writeU32(counter);
-    body.writeByte(OP_LOCAL_GET).writeU32(counter);
     body.writeByte(OP_GLOBAL_GET).writeU32(depthGlobal);
     body.writeByte(OP_LOCAL_TEE).writeU32(depth);
     body.writeByte(InstructionDecoder.CALL).writeU32(extendedIndex);
@@ -717,10 +704,9 @@ final class FunctionInstrumenter {
     out.writeByte(InstructionDecoder.BLOCK).writeBytes(resultBlockType);
   }
 
-  /** Counter, soft limit and depth for a call to an extended function (a tail call: the caller's depth). */
+  /** Counter and depth for a call to an extended function (a tail call: the caller's depth). */
   private static void writeExtraArguments(ByteSink out, MeterLocals locals, boolean tailCall) {
     out.writeByte(OP_LOCAL_GET).writeU32(locals.counter());
-    out.writeByte(OP_LOCAL_GET).writeU32(locals.limit());
     out.writeByte(OP_LOCAL_GET).writeU32(locals.depth());
     if (tailCall) {
       out.writeByte(OP_I32_CONST).writeSigned(1);
@@ -742,8 +728,8 @@ final class FunctionInstrumenter {
    * At an exit through the result channel: a checkpoint, then the counter after the function's own
    * results.
    *
-   * <p>Note: the checkpoints at exits keep the bound on what a trap leaves uncharged (see {@link
-   * #SYNC_INTERVAL_INSTRUCTIONS}) for chains of returns, which pass no function entry.
+   * <p>Note: the checkpoint makes a chain of returns, which passes no function entry, trap when
+   * the counter has run out.
    */
   private void writeCounterResult(ByteSink out, MeterLocals locals, boolean counterResult) {
     if (counterResult) {
@@ -761,9 +747,9 @@ final class FunctionInstrumenter {
   }
 
   /**
-   * counter -= cost; if (counter < limit) { sync; trap if counter < 0; limit = max(counter -
-   * interval, 0) }: that slow path written in place at a function's entry, and as a call of the
-   * checkpoint function ({@link #writeCheckpointFunction}) at loop headers and exits.
+   * counter -= cost; if (counter < 0) { sync; trap }: that slow path written in place at a
+   * function's entry, and as a call of the checkpoint function ({@link #writeCheckpointFunction})
+   * at loop headers and exits.
    *
    * <p>Note: where C2 finds the call hot (an inner loop's header) it inlines it, which is as fast
    * as the slow path written in place; where the call is cold (an outer loop's header, an exit)
@@ -775,56 +761,37 @@ final class FunctionInstrumenter {
    */
   private void writeCheckpoint(ByteSink out, long cost, MeterLocals locals, boolean outOfLine) {
     int counter = locals.counter();
-    int limit = locals.limit();
     out.writeByte(OP_LOCAL_GET).writeU32(counter);
     if (cost > 0) {
       out.writeByte(OP_I64_CONST).writeSigned(cost);
       out.writeByte(OP_I64_SUB);
       out.writeByte(OP_LOCAL_TEE).writeU32(counter);
     }
-    out.writeByte(OP_LOCAL_GET).writeU32(limit);
+    out.writeByte(OP_I64_CONST).writeSigned(0);
     out.writeByte(OP_I64_LT_S);
     out.writeByte(InstructionDecoder.IF).writeByte(BLOCK_TYPE_EMPTY);
     if (outOfLine) {
       out.writeByte(OP_LOCAL_GET).writeU32(counter);
       out.writeByte(OP_LOCAL_GET).writeU32(locals.depth());
       out.writeByte(InstructionDecoder.CALL).writeU32(checkpointFunction);
-      out.writeByte(OP_LOCAL_SET).writeU32(limit);
     } else {
-      writeCheckpointSlowPath(out, locals);
+      writeSync(out, counter);
+      writeTrap(out, locals);
     }
     out.writeByte(InstructionDecoder.END);
   }
 
-  /** sync; trap if counter < 0; limit = max(counter - interval, 0). */
-  private void writeCheckpointSlowPath(ByteSink out, MeterLocals locals) {
-    int counter = locals.counter();
-    int limit = locals.limit();
-    writeSync(out, counter);
-    writeCheck(out, locals);
-    out.writeByte(OP_LOCAL_GET).writeU32(counter);
-    out.writeByte(OP_I64_CONST).writeSigned(SYNC_INTERVAL_INSTRUCTIONS);
-    out.writeByte(OP_I64_SUB);
-    out.writeByte(OP_LOCAL_TEE).writeU32(limit);
-    out.writeByte(OP_I64_CONST).writeSigned(0);
-    out.writeByte(OP_LOCAL_GET).writeU32(limit);
-    out.writeByte(OP_I64_CONST).writeSigned(0);
-    out.writeByte(OP_I64_GT_S);
-    out.writeByte(OP_SELECT);
-    out.writeByte(OP_LOCAL_SET).writeU32(limit);
-  }
-
   /**
-   * Writes the code entry of the checkpoint function, of type (counter i64, depth i32) -> i64: the
-   * slow path of a checkpoint, returning the new soft limit. It charges nothing and calls nothing,
-   * so it adds no frame to the call depth.
+   * Writes the code entry of the checkpoint function, of type (counter i64, depth i32) -> (): the
+   * slow path of a checkpoint, called only with the counter negative: it syncs the counter and the
+   * depth and traps. It charges nothing and calls nothing, so it adds no frame to the call depth.
    */
   void writeCheckpointFunction(ByteSink out) {
-    ByteSink body = new ByteSink(48);
-    MeterLocals params = new MeterLocals(0, 2, 1, -1);
-    body.writeU32(1).writeU32(1).writeByte(I64); // the limit
-    writeCheckpointSlowPath(body, params);
-    body.writeByte(OP_LOCAL_GET).writeU32(params.limit());
+    ByteSink body = new ByteSink(16);
+    MeterLocals params = new MeterLocals(0, 1, -1);
+    body.writeU32(0); // no locals
+    writeSync(body, params.counter());
+    writeTrap(body, params);
     body.writeByte(InstructionDecoder.END);
     out.writeU32(body.size());
     out.writeBytes(body.toByteArray());

@@ -21,12 +21,13 @@ import java.util.function.IntUnaryOperator;
  *       final counter back as a result, or, for functions with one result, in the global, which
  *       the caller reads when it next needs the counter. The global is up to date, and checked
  *       (trapping with {@code unreachable} if negative), before calls to imports and through
- *       tables, before bulk operations and traps, and at function entries and loop headers at
- *       least every 1,000 instructions; the wrappers the host calls check it after the call. So
- *       a run that returns has used exactly budget minus the counter, a budget one instruction
- *       short traps with the counter negative, and every loop runs out. After a trap the program
- *       causes itself, the global may lag behind what was charged by at most that interval plus
- *       one function's straight-line code: deterministically.
+ *       tables, before bulk operations and traps; function entries, loop headers and exits from
+ *       the local check it; the wrappers the host calls check it after the call. So a run that
+ *       returns has used exactly budget minus the counter, a budget one instruction short traps
+ *       with the counter negative, and every loop runs out. After a trap the program causes
+ *       itself (an out-of-bounds access, a division by zero) the global may lag behind what the
+ *       frames on the stack charged; the engine's compiled code brings it up to date as the trap
+ *       leaves each frame (dev.canopy.wasm.TrapCounterSync), from the custom section below.
  *   <li>{@value #CALL_DEPTH_EXPORT} (i32): the call depth. Defined functions pass it to each other
  *       as a parameter (each frame adds 1 and traps once it exceeds the maximum, writing it to
  *       the global first, so the global then reads max + 1); the global is read by wrappers and
@@ -35,7 +36,7 @@ import java.util.function.IntUnaryOperator;
  * </ul>
  *
  * <p>Every defined function keeps its index but gets an extended type: its parameters plus
- * (counter i64, soft limit i64, depth i32), and its own results, followed by the counter (i64)
+ * (counter i64, depth i32), and its own results, followed by the counter (i64)
  * unless it has exactly one result (with {@link Builder#withCounterReturnedInGlobal} false: always
  * followed by the counter). Exported functions, the start function and functions in tables or
  * named by {@code ref.func} get wrappers with their original types, appended after all functions;
@@ -43,7 +44,9 @@ import java.util.function.IntUnaryOperator;
  * depth from the globals and leave the counter in the global. One more function, after the
  * wrappers, holds the slow path of the counter's checkpoints (FunctionInstrumenter); nothing
  * exports it or puts it in a table. New types are appended after the existing ones; the "name"
- * section keeps its function names, with local names moved past the new parameters.
+ * section keeps its function names, with local names moved past the new parameters. A custom
+ * section {@value #METERING_SECTION} at the end says which functions are extended and which global
+ * is the counter ({@link #meteringSection}).
  *
  * <p>Both start at 0. A start function would therefore trap at instantiation, so, as on the IC, the
  * start section is removed and its function exported as {@value #START_FUNCTION_EXPORT}: the engine
@@ -68,9 +71,16 @@ public final class MeteringInstrumenter {
    * the digest of one instrumented module to this name, so a change of output without a new name
    * fails a test.
    */
-  public static final String SCHEME_VERSION = "call-params-lazy-5";
+  public static final String SCHEME_VERSION = "call-params-exact-6";
   /** The scheme's name with {@link Builder#withCounterReturnedInGlobal} false. */
-  public static final String EXTRA_RESULT_SCHEME_VERSION = "call-params-result-5";
+  public static final String EXTRA_RESULT_SCHEME_VERSION = "call-params-result-6";
+
+  /**
+   * The custom section that describes the metering to the engine: the counter global's index, the
+   * first extended function's index and how many there are (three u32). An input module may not
+   * carry one.
+   */
+  public static final String METERING_SECTION = "canopy:metering";
 
   private static final int EXPORT_KIND_FUNCTION = 0x00;
   private static final int EXPORT_KIND_GLOBAL = 0x03;
@@ -121,6 +131,11 @@ public final class MeteringInstrumenter {
           || export.name().equals(CALL_DEPTH_EXPORT)
           || (decoded.startFunction() >= 0 && export.name().equals(START_FUNCTION_EXPORT))) {
         throw new InvalidWasmException("the module already exports the reserved name " + export.name());
+      }
+    }
+    for (WasmModule.Section section : module.sections()) {
+      if (section.id() == WasmModule.CUSTOM && METERING_SECTION.equals(section.customName())) {
+        throw new InvalidWasmException("the module already has a custom section " + METERING_SECTION);
       }
     }
     long globalCount = (long) decoded.importedGlobalCount() + decoded.definedGlobalCount();
@@ -231,6 +246,7 @@ public final class MeteringInstrumenter {
     if (start >= 0) {
       result = result.withSection(WasmModule.START, null);
     }
+    result = result.withCustomSectionAppended(meteringSection(counterGlobal, imported, defined));
     return new InstrumentedModule(
         result.encode(),
         costTable.version(),
@@ -296,12 +312,11 @@ public final class MeteringInstrumenter {
     return !counterInGlobal || type.resultCount() != 1;
   }
 
-  /** params + (counter i64, soft limit i64, depth i32) -> results (+ counter i64). */
+  /** params + (counter i64, depth i32) -> results (+ counter i64). */
   private static byte[] encodeExtendedType(ModuleDecoder.FunctionType type, boolean returnsCounter) {
     byte[] params = Arrays.copyOf(type.params(), type.paramCount() + FunctionInstrumenter.EXTRA_PARAMS);
     params[type.paramCount()] = (byte) FunctionInstrumenter.I64;
-    params[type.paramCount() + 1] = (byte) FunctionInstrumenter.I64;
-    params[type.paramCount() + 2] = (byte) FunctionInstrumenter.I32;
+    params[type.paramCount() + 1] = (byte) FunctionInstrumenter.I32;
     if (!returnsCounter) {
       return encodeType(params, type.results());
     }
@@ -345,10 +360,19 @@ public final class MeteringInstrumenter {
     return result;
   }
 
-  /** The checkpoint's slow path: (counter i64, depth i32) -> new soft limit i64. */
+  /** The {@value #METERING_SECTION} custom section's payload (its name, then three u32). */
+  private static byte[] meteringSection(int counterGlobal, int firstExtended, int extendedCount) {
+    return new ByteSink(METERING_SECTION.length() + 16)
+        .writeName(METERING_SECTION)
+        .writeU32(counterGlobal)
+        .writeU32(firstExtended)
+        .writeU32(extendedCount)
+        .toByteArray();
+  }
+
+  /** The checkpoint's slow path: (counter i64, depth i32) -> (); it traps. */
   private static final byte[] CHECKPOINT_TYPE = encodeType(
-      new byte[] {(byte) FunctionInstrumenter.I64, (byte) FunctionInstrumenter.I32},
-      new byte[] {(byte) FunctionInstrumenter.I64});
+      new byte[] {(byte) FunctionInstrumenter.I64, (byte) FunctionInstrumenter.I32}, new byte[0]);
 
   // (global (mut i64) (i64.const 0)) (global (mut i32) (i32.const 0))
   private static final byte[] NEW_GLOBALS = {0x7E, 0x01, 0x42, 0x00, 0x0B, 0x7F, 0x01, 0x41, 0x00, 0x0B};

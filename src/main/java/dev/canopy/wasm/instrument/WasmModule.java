@@ -228,6 +228,13 @@ public final class WasmModule {
     return new WasmModule(result);
   }
 
+  /** This module with a custom section of this payload (name included) after all others. */
+  WasmModule withCustomSectionAppended(byte[] payload) {
+    List<Section> result = new ArrayList<>(sections);
+    result.add(Section.of(CUSTOM, payload));
+    return new WasmModule(result);
+  }
+
   public byte[] encode() {
     int total = PREAMBLE.length;
     for (Section s : sections) {

@@ -222,7 +222,7 @@ class CounterChannelTest {
     FunctionType leaf = module.typeSection().getType(module.functionSection().getFunctionType(0));
     FunctionType voidFunction = module.typeSection().getType(module.functionSection().getFunctionType(1));
     FunctionType pair = module.typeSection().getType(module.functionSection().getFunctionType(3));
-    assertThat(leaf.params()).containsExactly(ValType.I32, ValType.I64, ValType.I64, ValType.I32);
+    assertThat(leaf.params()).containsExactly(ValType.I32, ValType.I64, ValType.I32);
     assertThat(leaf.returns()).containsExactly(ValType.I32);
     assertThat(voidFunction.returns()).containsExactly(ValType.I64);
     assertThat(pair.returns()).containsExactly(ValType.I32, ValType.I32, ValType.I64);

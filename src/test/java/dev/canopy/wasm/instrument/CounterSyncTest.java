@@ -118,29 +118,38 @@ class CounterSyncTest {
   }
 
   /**
-   * Note: a trap the program causes itself comes between two syncs, so the global lags behind the
-   * charges; the lag is bounded by the sync interval plus the straight-line code since the last
-   * loop header, and identical on both engines.
+   * Note: a trap the program causes itself comes where the counter may be valid only in a frame's
+   * local. The engine's compiled code brings the global to it as the trap leaves each frame
+   * (dev.canopy.wasm.TrapCounterSync), so the trap is charged exactly what ran, the trapping block
+   * included. Chicory's own code has no such handler: there the global stays where it was last
+   * synced (here, at the start), the same on both of Chicory's engines.
    */
-  @ParameterizedTest
-  @EnumSource(Engine.class)
-  void aProgramTrapLeavesAtMostTheSyncIntervalUncharged(Engine engine) {
-    ChicoryRunner runner = branches(engine);
-    ChicoryRunner other = branches(engine == Engine.COMPILER ? Engine.INTERPRETER : Engine.COMPILER);
+  @org.junit.jupiter.api.Test
+  void aProgramTrapIsChargedExactlyOnTheEngine() {
+    byte[] wasm = INSTRUMENTER.instrument(Wat2Wasm.parse(BRANCHES)).wasm();
     long budget = 1L << 40;
     for (int n : new int[] {1, 10, 1000, 100_000}) {
-      Outcome outcome = runner.call("loopThenDivide", budget, n);
-      assertThat(outcome.trapped()).isTrue();
-      assertThat(outcome.instructionsLeft()).isPositive();
       // entry 1, 9 per iteration, then i32.const, i32.const, i32.div_u (10) = 12.
       long charged = 9L * n + 13;
-      long recorded = budget - outcome.instructionsLeft();
-      assertThat(charged - recorded)
-          .as("n=%d", n)
-          .isBetween(0L, FunctionInstrumenter.SYNC_INTERVAL_INSTRUCTIONS + 9 + 12);
-      assertThat(other.call("loopThenDivide", budget, n).instructionsLeft())
-          .isEqualTo(outcome.instructionsLeft());
+      assertThat(budget - engineLeftAfterTrap(wasm, "loopThenDivide", budget, n)).as("n=%d", n).isEqualTo(charged);
+      Outcome compiled = branches(Engine.COMPILER).call("loopThenDivide", budget, n);
+      assertThat(compiled.trapped()).isTrue();
+      assertThat(budget - compiled.instructionsLeft()).as("n=%d", n).isLessThan(charged);
+      assertThat(branches(Engine.INTERPRETER).call("loopThenDivide", budget, n).instructionsLeft())
+          .isEqualTo(compiled.instructionsLeft());
     }
+  }
+
+  /** The counter global after {@code export(arg)} traps on the engine's compiled form. */
+  private static long engineLeftAfterTrap(byte[] wasm, String export, long budget, long arg) {
+    Instance instance = dev.canopy.wasm.StandaloneInstances.of(wasm);
+    instance.exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT).setValue(budget);
+    try {
+      instance.export(export).apply(arg);
+    } catch (TrapException | WasmRuntimeException e) {
+      return instance.exports().global(MeteringInstrumenter.INSTRUCTIONS_LEFT_EXPORT).getValue();
+    }
+    throw new AssertionError(export + "(" + arg + ") did not trap");
   }
 
   /** Straight-line code after a recursive call, run once per frame on the way back up. */
@@ -165,30 +174,24 @@ class CounterSyncTest {
       """.replace("NOPS", "(nop)".repeat(TAIL_INSTRUCTIONS));
 
   /**
-   * Note: returns do not pass a checkpoint when they hand the counter back through the global
-   * (they write it), but do when they return it as a result: either way a trap after a chain of
-   * returns finds the global behind by at most the interval plus one function's straight-line
-   * code, not by every frame's.
+   * Note: returns hand the counter back through the global (written) or as a result (in the
+   * caller's local); either way a trap after a chain of returns is charged exactly on the engine.
    */
-  @ParameterizedTest
-  @EnumSource(Engine.class)
-  void aTrapAfterAChainOfReturnsLeavesAtMostTheSyncIntervalUncharged(Engine engine) {
-    ChicoryRunner runner = ChicoryRunner.of(INSTRUMENTER.instrument(Wat2Wasm.parse(DEEP_THEN_TRAP)).wasm(), engine);
+  @org.junit.jupiter.api.Test
+  void aTrapAfterAChainOfReturnsIsChargedExactlyOnTheEngine() {
+    byte[] wasm = INSTRUMENTER.instrument(Wat2Wasm.parse(DEEP_THEN_TRAP)).wasm();
     long budget = 1L << 40;
     for (String export : List.of("deepThenDivide", "deepValueThenDivide")) {
       for (int n : new int[] {0, 3, 50, 500}) {
-        Outcome outcome = runner.call(export, budget, n);
-        assertThat(outcome.trapped()).isTrue();
         // Export: entry 1 + local.get 1 + call 5 (+ drop 1) + i32.const, i32.const, i32.div_u 12.
         // Each frame: entry 1 + local.get 1 + if 2; all but the last: local.get, const, sub 3,
         // call 5 (+ drop 1); the tail (+ local.get 1).
         boolean value = export.equals("deepValueThenDivide");
         long frame = 4 + TAIL_INSTRUCTIONS + (value ? 1 : 0);
         long charged = 19 + (value ? 1 : 0) + frame * (n + 1) + (8L + (value ? 1 : 0)) * n;
-        long recorded = budget - outcome.instructionsLeft();
-        assertThat(charged - recorded)
+        assertThat(budget - engineLeftAfterTrap(wasm, export, budget, n))
             .as("%s(%d)", export, n)
-            .isBetween(0L, FunctionInstrumenter.SYNC_INTERVAL_INSTRUCTIONS + frame + 20);
+            .isEqualTo(charged);
       }
     }
   }

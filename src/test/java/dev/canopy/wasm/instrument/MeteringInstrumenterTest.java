@@ -257,6 +257,6 @@ class MeteringInstrumenterTest {
   }
 
   private static final String PINNED_OUTPUT =
-      "call-params-lazy-5 "
-      + "e8cc3d47d67947bb41fdfa6a22fd5c5a19332a7ddb0109e131683b0744d68482";
+      "call-params-exact-6 "
+      + "69160265749c4558567e1d4d8b87aafdd13c4cddfb86e3df9b6d7f2e818fd61c";
 }

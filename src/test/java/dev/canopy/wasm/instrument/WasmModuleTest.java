@@ -42,7 +42,9 @@ class WasmModuleTest {
     byte[] instrumented = MeteringInstrumenter.builder().build().instrument(PADDED).wasm();
     WasmModule module = WasmModule.parse(instrumented);
     List<Integer> ids = module.sections().stream().map(WasmModule.Section::id).toList();
-    assertThat(ids).containsExactly(0, 1, 3, 6, 0, 7, 10, 0);
+    // ... and the metering section after them all.
+    assertThat(ids).containsExactly(0, 1, 3, 6, 0, 7, 10, 0, 0);
+    assertThat(module.sections().get(8).customName()).isEqualTo(MeteringInstrumenter.METERING_SECTION);
     List<WasmModule.Section> original = WasmModule.parse(PADDED).sections();
     assertThat(module.sections().get(0).payload()).isEqualTo(original.get(0).payload());
     assertThat(module.sections().get(4).payload()).isEqualTo(original.get(3).payload());

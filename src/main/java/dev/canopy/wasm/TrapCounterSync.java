@@ -1,0 +1,346 @@
+package dev.canopy.wasm;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.CustomSection;
+import com.dylibso.chicory.wasm.types.UnknownCustomSection;
+import dev.canopy.wasm.instrument.MeteringInstrumenter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * Gives every compiled function of an instrumented module (Chicory's {@code func_N} for the
+ * functions {@link MeteringInstrumenter} extended, named by its {@value
+ * MeteringInstrumenter#METERING_SECTION} section) an exception handler around its whole body that,
+ * when a trap passes through, lowers the instruction counter global to the function's own counter
+ * local if that is smaller ({@link CounterGlobalAccess#trapped}), then throws the trap on. Counts the functions.
+ *
+ * <p>Note: the instrumented code keeps the counter in a local and writes it to the global only
+ * where the host or a caller needs it, so a trap the program causes itself (an out-of-bounds
+ * access, a division by zero) would leave the global behind by what the frames on the stack have
+ * charged since. At every point the counter is valid in the local or in the global, and it only
+ * falls, so the smaller of the two is the count: the innermost frame's handler brings the global
+ * to it, and the outer frames' (larger) locals and a host function's own charges (already in the
+ * global) change nothing. So a trap is charged exactly what ran up to the trapping block, and the
+ * instrumenter needs no periodic sync (its cost: bench/RESULTS.md, "where fib's metering goes").
+ * The handler costs nothing until a trap; the JIT keeps the counter where the handler can read it.
+ *
+ * <p>It runs with the counter rewrite ({@link CounterGlobalShortcut#compile}) on every module the
+ * engine compiles; a module without the section (not instrumented) is left as it is.
+ */
+final class TrapCounterSync extends ClassVisitor {
+  /** Names the rewrite; part of the disk cache's key (with {@link CounterGlobalShortcut#VERSION}). */
+  static final String VERSION = "trap-counter-sync-1";
+
+  private static final String INSTANCE = Type.getInternalName(Instance.class);
+  private static final String TRAPPED_DESCRIPTOR =
+      Type.getMethodDescriptor(Type.VOID_TYPE, Type.LONG_TYPE, Type.getType(Instance.class), Type.INT_TYPE);
+  /** What a trap is in compiled code (Chicory's traps, the host's, the memory's). */
+  private static final String CAUGHT = "java/lang/RuntimeException";
+  /** The handler's own stack: the trap, the counter (two slots), the instance, the global's index. */
+  private static final int HANDLER_STACK = 5;
+
+  /** The extended functions and the counter global, as the instrumenter recorded them. */
+  record Metering(int counterGlobal, int firstExtended, int extendedCount) {
+    boolean extended(int function) {
+      return function >= firstExtended && function - firstExtended < extendedCount;
+    }
+
+    /** The module's {@value MeteringInstrumenter#METERING_SECTION} section, or null if it has none. */
+    static Metering of(WasmModule module) {
+      CustomSection section = module.customSection(MeteringInstrumenter.METERING_SECTION);
+      if (!(section instanceof UnknownCustomSection raw)) {
+        return null;
+      }
+      ByteBuffer in = ByteBuffer.wrap(raw.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+      Metering m = new Metering(readU32(in), readU32(in), readU32(in));
+      if (in.hasRemaining()) {
+        throw new IllegalArgumentException("the " + MeteringInstrumenter.METERING_SECTION + " section is too long");
+      }
+      return m;
+    }
+
+    private static int readU32(ByteBuffer in) {
+      long value = 0;
+      for (int shift = 0; ; shift += 7) {
+        if (!in.hasRemaining() || shift > 28) {
+          throw new IllegalArgumentException("a malformed " + MeteringInstrumenter.METERING_SECTION + " section");
+        }
+        int b = in.get() & 0xFF;
+        value |= (long) (b & 0x7F) << shift;
+        if ((b & 0x80) == 0) {
+          break;
+        }
+      }
+      if (value > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("a malformed " + MeteringInstrumenter.METERING_SECTION + " section");
+      }
+      return (int) value;
+    }
+  }
+
+  private final Metering metering;
+  /** How many functions got the handler. */
+  int count;
+
+  TrapCounterSync(ClassVisitor next, Metering metering) {
+    super(Opcodes.ASM9, next);
+    this.metering = metering;
+  }
+
+  @Override
+  public MethodVisitor visitMethod(
+      int access, String name, String descriptor, String signature, String[] exceptions) {
+    MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+    int function = functionIndex(name);
+    if (metering == null || (access & Opcodes.ACC_STATIC) == 0 || function < 0 || !metering.extended(function)) {
+      return next;
+    }
+    count++;
+    return new HandlerAdder(next, name, descriptor);
+  }
+
+  /** N of a {@code func_N} method, or -1. */
+  private static int functionIndex(String name) {
+    if (!name.startsWith("func_") || name.length() == 5 || name.length() > 15) {
+      return -1;
+    }
+    long n = 0;
+    for (int i = 5; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n > Integer.MAX_VALUE ? -1 : (int) n;
+  }
+
+  /**
+   * Wraps one function's live code in the handler: every stretch from the start or a full frame
+   * that holds the parameters, up to a full frame that does not (the dead code ASM left in
+   * Chicory's classes: a frame without locals, then {@code nop}s and an {@code athrow}), which the
+   * handler's frame, naming the counter and the instance, could not cover.
+   */
+  private final class HandlerAdder extends CountingMethodVisitor {
+    private final Type[] params;
+    private final int counterSlot;
+    private final int instanceSlot;
+    private final Label handler = new Label();
+    private final List<Label[]> ranges = new ArrayList<>();
+    /** Where the current live stretch began, or null outside one. */
+    private Label rangeStart;
+    private Label lastLabel;
+    /** Outside a stretch: the label just visited, where one starts if a full frame follows. */
+    private Label candidate;
+
+    HandlerAdder(MethodVisitor next, String name, String descriptor) {
+      super(next);
+      this.params = Type.getArgumentTypes(descriptor);
+      int n = params.length;
+      // An extended function's parameters end (..., counter i64, depth i32, memory, instance).
+      if (n < 4 || params[n - 4].getSort() != Type.LONG || params[n - 3].getSort() != Type.INT
+          || params[n - 1].getSort() != Type.OBJECT || !params[n - 1].getInternalName().equals(INSTANCE)) {
+        throw new IllegalStateException(name + descriptor + " is not an instrumented function's shape");
+      }
+      int slot = 0;
+      for (int i = 0; i < n - 4; i++) {
+        slot += params[i].getSize();
+      }
+      this.counterSlot = slot;
+      this.instanceSlot = slot + 2 + 1 + 1; // past the counter, the depth and the memory
+    }
+
+    @Override
+    public void visitCode() {
+      super.visitCode();
+      rangeStart = new Label();
+      super.visitLabel(rangeStart);
+      instructions = 0;
+    }
+
+    @Override
+    public void visitLabel(Label label) {
+      super.visitLabel(label);
+      lastLabel = label;
+      if (rangeStart == null) {
+        candidate = label;
+      }
+    }
+
+    @Override
+    public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
+      if (type == Opcodes.F_FULL || type == Opcodes.F_NEW) {
+        int n = params.length;
+        boolean holdsParameters = numLocal >= n && Opcodes.LONG.equals(local[n - 4])
+            && INSTANCE.equals(local[n - 1]);
+        if (rangeStart != null && !holdsParameters) {
+          closeRange(lastLabel);
+        } else if (rangeStart == null && candidate != null && holdsParameters) {
+          rangeStart = candidate;
+          instructions = 0;
+        }
+      }
+      candidate = null;
+      super.visitFrame(type, numLocal, local, numStack, stack);
+    }
+
+    @Override
+    void beforeInstruction() {
+      candidate = null; // a stretch starts only at a frame
+    }
+
+    private void closeRange(Label end) {
+      if (instructions > 0) {
+        ranges.add(new Label[] {rangeStart, end});
+      }
+      rangeStart = null;
+    }
+
+    @Override
+    public void visitMaxs(int maxStack, int maxLocals) {
+      if (rangeStart != null) {
+        Label end = new Label();
+        super.visitLabel(end);
+        closeRange(end);
+      }
+      // After Chicory's own handlers (none so far), so theirs would come first.
+      for (Label[] range : ranges) {
+        super.visitTryCatchBlock(range[0], range[1], handler, CAUGHT);
+      }
+      super.visitLabel(handler);
+      // Only the two slots the handler reads are typed: Chicory's code stores into others (it
+      // reloads the memory into its slot as a plain Memory, for one), which a typed frame refuses.
+      List<Object> locals = new ArrayList<>();
+      for (int i = 0; i < params.length; i++) {
+        if (i == params.length - 4) {
+          locals.add(Opcodes.LONG);
+        } else if (i == params.length - 1) {
+          locals.add(INSTANCE);
+        } else {
+          for (int k = 0; k < params[i].getSize(); k++) {
+            locals.add(Opcodes.TOP);
+          }
+        }
+      }
+      super.visitFrame(Opcodes.F_FULL, locals.size(), locals.toArray(), 1, new Object[] {CAUGHT});
+      super.visitVarInsn(Opcodes.LLOAD, counterSlot);
+      super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+      super.visitLdcInsn(metering.counterGlobal());
+      super.visitMethodInsn(Opcodes.INVOKESTATIC, Type.getInternalName(CounterGlobalAccess.class), "trapped",
+          TRAPPED_DESCRIPTOR, false);
+      super.visitInsn(Opcodes.ATHROW);
+      super.visitMaxs(Math.max(maxStack, HANDLER_STACK), maxLocals);
+    }
+  }
+
+  /** A method visitor that counts the instructions passed on since {@link #instructions} was reset. */
+  private abstract static class CountingMethodVisitor extends MethodVisitor {
+    int instructions;
+
+    CountingMethodVisitor(MethodVisitor next) {
+      super(Opcodes.ASM9, next);
+    }
+
+    /** Called before each instruction is passed on. */
+    abstract void beforeInstruction();
+
+    @Override
+    public void visitInsn(int opcode) {
+      beforeInstruction();
+      instructions++;
+      super.visitInsn(opcode);
+    }
+
+    @Override
+    public void visitIntInsn(int opcode, int operand) {
+      beforeInstruction();
+      instructions++;
+      super.visitIntInsn(opcode, operand);
+    }
+
+    @Override
+    public void visitVarInsn(int opcode, int varIndex) {
+      beforeInstruction();
+      instructions++;
+      super.visitVarInsn(opcode, varIndex);
+    }
+
+    @Override
+    public void visitTypeInsn(int opcode, String type) {
+      beforeInstruction();
+      instructions++;
+      super.visitTypeInsn(opcode, type);
+    }
+
+    @Override
+    public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
+      beforeInstruction();
+      instructions++;
+      super.visitFieldInsn(opcode, owner, name, descriptor);
+    }
+
+    @Override
+    public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean isInterface) {
+      beforeInstruction();
+      instructions++;
+      super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
+    }
+
+    @Override
+    public void visitInvokeDynamicInsn(String name, String descriptor, org.objectweb.asm.Handle bsm, Object... args) {
+      beforeInstruction();
+      instructions++;
+      super.visitInvokeDynamicInsn(name, descriptor, bsm, args);
+    }
+
+    @Override
+    public void visitJumpInsn(int opcode, Label label) {
+      beforeInstruction();
+      instructions++;
+      super.visitJumpInsn(opcode, label);
+    }
+
+    @Override
+    public void visitLdcInsn(Object value) {
+      beforeInstruction();
+      instructions++;
+      super.visitLdcInsn(value);
+    }
+
+    @Override
+    public void visitIincInsn(int varIndex, int increment) {
+      beforeInstruction();
+      instructions++;
+      super.visitIincInsn(varIndex, increment);
+    }
+
+    @Override
+    public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
+      beforeInstruction();
+      instructions++;
+      super.visitTableSwitchInsn(min, max, dflt, labels);
+    }
+
+    @Override
+    public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
+      beforeInstruction();
+      instructions++;
+      super.visitLookupSwitchInsn(dflt, keys, labels);
+    }
+
+    @Override
+    public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
+      beforeInstruction();
+      instructions++;
+      super.visitMultiANewArrayInsn(descriptor, numDimensions);
+    }
+  }
+}
