@@ -9,11 +9,12 @@ import java.util.Arrays;
  * only the injected ones are encoded.
  *
  * <p>Every defined function takes two more parameters after its own: the instruction counter
- * (i64) and the caller's call depth (i32). It hands its final counter back one of two ways (its "channel"): a function with exactly
- * one result writes it to the counter global, which its caller reads; any other function returns
- * it as one more result after its own (see the Note below). The body is wrapped in a block of the
- * function's result type, so every way out through the function's label (its end, br, br_if,
- * br_table) reaches one exit; {@code return} exits in place.
+ * (i64) and the caller's call depth (i32). It hands its final counter back one of two ways (its
+ * "channel"): a function with exactly one result writes it to the counter global, which its
+ * caller reads; any other function returns it as one more result after its own (see the Note
+ * below). The body is wrapped in a block of the function's result type, so every way out through
+ * the function's label (its end, br, br_if, br_table) reaches one exit; {@code return} exits in
+ * place.
  *
  * <p>Note: Chicory's compiler turns every {@code global.get}/{@code global.set} into a call
  * through {@code Instance.global(i)} (after inlining: about eight dependent loads and two bounds
