@@ -129,7 +129,7 @@ final class TrapCounterSync extends ClassVisitor {
    * Chicory's classes: a frame without locals, then {@code nop}s and an {@code athrow}), which the
    * handler's frame, naming the counter and the instance, could not cover.
    */
-  private final class HandlerAdder extends CountingMethodVisitor {
+  private final class HandlerAdder extends PeepholeMethodVisitor {
     private final Type[] params;
     private final int counterSlot;
     private final int instanceSlot;
@@ -140,6 +140,8 @@ final class TrapCounterSync extends ClassVisitor {
     private Label lastLabel;
     /** Outside a stretch: the label just visited, where one starts if a full frame follows. */
     private Label candidate;
+    /** Instructions since the current stretch began, so that no stretch is empty. */
+    private int instructions;
 
     HandlerAdder(MethodVisitor next, String name, String descriptor) {
       super(next);
@@ -158,17 +160,27 @@ final class TrapCounterSync extends ClassVisitor {
       this.instanceSlot = slot + 2 + 1 + 1; // past the counter, the depth and the memory
     }
 
+    // Note: labels, frames and what this adds go straight to the next visitor (mv); only
+    // instructions pass through flush(), which is this visitor's hook before each of them.
+
+    /** An instruction follows. */
+    @Override
+    void flush() {
+      candidate = null; // a stretch starts only at a frame
+      instructions++;
+    }
+
     @Override
     public void visitCode() {
-      super.visitCode();
+      mv.visitCode();
       rangeStart = new Label();
-      super.visitLabel(rangeStart);
+      mv.visitLabel(rangeStart);
       instructions = 0;
     }
 
     @Override
     public void visitLabel(Label label) {
-      super.visitLabel(label);
+      mv.visitLabel(label);
       lastLabel = label;
       if (rangeStart == null) {
         candidate = label;
@@ -189,12 +201,17 @@ final class TrapCounterSync extends ClassVisitor {
         }
       }
       candidate = null;
-      super.visitFrame(type, numLocal, local, numStack, stack);
+      mv.visitFrame(type, numLocal, local, numStack, stack);
     }
 
     @Override
-    void beforeInstruction() {
-      candidate = null; // a stretch starts only at a frame
+    public void visitLineNumber(int line, Label start) {
+      mv.visitLineNumber(line, start);
+    }
+
+    @Override
+    public void visitTryCatchBlock(Label start, Label end, Label target, String type) {
+      mv.visitTryCatchBlock(start, end, target, type);
     }
 
     private void closeRange(Label end) {
@@ -208,14 +225,14 @@ final class TrapCounterSync extends ClassVisitor {
     public void visitMaxs(int maxStack, int maxLocals) {
       if (rangeStart != null) {
         Label end = new Label();
-        super.visitLabel(end);
+        mv.visitLabel(end);
         closeRange(end);
       }
       // After Chicory's own handlers (none so far), so theirs would come first.
       for (Label[] range : ranges) {
-        super.visitTryCatchBlock(range[0], range[1], handler, CAUGHT);
+        mv.visitTryCatchBlock(range[0], range[1], handler, CAUGHT);
       }
-      super.visitLabel(handler);
+      mv.visitLabel(handler);
       // Only the two slots the handler reads are typed: Chicory's code stores into others (it
       // reloads the memory into its slot as a plain Memory, for one), which a typed frame refuses.
       List<Object> locals = new ArrayList<>();
@@ -230,117 +247,14 @@ final class TrapCounterSync extends ClassVisitor {
           }
         }
       }
-      super.visitFrame(Opcodes.F_FULL, locals.size(), locals.toArray(), 1, new Object[] {CAUGHT});
-      super.visitVarInsn(Opcodes.LLOAD, counterSlot);
-      super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
-      super.visitLdcInsn(metering.counterGlobal());
-      super.visitMethodInsn(Opcodes.INVOKESTATIC, Type.getInternalName(CounterGlobalAccess.class), "trapped",
+      mv.visitFrame(Opcodes.F_FULL, locals.size(), locals.toArray(), 1, new Object[] {CAUGHT});
+      mv.visitVarInsn(Opcodes.LLOAD, counterSlot);
+      mv.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+      mv.visitLdcInsn(metering.counterGlobal());
+      mv.visitMethodInsn(Opcodes.INVOKESTATIC, Type.getInternalName(CounterGlobalAccess.class), "trapped",
           TRAPPED_DESCRIPTOR, false);
-      super.visitInsn(Opcodes.ATHROW);
-      super.visitMaxs(Math.max(maxStack, HANDLER_STACK), maxLocals);
-    }
-  }
-
-  /** A method visitor that counts the instructions passed on since {@link #instructions} was reset. */
-  private abstract static class CountingMethodVisitor extends MethodVisitor {
-    int instructions;
-
-    CountingMethodVisitor(MethodVisitor next) {
-      super(Opcodes.ASM9, next);
-    }
-
-    /** Called before each instruction is passed on. */
-    abstract void beforeInstruction();
-
-    @Override
-    public void visitInsn(int opcode) {
-      beforeInstruction();
-      instructions++;
-      super.visitInsn(opcode);
-    }
-
-    @Override
-    public void visitIntInsn(int opcode, int operand) {
-      beforeInstruction();
-      instructions++;
-      super.visitIntInsn(opcode, operand);
-    }
-
-    @Override
-    public void visitVarInsn(int opcode, int varIndex) {
-      beforeInstruction();
-      instructions++;
-      super.visitVarInsn(opcode, varIndex);
-    }
-
-    @Override
-    public void visitTypeInsn(int opcode, String type) {
-      beforeInstruction();
-      instructions++;
-      super.visitTypeInsn(opcode, type);
-    }
-
-    @Override
-    public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
-      beforeInstruction();
-      instructions++;
-      super.visitFieldInsn(opcode, owner, name, descriptor);
-    }
-
-    @Override
-    public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean isInterface) {
-      beforeInstruction();
-      instructions++;
-      super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
-    }
-
-    @Override
-    public void visitInvokeDynamicInsn(String name, String descriptor, org.objectweb.asm.Handle bsm, Object... args) {
-      beforeInstruction();
-      instructions++;
-      super.visitInvokeDynamicInsn(name, descriptor, bsm, args);
-    }
-
-    @Override
-    public void visitJumpInsn(int opcode, Label label) {
-      beforeInstruction();
-      instructions++;
-      super.visitJumpInsn(opcode, label);
-    }
-
-    @Override
-    public void visitLdcInsn(Object value) {
-      beforeInstruction();
-      instructions++;
-      super.visitLdcInsn(value);
-    }
-
-    @Override
-    public void visitIincInsn(int varIndex, int increment) {
-      beforeInstruction();
-      instructions++;
-      super.visitIincInsn(varIndex, increment);
-    }
-
-    @Override
-    public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
-      beforeInstruction();
-      instructions++;
-      super.visitTableSwitchInsn(min, max, dflt, labels);
-    }
-
-    @Override
-    public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
-      beforeInstruction();
-      instructions++;
-      super.visitLookupSwitchInsn(dflt, keys, labels);
-    }
-
-    @Override
-    public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
-      beforeInstruction();
-      instructions++;
-      super.visitMultiANewArrayInsn(descriptor, numDimensions);
+      mv.visitInsn(Opcodes.ATHROW);
+      mv.visitMaxs(Math.max(maxStack, HANDLER_STACK), maxLocals);
     }
   }
 }
