@@ -13,13 +13,14 @@ import java.util.Set;
  * <p>Note: after {@link PagedMemory}'s own length test, a byte-array view {@link VarHandle} tests
  * the index a second time; C2 does not see that the first test implies the second. On the random
  * read-modify-write workload the engine's memory then took a third longer than Chicory's own
- * (+32-35%), and the same with {@link #RAW} the same time (+0-1%; bench/RESULTS.md, "Eleventh
- * session"). {@link #RAW} reads and writes the array with {@code sun.misc.Unsafe}, which tests
- * nothing: it is only as safe as the caller's test, which is why this class is the package's and
- * {@link PagedMemory} uses it only on an array that {@link PagedMemory#covering} returned. {@link #VIEWED} is the byte-array view, used where the raw access is
- * not known to be right or allowed: a platform that is not little-endian with unaligned access
- * (x86-64 and aarch64 are), and Java 24 and later, which warn on (and will refuse) {@code
- * sun.misc.Unsafe}'s memory access (JEP 471, JEP 498).
+ * (+32-35%), and with {@link #RAW} the same time (+0-1%; bench/RESULTS.md, "Eleventh session").
+ * {@link #RAW} reads and writes the array with {@code sun.misc.Unsafe}, which tests nothing: it is
+ * only as safe as the caller's test, which is why this class is the package's and {@link
+ * PagedMemory} uses it only on an array that {@link PagedMemory#covering} returned. {@link
+ * #VIEWED} is the byte-array view, used where the raw access is not known to be right or allowed:
+ * a platform that is not little-endian with unaligned access (x86-64 and aarch64 are), and Java 24
+ * and later, which warn on (and will refuse) {@code sun.misc.Unsafe}'s memory access (JEP 471, JEP
+ * 498).
  */
 abstract sealed class ByteArrayWords permits ByteArrayWords.Raw, ByteArrayWords.Viewed {
   /** The byte-array view: tests the index again, on every platform. */

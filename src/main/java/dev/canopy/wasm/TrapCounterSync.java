@@ -20,7 +20,8 @@ import org.objectweb.asm.Type;
  * functions {@link MeteringInstrumenter} extended, named by its {@value
  * MeteringInstrumenter#METERING_SECTION} section) an exception handler around its whole body that,
  * when a trap passes through, lowers the instruction counter global to the function's own counter
- * local if that is smaller ({@link CounterGlobalAccess#trapped}), then throws the trap on. Counts the functions.
+ * local if that is smaller ({@link CounterGlobalAccess#trapped}), then throws the trap on. Counts
+ * the functions.
  *
  * <p>Note: the instrumented code keeps the counter in a local and writes it to the global only
  * where the host or a caller needs it, so a trap the program causes itself (an out-of-bounds
