@@ -9,6 +9,7 @@ import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.GlobalImport;
 import com.dylibso.chicory.wasm.types.MemoryImport;
+import dev.canopy.wasm.instrument.MeteringInstrumenter.MeteringSection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -82,6 +83,25 @@ final class CounterGlobalShortcut {
   }
 
   /**
+   * The Wasm function index N of a method of Chicory's generated code named {@code func_N} (its
+   * compiled Wasm functions), or -1 for any other method.
+   */
+  static int compiledFunctionIndex(String name) {
+    if (!name.startsWith("func_") || name.length() == 5 || name.length() > 15) {
+      return -1;
+    }
+    long n = 0;
+    for (int i = 5; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n > Integer.MAX_VALUE ? -1 : (int) n;
+  }
+
+  /**
    * A result of {@link #compile}: Chicory's class payload, rewritten, how many counter accesses it
    * rewrote, how many comparisons it fused with their branches ({@link FusedComparisons}), how
    * many interruption checks it removed ({@link InterruptionChecks}), how many functions it
@@ -119,7 +139,7 @@ final class CounterGlobalShortcut {
     int removed = 0;
     int retyped = 0;
     int handled = 0;
-    TrapCounterSync.Metering metering = TrapCounterSync.Metering.of(module);
+    MeteringSection metering = TrapCounterSync.metering(module);
     for (var e : collector.classBytes().entrySet()) {
       ClassReader reader = new ClassReader(e.getValue());
       // Note: no recomputed maximums (they cost a tenth of a cold compile): the counter rewrite

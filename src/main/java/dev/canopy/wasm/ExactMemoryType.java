@@ -1,6 +1,5 @@
 package dev.canopy.wasm;
 
-import java.util.regex.Pattern;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
@@ -25,7 +24,6 @@ final class ExactMemoryType extends ClassVisitor {
   /** Names the rewrite; part of the disk cache's key (with {@link CounterGlobalShortcut#VERSION}). */
   static final String VERSION = "exact-memory-type-2";
 
-  private static final Pattern FUNCTION = Pattern.compile("func_[0-9]+");
   private static final String GENERATED = "com/dylibso/chicory/$gen/";
   private static final String MEMORY = "com/dylibso/chicory/runtime/Memory";
   private static final String MEMORY_INSTANCE =
@@ -45,7 +43,7 @@ final class ExactMemoryType extends ClassVisitor {
 
   /** A compiled Wasm function's descriptor with the memory retyped, or null if it is not one. */
   private static String retyped(String name, String descriptor) {
-    if (!FUNCTION.matcher(name).matches() || !descriptor.contains(MEMORY_INSTANCE)) {
+    if (CounterGlobalShortcut.compiledFunctionIndex(name) < 0 || !descriptor.contains(MEMORY_INSTANCE)) {
       return null;
     }
     return descriptor.replace(MEMORY_INSTANCE, PAGED_INSTANCE);

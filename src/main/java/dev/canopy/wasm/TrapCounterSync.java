@@ -5,8 +5,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.CustomSection;
 import com.dylibso.chicory.wasm.types.UnknownCustomSection;
 import dev.canopy.wasm.instrument.MeteringInstrumenter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.canopy.wasm.instrument.MeteringInstrumenter.MeteringSection;
 import java.util.ArrayList;
 import java.util.List;
 import org.objectweb.asm.ClassVisitor;
@@ -48,50 +47,17 @@ final class TrapCounterSync extends ClassVisitor {
   /** The handler's own stack: the trap, the counter (two slots), the instance, the global's index. */
   private static final int HANDLER_STACK = 5;
 
-  /** The extended functions and the counter global, as the instrumenter recorded them. */
-  record Metering(int counterGlobal, int firstExtended, int extendedCount) {
-    boolean extended(int function) {
-      return function >= firstExtended && function - firstExtended < extendedCount;
-    }
-
-    /** The module's {@value MeteringInstrumenter#METERING_SECTION} section, or null if it has none. */
-    static Metering of(WasmModule module) {
-      CustomSection section = module.customSection(MeteringInstrumenter.METERING_SECTION);
-      if (!(section instanceof UnknownCustomSection raw)) {
-        return null;
-      }
-      ByteBuffer in = ByteBuffer.wrap(raw.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-      Metering m = new Metering(readU32(in), readU32(in), readU32(in));
-      if (in.hasRemaining()) {
-        throw new IllegalArgumentException("the " + MeteringInstrumenter.METERING_SECTION + " section is too long");
-      }
-      return m;
-    }
-
-    private static int readU32(ByteBuffer in) {
-      long value = 0;
-      for (int shift = 0; ; shift += 7) {
-        if (!in.hasRemaining() || shift > 28) {
-          throw new IllegalArgumentException("a malformed " + MeteringInstrumenter.METERING_SECTION + " section");
-        }
-        int b = in.get() & 0xFF;
-        value |= (long) (b & 0x7F) << shift;
-        if ((b & 0x80) == 0) {
-          break;
-        }
-      }
-      if (value > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("a malformed " + MeteringInstrumenter.METERING_SECTION + " section");
-      }
-      return (int) value;
-    }
+  /** The module's {@value MeteringInstrumenter#METERING_SECTION} section, or null if it has none. */
+  static MeteringSection metering(WasmModule module) {
+    CustomSection section = module.customSection(MeteringInstrumenter.METERING_SECTION);
+    return section instanceof UnknownCustomSection raw ? MeteringSection.read(raw.bytes()) : null;
   }
 
-  private final Metering metering;
+  private final MeteringSection metering;
   /** How many functions got the handler. */
   int count;
 
-  TrapCounterSync(ClassVisitor next, Metering metering) {
+  TrapCounterSync(ClassVisitor next, MeteringSection metering) {
     super(Opcodes.ASM9, next);
     this.metering = metering;
   }
@@ -100,28 +66,12 @@ final class TrapCounterSync extends ClassVisitor {
   public MethodVisitor visitMethod(
       int access, String name, String descriptor, String signature, String[] exceptions) {
     MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-    int function = functionIndex(name);
+    int function = CounterGlobalShortcut.compiledFunctionIndex(name);
     if (metering == null || (access & Opcodes.ACC_STATIC) == 0 || function < 0 || !metering.extended(function)) {
       return next;
     }
     count++;
     return new HandlerAdder(next, name, descriptor);
-  }
-
-  /** N of a {@code func_N} method, or -1. */
-  private static int functionIndex(String name) {
-    if (!name.startsWith("func_") || name.length() == 5 || name.length() > 15) {
-      return -1;
-    }
-    long n = 0;
-    for (int i = 5; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      n = n * 10 + (c - '0');
-    }
-    return n > Integer.MAX_VALUE ? -1 : (int) n;
   }
 
   /**

@@ -61,7 +61,7 @@ class TrapCounterSyncTest {
     var compiled = CounterGlobalShortcut.compile(module, CounterGlobalShortcut.counterGlobal(module));
     int defined = Parser.parse(Wat2Wasm.parse(MODULE)).codeSection().functionBodies().length;
     assertThat(compiled.trapHandlers()).isEqualTo(defined);
-    TrapCounterSync.Metering metering = TrapCounterSync.Metering.of(module);
+    MeteringInstrumenter.MeteringSection metering = TrapCounterSync.metering(module);
     assertThat(metering.firstExtended()).isZero();
     assertThat(metering.extendedCount()).isEqualTo(defined);
     assertThat(metering.counterGlobal()).isEqualTo(CounterGlobalShortcut.counterGlobal(module));

@@ -46,7 +46,7 @@ import java.util.function.IntUnaryOperator;
  * exports it or puts it in a table. New types are appended after the existing ones; the "name"
  * section keeps its function names, with local names moved past the new parameters. A custom
  * section {@value #METERING_SECTION} at the end says which functions are extended and which global
- * is the counter ({@link #meteringSection}).
+ * is the counter ({@link MeteringSection}).
  *
  * <p>Both start at 0. A start function would therefore trap at instantiation, so, as on the IC, the
  * start section is removed and its function exported as {@value #START_FUNCTION_EXPORT}: the engine
@@ -76,11 +76,41 @@ public final class MeteringInstrumenter {
   public static final String EXTRA_RESULT_SCHEME_VERSION = "call-params-result-6";
 
   /**
-   * The custom section that describes the metering to the engine: the counter global's index, the
-   * first extended function's index and how many there are (three u32). An input module may not
-   * carry one.
+   * The custom section that describes the metering to the engine ({@link MeteringSection}). An
+   * input module may not carry one.
    */
   public static final String METERING_SECTION = "canopy:metering";
+
+  /**
+   * What the {@value #METERING_SECTION} section says: the counter global's index, and the extended
+   * functions (the defined ones, {@code extendedCount} of them from {@code firstExtended}).
+   */
+  public record MeteringSection(int counterGlobal, int firstExtended, int extendedCount) {
+    public boolean extended(int function) {
+      return function >= firstExtended && function - firstExtended < extendedCount;
+    }
+
+    /** The section's content (after its name), as {@link #payload} wrote it. */
+    public static MeteringSection read(byte[] content) {
+      ByteReader in = new ByteReader(content, 0, content.length);
+      MeteringSection section = new MeteringSection(in.readU32AsInt("the counter global"),
+          in.readU32AsInt("the first extended function"), in.readU32AsInt("the extended function count"));
+      if (!in.atEnd()) {
+        throw InvalidWasmException.at(in.position(), "the " + METERING_SECTION + " section is too long");
+      }
+      return section;
+    }
+
+    /** The custom section's payload: its name, then three u32. */
+    byte[] payload() {
+      return new ByteSink(METERING_SECTION.length() + 16)
+          .writeName(METERING_SECTION)
+          .writeU32(counterGlobal)
+          .writeU32(firstExtended)
+          .writeU32(extendedCount)
+          .toByteArray();
+    }
+  }
 
   private static final int EXPORT_KIND_FUNCTION = 0x00;
   private static final int EXPORT_KIND_GLOBAL = 0x03;
@@ -246,7 +276,7 @@ public final class MeteringInstrumenter {
     if (start >= 0) {
       result = result.withSection(WasmModule.START, null);
     }
-    result = result.withCustomSectionAppended(meteringSection(counterGlobal, imported, defined));
+    result = result.withCustomSectionAppended(new MeteringSection(counterGlobal, imported, defined).payload());
     return new InstrumentedModule(
         result.encode(),
         costTable.version(),
@@ -358,16 +388,6 @@ public final class MeteringInstrumenter {
       }
     }
     return result;
-  }
-
-  /** The {@value #METERING_SECTION} custom section's payload (its name, then three u32). */
-  private static byte[] meteringSection(int counterGlobal, int firstExtended, int extendedCount) {
-    return new ByteSink(METERING_SECTION.length() + 16)
-        .writeName(METERING_SECTION)
-        .writeU32(counterGlobal)
-        .writeU32(firstExtended)
-        .writeU32(extendedCount)
-        .toByteArray();
   }
 
   /** The checkpoint's slow path: (counter i64, depth i32) -> (); it traps. */
